@@ -1,0 +1,54 @@
+// Reading the bundle's `x-qzz-actions`: shared by the tests, the mock, the client generator and the docs,
+// so every consumer picks actions the same way.
+
+/** Follows a local JSON pointer (`#/a/b~1c`) into `doc`; undefined when it leads nowhere. */
+export function resolvePointer(doc, pointer) {
+  if (typeof pointer !== 'string' || !pointer.startsWith('#/')) return undefined;
+  return pointer
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), doc);
+}
+
+/** Every operation of the bundle with its method, path and actions, in document order. */
+export function listOperations(doc) {
+  const operations = [];
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!operation || typeof operation !== 'object' || !Array.isArray(operation['x-qzz-actions'])) continue;
+      operations.push({ path, method, operation, actions: operation['x-qzz-actions'] });
+    }
+  }
+  return operations;
+}
+
+/** Every action of the bundle, each with the operation it belongs to. */
+export function listActions(doc) {
+  return listOperations(doc).flatMap(({ path, method, operation, actions }) =>
+    actions.map((action) => ({ ...action, path, method, operationId: operation.operationId, tag: operation.tags?.[0] })),
+  );
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** True when `body` carries every value `select` names (a deep, partial match; `{}` selects anything). */
+export function matchesSelect(select, body) {
+  return Object.entries(select ?? {}).every(([key, want]) =>
+    isObject(want) ? isObject(body?.[key]) && matchesSelect(want, body[key]) : body?.[key] === want,
+  );
+}
+
+/** `body` with the values `select` names filled in (deeply), without changing `body`. */
+export function applySelect(select, body) {
+  const out = isObject(body) ? { ...body } : {};
+  for (const [key, want] of Object.entries(select ?? {})) {
+    out[key] = isObject(want) ? applySelect(want, out[key]) : want;
+  }
+  return out;
+}
+
+/** How many leaf values `select` names: the more, the more specific the action. */
+export function selectWeight(select) {
+  return Object.values(select ?? {}).reduce((n, v) => n + (isObject(v) ? selectWeight(v) : 1), 0);
+}

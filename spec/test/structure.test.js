@@ -1,0 +1,71 @@
+// The shape design.md fixes: operations, actions, tags, auth, servers.
+import { describe, expect, it } from 'vitest';
+import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
+import { loadBundle } from './helpers.js';
+
+const doc = loadBundle();
+const MODULES = ['系统功能', '工程数据', '车间管理', '普通生产', '委外管理', '销售管理', '非标生产', '人力资源', 'wms', '采购管理', '检斤管理', '委外工序计划单', 'KIS升级', '工作流', 'CRM客户管理', '首页', 'SRM管理', '基础资料', '轻MES', '质量管理'];
+
+describe('structure', () => {
+  it('has all 20 vendor modules as tags, in the vendor order, each described and grouped', () => {
+    expect(doc.tags.map((t) => t.name)).toEqual(MODULES);
+    for (const tag of doc.tags) {
+      expect(tag['x-displayName'], tag.name).toMatch(/^[A-Za-z]/);
+      expect(tag['x-qzz-module'], tag.name).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(tag.description.length, tag.name).toBeGreaterThan(20);
+    }
+    expect(doc['x-tagGroups'].flatMap((g) => g.tags)).toEqual(MODULES);
+  });
+
+  it('has one operation per wire endpoint with unique operationIds and action names', () => {
+    const operations = listOperations(doc);
+    const ids = operations.map((o) => o.operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const names = listActions(doc).map((a) => a.name);
+    expect(new Set(names).size).toBe(names.length);
+    // 12 wire endpoints of the vendor's API plus the gateway's two auth calls.
+    expect(operations.filter((o) => o.path.startsWith('/jdyconnector/'))).toHaveLength(2);
+    expect(operations).toHaveLength(14);
+  });
+
+  it('requires the four gateway credentials together on every business call', () => {
+    expect(doc.security).toEqual([{ accessToken: [], groupName: [], accountId: [], routerAddr: [] }]);
+    const schemes = doc.components.securitySchemes;
+    expect([schemes.accessToken.in, schemes.accessToken.name]).toEqual(['query', 'access_token']);
+    for (const [key, header] of [['groupName', 'groupName'], ['accountId', 'accountid'], ['routerAddr', 'X-GW-Router-Addr']]) {
+      expect([schemes[key].type, schemes[key].in, schemes[key].name]).toEqual(['apiKey', 'header', header]);
+    }
+    for (const { path, operation } of listOperations(doc)) {
+      if (path.startsWith('/jdyconnector/')) expect(operation.security).toEqual([{ kingdeeClientId: [], kingdeeSignature: [] }]);
+      else expect(operation.security, path).toBeUndefined();
+    }
+  });
+
+  it('marks every request body required and gives every action resolvable schemas', () => {
+    for (const { operation } of listOperations(doc)) if (operation.requestBody) expect(operation.requestBody.required).toBe(true);
+    for (const action of listActions(doc)) {
+      expect(resolvePointer(doc, action.request), action.name).toBeDefined();
+      expect(resolvePointer(doc, action.response), action.name).toBeDefined();
+    }
+  });
+
+  it('describes the HTTP-200 business failure and the gateway errors on every business call', () => {
+    for (const { path, operation } of listOperations(doc).filter((o) => !o.path.startsWith('/jdyconnector/'))) {
+      const variants = operation.responses['200'].content['application/json'].schema.oneOf;
+      expect(variants.some((s) => s.$ref === '#/components/schemas/BusinessFailure'), path).toBe(true);
+      expect(Object.keys(operation.responses), path).toEqual(['200', '401', '404', '429', '519']);
+    }
+  });
+
+  it('publishes the app_signature test vector', () => {
+    const token = doc.paths['/jdyconnector/app_management/kingdee_auth_token'].get;
+    const signature = token.parameters.find((p) => p.name === 'app_signature');
+    expect(signature.examples.publishedTestVector.value).toBe(
+      'ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==',
+    );
+  });
+
+  it('republishes no mobile number', () => {
+    expect(JSON.stringify(doc)).not.toMatch(/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/);
+  });
+});
