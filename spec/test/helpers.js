@@ -1,7 +1,6 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
 
 export const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoDir = join(specDir, '..');
@@ -25,44 +24,4 @@ export function loadRecords() {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
 }
 
-const BASE = 'https://qzz.invalid/openapi.json';
-// The bundle's pointers (#/components/schemas/X) rewritten to point into one registered schema's $defs.
-const rebase = (schema) =>
-  JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/components/schemas/', `"$ref":"${BASE}#/$defs/`));
-
-/**
- * An ajv (JSON Schema 2020-12) that knows the bundle's components: compile a schema object or a
- * `#/components/schemas/…` pointer and validate with it.
- */
-export function schemaValidator(doc) {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  ajv.addKeyword({ keyword: 'x-qzz-evidence', schemaType: 'string' });
-  ajv.addSchema({ $id: BASE, $defs: rebase(doc.components.schemas) });
-  const cache = new Map();
-  return {
-    compile(schemaOrPointer) {
-      const key = typeof schemaOrPointer === 'string' ? schemaOrPointer : JSON.stringify(schemaOrPointer);
-      if (!cache.has(key)) {
-        const schema = typeof schemaOrPointer === 'string' ? rebase({ $ref: schemaOrPointer }) : rebase(schemaOrPointer);
-        cache.set(key, ajv.compile(schema));
-      }
-      return cache.get(key);
-    },
-  };
-}
-
-/** Validates `value` against a media type's schema; a text/plain JSON body is parsed and checked against its contentSchema. */
-export function validateMedia(validator, schema, value) {
-  if (schema?.contentMediaType === 'application/json' && schema.contentSchema) {
-    if (typeof value !== 'string') return ['the body must be JSON text (a string)'];
-    let parsed;
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      return [`the body is not JSON text: ${error.message}`];
-    }
-    return validateMedia(validator, schema.contentSchema, parsed);
-  }
-  const validate = validator.compile(schema);
-  return validate(value) ? [] : validate.errors.map((e) => `${e.instancePath || '/'} ${e.message}`);
-}
+export { schemaValidator, validateMedia } from '../lib/validate.js';

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `qzz-mock [--port N] [--host H]`: serves the mock until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, startMock } from './server.js';
+
+const usage = 'Usage: qzz-mock [--port <1-65535>] [--host <address>] [--quiet]';
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: { port: { type: 'string' }, host: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
+  }));
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = Number(options.port ?? DEFAULT_PORT);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a whole number from 0 to 65535, not "${options.port}".\n${usage}`);
+  process.exit(2);
+}
+
+try {
+  const mock = await startMock({ port, host: options.host ?? '127.0.0.1', log: options.quiet ? undefined : (line) => console.log(line) });
+  console.log(`qzz mock listening on ${mock.url.replace('127.0.0.1', 'localhost')}`);
+  const stop = () => mock.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: pick another with --port.` : error.message);
+  process.exit(1);
+}

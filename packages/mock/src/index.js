@@ -1,0 +1,1 @@
+export { startMock, parsePrefer, DEFAULT_PORT } from './server.js';
