@@ -1,0 +1,58 @@
+// Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, and the
+// document it renders (openapi.json). Reads only the bundle, spec/coverage.yaml and the guides in docs/.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listActions } from '@qzz/spec/actions';
+import { parse } from 'yaml';
+import { billFlowSvg } from '../src/billflow.js';
+import { composeDocsDocument } from '../src/compose.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packageDir = join(here, '..');
+const repoDir = join(packageDir, '..', '..');
+const dist = join(packageDir, 'dist');
+const read = (path) => readFileSync(path, 'utf8');
+
+const doc = JSON.parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'))));
+const svg = billFlowSvg(listActions(doc));
+const site = composeDocsDocument(doc, {
+  gettingStarted: read(join(repoDir, 'docs', 'getting-started.md')),
+  authentication: read(join(repoDir, 'docs', 'authentication.md')),
+  coverage: parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml')))),
+});
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+writeFileSync(join(dist, 'bill-flow.svg'), svg);
+writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);
+execFileSync(
+  join(packageDir, 'node_modules', '.bin', 'redocly'),
+  [
+    'build-docs', join(dist, 'openapi.json'),
+    '--output', join(dist, 'index.html'),
+    '--inlineBundle',
+    '--template', join(here, 'template.hbs'),
+    '--title', `${doc.info.title} — reference`,
+    '--config', join(repoDir, 'redocly.yaml'),
+    '--openapi.hideDownloadButtons=false',
+    '--openapi.jsonSamplesExpandLevel=2',
+  ],
+  { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+
+// Redoc's page still points at Redocly's CDN for its footer logo and some icons. Served from here instead,
+// the site makes no request beyond its own host: the logo is a local file, the icons are not fetched.
+const html = read(join(dist, 'index.html'));
+const offline = html
+  .replaceAll(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(-full)?\.svg/g, 'redocly-logo.svg')
+  .replaceAll(/https:\/\/cdn\.redocly\.com\/icons\//g, 'icons/');
+const leftover = offline.match(/https:\/\/cdn\.[a-z.]+\/[^"'`\s)]*/g);
+if (leftover) throw new Error(`The built page still references a CDN: ${[...new Set(leftover)].join(', ')}`);
+writeFileSync(join(dist, 'index.html'), offline);
+writeFileSync(
+  join(dist, 'redocly-logo.svg'),
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 16" width="64" height="16"><text x="0" y="12" fill="#32329f" font-family="sans-serif" font-size="12" font-weight="600">Redocly</text></svg>\n',
+);
+console.log(`docs written to ${dist}`);

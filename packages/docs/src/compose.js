@@ -1,0 +1,93 @@
+// The document Redoc renders: the bundle plus what a reader needs beyond the reference — module names in
+// Chinese and English, the actions of each operation, and the guide pages (as Redoc trait tags).
+import { listActions, listOperations } from '@qzz/spec/actions';
+import { billGraph } from './billflow.js';
+import { coverageMarkdown } from './coverage.js';
+
+export const GUIDES = {
+  gettingStarted: 'Getting started',
+  authentication: 'Authentication',
+  coverage: 'Coverage',
+  billFlow: 'Bill flow',
+};
+
+/** Redoc's anchor for a tag. */
+export const tagAnchor = (name) => `#tag/${encodeURIComponent(name.replace(/ /g, '-'))}`;
+
+/** A guide from docs/: its title line dropped (the tag names it) and links to other guides made in-page. */
+export function guideMarkdown(markdown) {
+  const pages = { 'getting-started.md': GUIDES.gettingStarted, 'authentication.md': GUIDES.authentication };
+  return markdown
+    .replace(/^# .*\n+/, '')
+    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, (link, text, target) => {
+      if (/^https?:|^#/.test(target)) return link;
+      const page = pages[target.split('/').at(-1)];
+      // Files of the repository are not part of the site: keep the words, drop the link.
+      return page ? `[${text}](${tagAnchor(page)})` : text;
+    });
+}
+
+const code = (value) => `\`${JSON.stringify(value)}\``;
+const cell = (text) => String(text ?? '').replace(/\|/g, '\\|');
+
+/** The Markdown list of an operation's actions. */
+export function actionsMarkdown(actions) {
+  const items = actions.map((a) => {
+    const flow = a.kind === 'push' && (a.from || a.to) ? ` \`${a.from ?? '?'}\` → \`${a.to ?? '?'}\`` : '';
+    const status = a.status === 'in-development' ? '**开发中** (in development)' : 'stable';
+    const selected = Object.keys(a.select).length ? `selected by ${code(a.select)}` : "selected by the body's shape";
+    const examples = [a.examples.request, a.examples.response].filter(Boolean).map((e) => `\`${e}\``).join(', ');
+    return [
+      `- **${cell(a.summary)}** — \`${a.name}\``,
+      `  - ${a.kind}${flow} · ${status} · ${selected} · source ${a.source}`,
+      `  - request \`${a.request.split('/').at(-1)}\`, data \`${a.response.split('/').at(-1)}\` · examples ${examples}`,
+    ].join('\n');
+  });
+  return [
+    `**Vendor actions on this route (${actions.length}).** Each has its own request schema and examples; the samples on the right are named after them.`,
+    '',
+    ...items,
+  ].join('\n');
+}
+
+/** The Bill flow page: the diagram (dist/bill-flow.svg, written by the build) and the same flows as a table. */
+export function billFlowMarkdown(actions) {
+  const { edges } = billGraph(actions);
+  const bill = (node) => (node.names.length ? `${node.label}${node.id ? ` (\`${node.id}\`)` : ''}` : `\`${node.id}\``);
+  const alt = edges.map(({ from, to }) => `${from.label} → ${to.label}`).join('; ');
+  return [
+    'Which bill each push-down action (下推) turns into which, drawn at build time from the actions of the spec. Each arrow is one vendor action; the form ids are those the evidence names; dashed arrows are actions the vendor marks 开发中 (in development).',
+    '',
+    `<img class="qzz-bill-flow" src="bill-flow.svg" alt="Bill flow: ${alt}" style="width: 100%">`,
+    '',
+    '| Source bill | Target bill | Action | Status |',
+    '| --- | --- | --- | --- |',
+    ...edges.map(({ action, from, to }) =>
+      `| ${bill(from)} | ${bill(to)} | [${action.summary}](#operation/${action.operationId}) \`${action.name}\` | ${action.status === 'in-development' ? '开发中' : 'stable'} |`,
+    ),
+  ].join('\n');
+}
+
+/**
+ * @param {object} doc the bundle (not modified)
+ * @param {{ gettingStarted: string, authentication: string, coverage: object }} pages
+ */
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage }) {
+  const out = structuredClone(doc);
+  const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
+  for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
+
+  for (const { operation, actions } of listOperations(out)) {
+    operation.description = `${operation.description}\n\n${actionsMarkdown(actions)}`;
+  }
+
+  const guide = (name, description) => ({ name, 'x-traitTag': true, description });
+  out.tags.unshift(
+    guide(GUIDES.gettingStarted, guideMarkdown(gettingStarted)),
+    guide(GUIDES.authentication, guideMarkdown(authentication)),
+    guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames)),
+    guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
+  );
+  out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];
+  return out;
+}
