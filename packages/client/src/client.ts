@@ -1,0 +1,182 @@
+// createQzzClient: the typed raw client (openapi-fetch) plus one function per vendor action, by module.
+import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { toProvider, type CredentialsProvider, type CredentialsSource } from './credentials.js';
+import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redact } from './errors.js';
+import { answerText, callGateway, describe, networkError, parseJson, type GatewayApp } from './gateway.js';
+import { actionTable, type ActionTypes } from './generated/actions.js';
+import type { paths } from './generated/schema.js';
+
+export const DEFAULT_BASE_URL = 'https://api.kingdee.com';
+/** The gateway's errcode when the app secret has rotated: credentials are fetched again and the call retried once. */
+export const SECRET_ROTATED = 1030002006;
+
+export interface QzzClientOptions {
+  /** Where calls go: the gateway (default) or a mock such as http://localhost:4010. */
+  baseUrl?: string;
+  /** The four values of a business call: fixed, an async function (cached until `expiresAt`), or a provider. */
+  credentials: CredentialsSource;
+  /** The app's client id and secret, for the signed `system.*` calls of the gateway itself. */
+  gateway?: GatewayApp;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof globalThis.fetch;
+  /** Milliseconds before a call is abandoned (default 30 000). */
+  timeoutMs?: number;
+  /** Extra attempts for read-only queries after a network failure, a timeout, 429 or 502–504 (default 2). Never for save, audit or push. */
+  retries?: number;
+  /** First backoff delay in milliseconds, doubled on each retry (default 250). */
+  retryDelayMs?: number;
+}
+
+export interface CallOptions {
+  /** Aborts the call (and its retries). */
+  signal?: AbortSignal;
+}
+
+type ActionFunctions = {
+  [M in keyof ActionTypes]: {
+    [A in keyof ActionTypes[M]]: ActionTypes[M][A] extends { input: infer I; output: infer O }
+      ? (input: I, options?: CallOptions) => Promise<O>
+      : never;
+  };
+};
+
+export type QzzClient = ActionFunctions & {
+  /** The typed openapi-fetch client of every path, with credentials and timeout applied. */
+  raw: Client<paths>;
+};
+
+interface ActionSpec {
+  method: string;
+  path: string;
+  contentType?: string;
+  kind: string;
+  select: Record<string, unknown>;
+  signed: boolean;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `input` with the action's selecting values filled in, deeply. */
+function withSelect(select: Record<string, unknown>, input: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = isObject(input) ? { ...input } : {};
+  for (const [key, value] of Object.entries(select)) out[key] = isObject(value) ? withSelect(value, out[key]) : value;
+  return out;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const retryable = (error: unknown) =>
+  (error instanceof QzzNetworkError && !/aborted/.test(error.message)) || (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+}
+
+/** Adds the four gateway values to business calls; the gateway's own calls are signed instead. */
+function credentialsMiddleware(provider: CredentialsProvider, secrets: Set<string>): Middleware {
+  return {
+    async onRequest({ request, schemaPath }) {
+      if (schemaPath.startsWith('/jdyconnector/')) return undefined;
+      const credentials = await provider.get();
+      secrets.add(credentials.accessToken);
+      const url = new URL(request.url);
+      url.searchParams.set('access_token', credentials.accessToken);
+      const headers = new Headers(request.headers);
+      headers.set('groupName', credentials.groupName);
+      headers.set('accountid', credentials.accountId);
+      headers.set('X-GW-Router-Addr', credentials.routerAddr);
+      // Changing the URL takes a new Request (openapi-fetch middleware cannot edit one in place). The body is
+      // read out rather than streamed across: browsers other than Chromium cannot send a streamed body.
+      const body = request.body ? await request.arrayBuffer() : undefined;
+      return new Request(url, { method: request.method, headers, body, signal: request.signal });
+    },
+  };
+}
+
+/** The vendor's envelope: `data` on success; a typed error otherwise. */
+function unwrap(label: string, response: Response, text: string, secrets: string[]): unknown {
+  const body = parseJson(text);
+  if (!response.ok) {
+    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+    const description = describe(body, text);
+    throw new QzzGatewayError(label, response.status, errcode, description && redact(description, secrets));
+  }
+  if (body?.success === true) return body.data;
+  if (body?.success === false) throw new QzzBusinessError(label, body);
+  if (typeof body?.errcode === 'number') {
+    const description = describe(body, text);
+    throw new QzzGatewayError(label, response.status, body.errcode, description && redact(description, secrets));
+  }
+  throw new QzzGatewayError(label, response.status, undefined, body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object');
+}
+
+export function createQzzClient(options: QzzClientOptions): QzzClient {
+  const { baseUrl = DEFAULT_BASE_URL, timeoutMs = 30_000, retries = 2, retryDelayMs = 250, gateway } = options;
+  if (!options.credentials) throw new TypeError('createQzzClient: `credentials` is required (values, an async function or a provider).');
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createQzzClient: `timeoutMs` must be a positive number.');
+  const provider = toProvider(options.credentials);
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  // Every secret seen so far, so no message or error quotes one.
+  const secrets = new Set<string>(gateway ? [gateway.clientSecret] : []);
+
+  const raw = createClient<paths>({
+    baseUrl,
+    fetch: (request: Request) => fetchImpl(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) }),
+  });
+  raw.use(credentialsMiddleware(provider, secrets));
+
+  async function send(label: string, spec: ActionSpec, input: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (spec.signed) {
+      if (!gateway) throw new QzzError(`${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`, label);
+      return callGateway(raw, gateway, { label, method: spec.method as 'get' | 'post', path: spec.path as never, query: input as Record<string, string>, secrets: [...secrets] });
+    }
+    const body = withSelect(spec.select, input);
+    const text = spec.contentType === 'text/plain';
+    let result: { response: Response; data?: unknown; error?: unknown };
+    try {
+      result = (await raw.POST(spec.path as never, {
+        body,
+        bodySerializer: (value: unknown) => JSON.stringify(value),
+        headers: { 'Content-Type': text ? 'text/plain' : 'application/json' },
+        parseAs: 'text',
+        signal,
+      } as never)) as typeof result;
+    } catch (error) {
+      throw networkError(label, error, [...secrets]);
+    }
+    return unwrap(label, result.response, answerText(result), [...secrets]);
+  }
+
+  async function call(label: string, spec: ActionSpec, input: unknown, { signal }: CallOptions = {}): Promise<unknown> {
+    const attempts = spec.kind === 'query' ? retries + 1 : 1;
+    let reauthorised = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send(label, spec, input, signal);
+      } catch (error) {
+        // A rotated secret is refused before the vendor sees the call, so any call may be sent again, once.
+        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && !reauthorised && provider.invalidate) {
+          reauthorised = true;
+          provider.invalidate();
+          attempt--;
+          continue;
+        }
+        if (attempt + 1 >= attempts || !retryable(error)) throw error;
+        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal);
+      }
+    }
+  }
+
+  const client: Record<string, unknown> = { raw };
+  for (const [module, actions] of Object.entries(actionTable)) {
+    const functions: Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>> = {};
+    for (const [name, spec] of Object.entries(actions as Record<string, ActionSpec>)) {
+      functions[name] = (input, callOptions) => call(`${module}.${name}`, spec, input, callOptions);
+    }
+    client[module] = Object.freeze(functions);
+  }
+  return client as QzzClient;
+}

@@ -1,0 +1,79 @@
+// Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
+// gateway's `{errcode, description, data}` envelope.
+import type { Client } from 'openapi-fetch';
+import { QzzGatewayError, QzzNetworkError, QzzError, redact } from './errors.js';
+import type { paths } from './generated/schema.js';
+import { signedHeaders } from './signing.js';
+
+export interface GatewayApp {
+  /** The app's client id on Kingdee's open platform. */
+  clientId: string;
+  /** The app's client secret: signs the calls, never sent. */
+  clientSecret: string;
+}
+
+export interface GatewayCall {
+  /** `module.action`, for messages. */
+  label: string;
+  method: 'get' | 'post';
+  path: '/jdyconnector/app_management/push_app_authorize' | '/jdyconnector/app_management/kingdee_auth_token';
+  query: Record<string, string>;
+  /** Values to keep out of every message. */
+  secrets: string[];
+}
+
+/** Signs and sends one gateway call; resolves to the envelope's `data`. */
+export async function callGateway(raw: Client<paths>, app: GatewayApp, call: GatewayCall): Promise<unknown> {
+  const secrets = [app.clientSecret, ...call.secrets];
+  const headers = await signedHeaders(app, call.method, call.path, call.query);
+  let result: { response: Response; data?: unknown; error?: unknown };
+  try {
+    const init = { params: { query: call.query, header: headers }, parseAs: 'text' as const };
+    // The generated paths type both routes; the signed headers are typed as required header parameters.
+    result = (call.method === 'get'
+      ? await raw.GET(call.path as '/jdyconnector/app_management/kingdee_auth_token', init as never)
+      : await raw.POST(call.path as '/jdyconnector/app_management/push_app_authorize', { ...init, body: {} } as never)) as typeof result;
+  } catch (error) {
+    throw networkError(call.label, error, secrets);
+  }
+  const text = answerText(result);
+  const body = parseJson(text);
+  const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+  const description = describe(body, text);
+  if (!result.response.ok || errcode !== 0) {
+    throw new QzzGatewayError(call.label, result.response.status, errcode, description && redact(description, secrets));
+  }
+  return body?.data;
+}
+
+/** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
+export function answerText({ data, error }: { data?: unknown; error?: unknown }): string {
+  const value = data ?? error ?? '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What an error answer says: the gateway's description, a problem's detail, or the start of the text. */
+export function describe(body: Record<string, unknown> | undefined, text: string): string | undefined {
+  const said = [body?.description, body?.detail, body?.title, body?.message].find((v) => typeof v === 'string' && v);
+  return (said as string | undefined) ?? (text.trim() ? text.trim().slice(0, 200) : undefined);
+}
+
+/** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */
+export function networkError(label: string, error: unknown, secrets: string[]): QzzError {
+  if (error instanceof QzzError) return error;
+  const name = (error as { name?: string })?.name;
+  if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
+  if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
+  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+  const cause = new Error(redact(message, secrets));
+  return new QzzNetworkError(label, redact(message, secrets), false, cause);
+}

@@ -1,0 +1,252 @@
+// The client against @qzz/mock over real HTTP.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startMock } from '@qzz/mock';
+import { listActions, resolvePointer } from '@qzz/spec/actions';
+import { schemaValidator } from '@qzz/spec/validate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQzzClient, QzzBusinessError, QzzGatewayError, QzzNetworkError, type QzzCredentials } from '../src/index.js';
+
+const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
+const validator = schemaValidator(doc);
+const deref = (node: any) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
+const TOKEN = 'tok-SECRET-5f2a9c';
+const credentials: QzzCredentials = { accessToken: TOKEN, groupName: 'demo-group', accountId: '1234567890', routerAddr: 'https://tf.jdy.com' };
+
+let mock: { url: string; close(): Promise<void> };
+beforeAll(async () => {
+  mock = await startMock({ port: 0 });
+});
+afterAll(() => mock?.close());
+
+const camel = (slug: string) => slug.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const moduleOf = (tag: string) => camel(doc.tags.find((t: any) => t.name === tag)['x-qzz-module']);
+
+/** The body without the values `select` names: what a caller of the action function passes. */
+function withoutSelect(select: Record<string, any>, body: Record<string, any>): Record<string, any> {
+  const out = { ...body };
+  for (const [key, value] of Object.entries(select)) {
+    if (value && typeof value === 'object') out[key] = withoutSelect(value, out[key]);
+    else delete out[key];
+  }
+  return out;
+}
+
+/** A fetch that records what it sends and can answer instead of the network. */
+function recordingFetch(answer?: (request: Request, n: number) => Response | undefined) {
+  const seen: Request[] = [];
+  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    seen.push(request.clone());
+    return answer?.(request, seen.length) ?? fetch(request);
+  };
+  return { seen, fetch: fetchFn as typeof fetch };
+}
+
+const business = listActions(doc).filter((a: any) => a.method === 'post' && !a.path.startsWith('/jdyconnector/'));
+
+describe('every action round-trips through the mock', () => {
+  it.each(business.map((a: any) => [`${moduleOf(a.tag)}.${a.name}`, a]))('%s', async (_label, action: any) => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials }) as any;
+    const media = Object.values(doc.paths[action.path].post.requestBody.content)[0] as any;
+    const raw = deref(media.examples[action.examples.request]).value;
+    const body = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    const data = await client[moduleOf(action.tag)][action.name](withoutSelect(action.select, body));
+    if (action.examples.response) {
+      const answer = deref(doc.paths[action.path].post.responses['200'].content['application/json'].examples[action.examples.response]).value;
+      expect(data).toEqual(answer.data);
+    } else {
+      expect(validator.compile(action.response)(data)).toBe(true);
+    }
+  });
+
+  it('resolves the seed action to its bill, ids kept as strings', async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    const bill = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } });
+    expect(bill.billno).toBe('BJLL-20230306-0001');
+    expect(bill.customerid_id).toBe('1406720347851475968');
+    expect(bill.material_entity?.[0]?.material_entity_lk?.[0]?.material_entity_lk_stableid).toBe('-1269011930093682877');
+  });
+
+  it('sends the text/plain endpoints JSON text, and fills in the selecting fields', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    await client.projectManufacturing.getSparePartsUse({ id: '1591518046361500672' });
+    await client.outsourcing.pushTransferInToOutsourcedInStock({ billid: '1954356591125984256', entryid: '1954356611267050496', entryentity: 'entryentity' });
+    expect(seen[0]!.headers.get('content-type')).toBe('text/plain');
+    expect(await seen[0]!.text()).toBe('{"id":"1591518046361500672"}');
+    expect(JSON.parse(await seen[1]!.text())).toMatchObject({ srcEntity: 'mxoc_process_transferin', tarEntity: 'mxoc_om_instock' });
+  });
+});
+
+describe('credentials', () => {
+  it('adds access_token and the three headers to every business call', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    await client.workshop.getInspection({ id: '1895048896518849536' });
+    const url = new URL(seen[0]!.url);
+    expect(url.searchParams.get('access_token')).toBe(TOKEN);
+    expect(seen[0]!.headers.get('groupName')).toBe('demo-group');
+    expect(seen[0]!.headers.get('accountid')).toBe('1234567890');
+    expect(seen[0]!.headers.get('X-GW-Router-Addr')).toBe('https://tf.jdy.com');
+  });
+
+  it('caches an async source until it expires, and reloads after', async () => {
+    let now = 1_000_000;
+    let loads = 0;
+    const { cachedCredentials } = await import('../src/index.js');
+    const provider = cachedCredentials(async () => ({ ...credentials, expiresAt: now + 120_000, accessToken: `${TOKEN}-${++loads}` }), { now: () => now });
+    const client = createQzzClient({ baseUrl: mock.url, credentials: provider });
+    await client.workshop.getInspection({ id: '1' });
+    await client.workshop.getInspection({ id: '2' });
+    expect(loads).toBe(1);
+    now += 119_000; // inside the refresh margin
+    await client.workshop.getInspection({ id: '3' });
+    expect(loads).toBe(2);
+  });
+
+  it('fetches credentials again and retries once when the gateway says the secret rotated', async () => {
+    let loads = 0;
+    const { fetch } = recordingFetch((_request, n) =>
+      n === 1 ? Response.json({ errcode: 1030002006, description: '授权密钥校验失败' }, { status: 401 }) : undefined,
+    );
+    const client = createQzzClient({ baseUrl: mock.url, fetch, credentials: async () => (loads++, credentials) });
+    const bill = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1634800180022794240' } });
+    expect(bill.billno).toBe('BJLL-20230306-0001');
+    expect(loads).toBe(2);
+  });
+});
+
+describe('errors', () => {
+  it('HTTP 200 with success: false is a QzzBusinessError', async () => {
+    const preferFailure = ((input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      request.headers.set('Prefer', 'example=businessFailure');
+      return fetch(request);
+    }) as typeof fetch;
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch: preferFailure });
+    const error = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1' } }).catch((e) => e);
+    expect(error).toBeInstanceOf(QzzBusinessError);
+    expect(error.message).toMatch(/projectManufacturing\.pushOrderExecutionToSparePartsUse failed: the vendor answered success: false/);
+    expect(error.errorCode).toBeUndefined();
+  });
+
+  it('a gateway error or non-2xx answer is a QzzGatewayError', async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    const invalid = await client.workshop.getInspection({ id: 1895048896518849536 as unknown as string }).catch((e) => e);
+    expect(invalid).toBeInstanceOf(QzzGatewayError);
+    expect(invalid.status).toBe(422);
+    const { fetch } = recordingFetch(() => Response.json({ errcode: 2000002000, description: 'system error' }, { status: 200 }));
+    const gateway = await createQzzClient({ baseUrl: mock.url, credentials, fetch }).production.pushProductionInStockToScrap({ billdata: { id: '1' } }).catch((e) => e);
+    expect(gateway).toBeInstanceOf(QzzGatewayError);
+    expect([gateway.status, gateway.errcode, gateway.description]).toEqual([200, 2000002000, 'system error']);
+  });
+
+  it('missing credentials come back as a 401 QzzGatewayError', async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials: { ...credentials, groupName: '' } });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e) => e);
+    expect(error).toBeInstanceOf(QzzGatewayError);
+    expect(error.status).toBe(401);
+  });
+
+  it('no server is a QzzNetworkError', async () => {
+    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials, retries: 0 });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e) => e);
+    expect(error).toBeInstanceOf(QzzNetworkError);
+    expect(error.timedOut).toBe(false);
+  });
+
+  describe('against a server that never answers', () => {
+    let server: Server;
+    let url: string;
+    beforeAll(async () => {
+      server = createServer(() => {});
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+
+    it('times out with a QzzNetworkError', async () => {
+      const client = createQzzClient({ baseUrl: url, credentials, timeoutMs: 150, retries: 0 });
+      const started = Date.now();
+      const error = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1' } }).catch((e) => e);
+      expect(error).toBeInstanceOf(QzzNetworkError);
+      expect(error.timedOut).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('aborts on the caller\'s signal', async () => {
+      const client = createQzzClient({ baseUrl: url, credentials });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const error = await client.workshop.getInspection({ id: '1' }, { signal: controller.signal }).catch((e) => e);
+      expect(error).toBeInstanceOf(QzzNetworkError);
+      expect(error.message).toMatch(/aborted/);
+    });
+  });
+});
+
+describe('retries', () => {
+  const failing = (status: number, times: number) =>
+    recordingFetch((_request, n) => (n <= times ? Response.json({ errcode: 1, description: 'busy' }, { status }) : undefined));
+
+  it('retries a read-only query after 503, with backoff', async () => {
+    const { seen, fetch } = failing(503, 2);
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch, retryDelayMs: 5 });
+    await client.workshop.getInspection({ id: '1' });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('never retries a push, a save or an audit', async () => {
+    for (const call of [
+      (c: any) => c.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1' } }),
+      (c: any) => c.engineering.saveProcess({ params: { datainfo: {} } }),
+      (c: any) => c.projectManufacturing.auditTravelApplication({ billdata: {} }),
+    ]) {
+      const { seen, fetch } = failing(503, 1);
+      const error = await call(createQzzClient({ baseUrl: mock.url, credentials, fetch, retryDelayMs: 5 })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QzzGatewayError);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('gives up on a query after the configured retries', async () => {
+    const { seen, fetch } = failing(429, 10);
+    const error = await createQzzClient({ baseUrl: mock.url, credentials, fetch, retries: 1, retryDelayMs: 5 }).workshop.getInspection({ id: '1' }).catch((e) => e);
+    expect(error.status).toBe(429);
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('the access token stays secret', () => {
+  it('appears in no error, message, JSON, string or inspection', async () => {
+    const leaky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      // A fetch that quotes its URL in its error, as some wrappers do.
+      throw new TypeError(`request to ${new Request(input, init).url} failed`);
+    }) as typeof fetch;
+    const echo = recordingFetch((request) => Response.json({ errcode: 40001, description: `bad token ${new URL(request.url).searchParams.get('access_token')}` }, { status: 401 }));
+    const errors = [
+      await createQzzClient({ baseUrl: mock.url, credentials, fetch: leaky, retries: 0 }).workshop.getInspection({ id: '1' }).catch((e) => e),
+      await createQzzClient({ baseUrl: mock.url, credentials, fetch: echo.fetch }).workshop.getInspection({ id: '1' }).catch((e) => e),
+    ];
+    for (const error of errors) {
+      for (const text of [error.message, String(error), JSON.stringify(error), error.stack, inspect(error, { depth: 5 })]) {
+        expect(text).not.toContain(TOKEN);
+      }
+    }
+    expect(errors[0].message).toContain('[redacted]');
+    expect(errors[1].description).toBe('bad token [redacted]');
+  });
+});
+
+describe('the raw client', () => {
+  it('is typed by path and carries credentials', async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    const { data, response } = await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '1895048896518849536' } });
+    expect(response.status).toBe(200);
+    expect(data && 'success' in data && data.success).toBe(true);
+  });
+});
