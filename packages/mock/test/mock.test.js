@@ -193,5 +193,5 @@ describe('robustness', () => {
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
     const after = await post(SEED, { operation: 'push', entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } });
     expect((await after.json()).data.billno).toBe('BJLL-20230306-0001');
-  }, 120_000);
+  });
 });
