@@ -1,0 +1,233 @@
+// `pnpm bench`: every figure measured side by side in one run, on this machine, written to bench/results.md.
+//   1. @qzz/client per-call overhead vs a raw fetch of the same request, against one local server.
+//   2. @qzz/mock throughput and latency vs raw Prism on the same bundle vs a plain Node server (autocannon).
+//   3. `pnpm build` cold (turbo --force) vs warm (turbo cache).
+//   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
+// Every server listens on loopback; every loop is bounded.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createQzzClient } from '@qzz/client';
+import { startDocsServer } from '@qzz/docs/serve';
+import { startMock } from '@qzz/mock';
+import autocannon from 'autocannon';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const bundlePath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
+const doc = JSON.parse(readFileSync(bundlePath, 'utf8'));
+
+const SEED_PATH = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
+const SEED_BODY = { operation: 'push', entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } };
+const SEED_ANSWER = Buffer.from(JSON.stringify(doc.components.examples.pushOrderExecutionToSparePartsUse_response.value));
+const CREDENTIALS = { accessToken: 'bench-token', groupName: 'bench', accountId: 'bench', routerAddr: 'https://tf.jdy.com' };
+const HEADERS = { groupName: 'bench', accountid: 'bench', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const round = (n, digits = 1) => Number(n.toFixed(digits));
+const median = (values) => quantile([...values].sort((a, b) => a - b), 0.5);
+
+/** A plain Node server answering every request with `bytes`: the floor any server here is measured against. */
+async function plainServer(bytes) {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length }).end(bytes));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+// 1 ─ client overhead ────────────────────────────────────────────────────────────────────────────────────
+async function clientOverhead({ calls = 3000, rounds = 3 } = {}) {
+  const server = await plainServer(SEED_ANSWER);
+  const client = createQzzClient({ baseUrl: server.url, credentials: CREDENTIALS });
+  const url = `${server.url}${SEED_PATH}?access_token=${CREDENTIALS.accessToken}`;
+  const contenders = {
+    'raw fetch + JSON.parse': async () => (await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) })).json(),
+    'client.raw.POST (openapi-fetch + credentials middleware)': () => client.raw.POST(SEED_PATH, { body: SEED_BODY }),
+    'client action function (+ selection, unwrapping, typed errors)': () =>
+      client.projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: SEED_BODY.entryPk, billdata: SEED_BODY.billdata }),
+  };
+  const samples = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+  for (const call of Object.values(contenders)) for (let i = 0; i < 200; i++) await call(); // warm-up
+  // Rounds interleave the contenders so drift in the machine's load hits them alike.
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, call] of Object.entries(contenders)) {
+      for (let i = 0; i < calls / rounds; i++) {
+        const t = performance.now();
+        await call();
+        samples[name].push(performance.now() - t);
+      }
+    }
+  }
+  await server.close();
+  const base = samples['raw fetch + JSON.parse'].reduce((a, b) => a + b, 0) / samples['raw fetch + JSON.parse'].length;
+  return Object.entries(samples).map(([name, times]) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    return { name, calls: times.length, mean: round(mean * 1000, 0), p50: round(quantile(sorted, 0.5) * 1000, 0), p99: round(quantile(sorted, 0.99) * 1000, 0), ratio: round(mean / base, 2), overhead: round((mean - base) * 1000, 0) };
+  });
+}
+
+// 2 ─ mock throughput ────────────────────────────────────────────────────────────────────────────────────
+async function waitForHttp(url, deadline = Date.now() + 60_000) {
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url, { method: 'POST' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function rawPrism() {
+  const port = 4099;
+  const child = spawn(join(here, 'node_modules', '.bin', 'prism'), ['mock', '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', bundlePath], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(url);
+  return { url, close: async () => child.kill('SIGTERM') };
+}
+
+async function cannon(url, { seconds = 8, connections = 10 } = {}) {
+  const result = await autocannon({
+    url: `${url}${SEED_PATH}?access_token=bench-token`,
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify(SEED_BODY),
+    connections,
+    duration: seconds,
+  });
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function mockThroughput() {
+  const mock = await startMock({ port: 0 });
+  const probe = await fetch(`${mock.url}${SEED_PATH}?access_token=t`, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) });
+  const mockBytes = Buffer.from(await probe.arrayBuffer());
+  const prism = await rawPrism();
+  const prismProbe = await fetch(`${prism.url}${SEED_PATH}?access_token=t`, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) });
+  if (prismProbe.status !== 200) throw new Error(`raw Prism answered the seed request with ${prismProbe.status}`);
+  const plain = await plainServer(mockBytes);
+  const rows = [];
+  for (const [name, target] of [['@qzz/mock (action-aware, on prism-http)', mock], ['raw Prism (prism mock, same bundle)', prism], ['plain Node http, same bytes', plain]]) {
+    await cannon(target.url, { seconds: 2 }); // warm-up
+    rows.push({ name, ...(await cannon(target.url)) });
+  }
+  await Promise.all([mock.close(), prism.close(), plain.close()]);
+  const [ours, prismRow, plainRow] = rows;
+  return { rows, ratios: { vsPrism: round(ours.rps / prismRow.rps, 2), vsPlain: round(ours.rps / plainRow.rps, 3) } };
+}
+
+// 3 ─ build cache ────────────────────────────────────────────────────────────────────────────────────────
+function timeCommand(args) {
+  const t = performance.now();
+  execFileSync(join(root, 'node_modules', '.bin', 'turbo'), args, { cwd: root, stdio: 'ignore' });
+  return (performance.now() - t) / 1000;
+}
+
+function buildCache() {
+  const cold = timeCommand(['run', 'build', '--force', '--output-logs=none']);
+  const warm = [1, 2, 3].map(() => timeCommand(['run', 'build', '--output-logs=none']));
+  return { cold: round(cold, 2), warm: round(median(warm), 2), ratio: round(cold / median(warm), 1) };
+}
+
+// 4 ─ docs in Chromium ───────────────────────────────────────────────────────────────────────────────────
+async function docsLoad({ runs = 5 } = {}) {
+  const docs = await startDocsServer({ port: 0 });
+  const browser = await chromium.launch({
+    executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // The landing page lists each module's operations by route; the first one is the first operation a reader sees.
+  const [firstPath, firstItem] = Object.entries(doc.paths)[0];
+  const [method, operation] = Object.entries(firstItem)[0];
+  const summary = operation.summary;
+  const visit = async (page, target = '/', text = firstPath) => {
+    const t = performance.now();
+    await page.goto(`${docs.url}${target}`, { waitUntil: 'commit' });
+    await page.getByText(text, { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    return performance.now() - t;
+  };
+  const cold = [];
+  const warm = [];
+  const deep = [];
+  let weight = 0;
+  let requests = 0;
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    let bytes = 0;
+    let count = 0;
+    page.on('requestfinished', async (request) => {
+      count++;
+      bytes += (await request.sizes()).responseBodySize;
+    });
+    cold.push(await visit(page));
+    await page.waitForLoadState('networkidle');
+    weight = bytes;
+    requests = count;
+    warm.push(await visit(page));
+    deep.push(await visit(page, `/#operation/${operation.operationId}`, summary));
+    await context.close();
+  }
+  await browser.close();
+  await docs.close();
+  return { weightKiB: round(weight / 1024, 0), requests, cold: round(median(cold), 0), warm: round(median(warm), 0), deep: round(median(deep), 0), ratio: round(median(cold) / median(warm), 2), first: `${method.toUpperCase()} ${firstPath}`, summary };
+}
+
+// ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
+const started = new Date();
+console.log('1/4 client overhead…');
+const overhead = await clientOverhead();
+console.log('2/4 mock throughput…');
+const throughput = await mockThroughput();
+console.log('3/4 build cache…');
+const build = buildCache();
+console.log('4/4 docs in Chromium…');
+const docs = await docsLoad();
+
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const report = `# Benchmarks
+
+Measured by \`pnpm bench\` (bench/run.js) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: Node ${process.version},
+${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB. All servers on loopback. Figures
+move with the machine's load; the ratios, measured side by side in one run, are the ones to compare.
+
+## Client per-call overhead vs raw fetch
+
+The same seed request (工单执行下推备品备件, credentials in query and headers, 5 KB JSON answer) against one
+plain local server, sequential calls, interleaved in ${3} rounds after 200 warm-up calls each.
+
+${table(['', 'calls', 'mean µs', 'p50 µs', 'p99 µs', 'overhead µs/call', '× raw fetch'], overhead.map((r) => [r.name, r.calls, r.mean, r.p50, r.p99, r.overhead, r.ratio]))}
+
+## Mock throughput and latency (autocannon, 10 connections, 8 s)
+
+The seed request against each server; the plain server returns the very bytes the mock answers.
+
+${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], throughput.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+
+@qzz/mock serves **${throughput.ratios.vsPrism}×** raw Prism's throughput and **${throughput.ratios.vsPlain}×** the plain server's. Raw Prism
+runs as its CLI does by default, logging every request; @qzz/mock drives the same prism-http with a silent logger
+and picks the action's own Prism operation, so Prism matches one candidate instead of every route.
+
+## \`pnpm build\`: cold vs warm turbo cache
+
+${table(['', 'seconds'], [['cold (`turbo run build --force`)', build.cold], ['warm (cache hit, median of 3)', build.warm], ['cold ÷ warm', `${build.ratio}×`]])}
+
+## Docs site in Chromium
+
+Headless Chromium, a fresh browser context per run (median of 5), timed from navigation until the first
+operation (\`${docs.first}\`) is visible on the landing page; then the same with the page cached, and that
+operation's own page (“${docs.summary}”) opened by its link.
+
+${table(['', ''], [['page weight', `${docs.weightKiB} KiB in ${docs.requests} requests`], ['first operation visible, cold cache', `${docs.cold} ms`], ['first operation visible, warm cache (reload)', `${docs.warm} ms`], ['cold ÷ warm', `${docs.ratio}×`], ['an operation opened by its link (warm)', `${docs.deep} ms`]])}
+`;
+writeFileSync(join(here, 'results.md'), report);
+console.log(report);

@@ -1,0 +1,91 @@
+// Breaking changes against the last released bundle, and the diff that finds them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { breakingChanges, majorOf } from '../lib/breaking.js';
+import { loadBundle, specDir } from './helpers.js';
+
+const current = loadBundle();
+const released = JSON.parse(readFileSync(join(specDir, 'released', 'openapi.json'), 'utf8'));
+const SEED = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
+
+describe('the released contract', () => {
+  it('is kept, or the major version is bumped', () => {
+    const changes = breakingChanges(released, current);
+    if (majorOf(current.info.version) > majorOf(released.info.version)) return;
+    expect(changes, `Breaking changes since ${released.info.version}; bump info.version's major number (see docs/releasing.md) or undo them`).toEqual([]);
+  });
+
+  it("keeps info.version and @qzz/spec's version equal", () => {
+    const pkg = JSON.parse(readFileSync(join(specDir, 'package.json'), 'utf8'));
+    expect(current.info.version).toBe(pkg.version);
+    expect(current.info.version).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
+  });
+});
+
+describe('breakingChanges', () => {
+  const change = (edit) => {
+    const after = structuredClone(current);
+    edit(after);
+    return breakingChanges(current, after);
+  };
+  const schemas = (doc) => doc.components.schemas;
+
+  it('finds nothing between a bundle and itself', () => {
+    expect(breakingChanges(current, structuredClone(current))).toEqual([]);
+  });
+
+  it('reports a removed operation and its actions', () => {
+    expect(change((d) => delete d.paths['/mxoc_qm/inspect_query'])).toEqual(
+      expect.arrayContaining(['POST /mxoc_qm/inspect_query: operation removed', 'action getInspection: removed']),
+    );
+  });
+
+  it('reports a removed action and a changed selection', () => {
+    const removed = change((d) => d.paths['/mxoc_qwms/push_transfer'].post['x-qzz-actions'].pop());
+    expect(removed).toContain('action pushTransferInToOutsourcedInStock: removed');
+    const reselected = change((d) => (d.paths[SEED].post['x-qzz-actions'][0].select = { operation: 'pushdown' }));
+    expect(reselected[0]).toMatch(/pushOrderExecutionToSparePartsUse: now selected by/);
+  });
+
+  it('reports a removed field, in a request and in a response', () => {
+    expect(change((d) => delete schemas(d).PushOrderExecutionToSparePartsUseRequest.properties.entryPk)).toEqual([
+      'action pushOrderExecutionToSparePartsUse request.entryPk: field removed',
+    ]);
+    const response = change((d) => delete schemas(d).SparePartsUseMaterialEntry.properties.qty);
+    expect(response).toEqual(expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.material_entity[].qty: field removed']));
+  });
+
+  it('reports a removed enum value and a newly required field', () => {
+    expect(change((d) => (schemas(d).SaveOrderExecutionRequest.properties.operation.enum = ['save']))).toEqual([
+      'action saveOrderExecution request.operation: enum value "audit" removed',
+    ]);
+    expect(change((d) => schemas(d).PushOrderExecutionToSparePartsUseRequest.required.push('entryPk'))).toEqual([
+      'action pushOrderExecutionToSparePartsUse request.entryPk: newly required',
+    ]);
+  });
+
+  it('reports a request type narrowed and a response type widened', () => {
+    const narrowed = change((d) => (schemas(d).ProcessData.properties.name.type = 'string'));
+    expect(narrowed).toEqual(['action saveProcess request.params.datainfo.name: type narrowed, no longer accepts null']);
+    const pattern = change((d) => (schemas(d).DecimalString.pattern = '^[0-9]+$'));
+    expect(pattern.some((line) => /pattern changed/.test(line))).toBe(true);
+    const widened = change((d) => (schemas(d).SparePartsUseBill.properties.billno.type = ['string', 'null']));
+    expect(widened).toEqual(expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.billno: type widened, may now be null']));
+  });
+
+  it('lets compatible changes through: a new optional field, a new action, a wider request type', () => {
+    expect(
+      change((d) => {
+        schemas(d).PushOrderExecutionToExpenseIncomeRequest.properties.note = { type: 'string' };
+        schemas(d).ProcessData.properties.number.type = ['string', 'null'];
+        schemas(d).SparePartsUseBill.properties.newField = { type: 'string' };
+        d.paths[SEED].post['x-qzz-actions'].push({ ...d.paths[SEED].post['x-qzz-actions'][0], name: 'anotherAction' });
+      }),
+    ).toEqual([]);
+  });
+
+  it('reads the major version', () => {
+    expect([majorOf('0.4.1'), majorOf('2.0.0'), majorOf('10.1.0-rc.1')]).toEqual([0, 2, 10]);
+  });
+});
