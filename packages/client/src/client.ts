@@ -105,7 +105,7 @@ function unwrap(label: string, response: Response, text: string, secrets: string
     throw new QzzGatewayError(label, response.status, errcode, description && redact(description, secrets));
   }
   if (body?.success === true) return body.data;
-  if (body?.success === false) throw new QzzBusinessError(label, body);
+  if (body?.success === false) throw new QzzBusinessError(label, body, secrets);
   if (typeof body?.errcode === 'number') {
     const description = describe(body, text);
     throw new QzzGatewayError(label, response.status, body.errcode, description && redact(description, secrets));

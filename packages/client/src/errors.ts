@@ -25,9 +25,11 @@ export class QzzBusinessError extends QzzError {
   readonly detail: string | undefined;
   /** The whole answer, for fields the vendor may add. */
   readonly body: unknown;
-  constructor(action: string, body: Record<string, unknown>) {
+  constructor(action: string, answer: Record<string, unknown>, secrets: readonly string[] = []) {
+    // The answer is the server's: it may quote a credential back, so it is kept redacted.
+    const body = JSON.parse(redact(JSON.stringify(answer), secrets)) as Record<string, unknown>;
     const errorCode = typeof body.errorCode === 'string' ? body.errorCode : undefined;
-    const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v) => typeof v === 'string') as string | undefined;
+    const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v) => typeof v === 'string' && v) as string | undefined;
     super(`${action} failed: the vendor answered success: false${errorCode ? ` (errorCode ${errorCode})` : ''}${detail ? `: ${detail}` : ''}`, action);
     this.errorCode = errorCode;
     this.detail = detail;
@@ -65,5 +67,7 @@ export class QzzNetworkError extends QzzError {
 
 /** `text` with every secret replaced: for messages that quote what others wrote (a fetch error, a server). */
 export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  // Also as it appears percent-encoded (in a quoted URL) and JSON-escaped (in a quoted body).
+  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
+  return [...new Set(forms)].reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }

@@ -73,7 +73,8 @@ export function networkError(label: string, error: unknown, secrets: string[]): 
   const name = (error as { name?: string })?.name;
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
   if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
-  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
-  const cause = new Error(redact(message, secrets));
-  return new QzzNetworkError(label, redact(message, secrets), false, cause);
+  const said = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : error ? String(error) : '';
+  const message = redact(said.trim() || 'the request failed without saying why', secrets);
+  // The original error may hold the URL it was sent to, token included: only its redacted message is kept.
+  return new QzzNetworkError(label, message, false, new Error(message));
 }

@@ -178,20 +178,58 @@ describe('robustness', () => {
     });
     const samples = fc.sample(request, { numRuns: 1000, seed: 20261128 });
     const statuses = [];
+    const unclear = [];
     for (let i = 0; i < samples.length; i += 50) {
       const batch = samples.slice(i, i + 50).map(async ({ method, path, type, body, credentials, prefer }) => {
         const url = new URL(path, mock.url);
         if (credentials) url.searchParams.set('access_token', 't');
         const headers = { ...(credentials ? CREDENTIALS : {}), ...(type ? { 'content-type': type } : {}), ...(prefer ? { Prefer: prefer } : {}) };
         const res = await fetch(url, { method, headers, body: method === 'GET' ? undefined : body });
-        await res.arrayBuffer();
+        const text = await res.text();
+        // Every refusal says why: a problem's detail, or the gateway's errcode and description.
+        if (res.status >= 400) {
+          const answer = JSON.parse(text);
+          if (!(answer.detail || (answer.errcode && answer.description))) unclear.push(`${method} ${path} ${res.status} ${text}`);
+        }
         return res.status;
       });
       statuses.push(...(await Promise.all(batch)));
     }
     expect(statuses).toHaveLength(1000);
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(unclear).toEqual([]);
     const after = await post(SEED, { operation: 'push', entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } });
     expect((await after.json()).data.billno).toBe('BJLL-20230306-0001');
+  });
+});
+
+describe('properties', () => {
+  it('answers any well-formed seed request with the seed example, whatever its ids', async () => {
+    const id = fc.stringMatching(/^-?[1-9][0-9]{0,18}$/);
+    await fc.assert(
+      fc.asyncProperty(id, fc.option(id, { nil: undefined }), async (billId, entryPk) => {
+        const res = await post(SEED, { operation: 'push', ...(entryPk ? { entryPk } : {}), billdata: { id: billId } });
+        expect(res.status).toBe(200);
+        expect((await res.json()).data.billno).toBe('BJLL-20230306-0001');
+      }),
+      { numRuns: 200, seed: 20261128 },
+    );
+  });
+
+  it('never writes the access token into a log line', async () => {
+    const lines = [];
+    const logged = await startMock({ port: 0, log: (line) => lines.push(line) });
+    try {
+      const token = 'tok-LOGGED-9d1e';
+      for (const path of [SEED, '/nope', '/mxoc_qm/inspect_query']) {
+        const url = new URL(path, logged.url);
+        url.searchParams.set('access_token', token);
+        await (await fetch(url, { method: 'POST', headers: { ...CREDENTIALS, 'content-type': 'application/json' }, body: '{"id":"1","billdata":{"id":"1"}}' })).text();
+      }
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).not.toContain(token);
+    } finally {
+      await logged.close();
+    }
   });
 });
