@@ -100,9 +100,9 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
       return send(res, await prism.request(request, prismOperations)());
     }
     const prefer = parsePrefer(headers.prefer);
+    const explicit = Object.keys(prefer).length > 0;
     let first;
     for (const { action, operation } of candidateActions(route.actions, body)) {
-      const explicit = Object.keys(prefer).length > 0;
       const mock = explicit
         ? { dynamic: false, ...prefer }
         : action.examples.response
