@@ -165,7 +165,9 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
           continue;
         }
         if (attempt + 1 >= attempts || !retryable(error)) throw error;
-        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal);
+        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal).catch(() => {
+          throw new QzzNetworkError(label, 'the call was aborted', false);
+        });
       }
     }
   }

@@ -250,3 +250,17 @@ describe('the raw client', () => {
     expect(data && 'success' in data && data.success).toBe(true);
   });
 });
+
+describe('aborting during a retry', () => {
+  it('rejects with a QzzNetworkError, not the raw abort reason', async () => {
+    const controller = new AbortController();
+    const fetch = (async () => {
+      setTimeout(() => controller.abort(), 5);
+      return Response.json({ errcode: 1, description: 'busy' }, { status: 503 });
+    }) as typeof globalThis.fetch;
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch, retryDelayMs: 1_000 });
+    const error = await client.workshop.getInspection({ id: '1' }, { signal: controller.signal }).catch((e) => e);
+    expect(error).toBeInstanceOf(QzzNetworkError);
+    expect(error.message).toMatch(/aborted/);
+  });
+});
