@@ -163,16 +163,15 @@ async function docsLoad({ runs = 5 } = {}) {
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
-    let bytes = 0;
-    let count = 0;
-    page.on('requestfinished', async (request) => {
-      count++;
-      bytes += (await request.sizes()).responseBodySize;
-    });
+    // Page weight of the cold visit: every response body until the network is idle.
+    const sizes = [];
+    const onFinished = (request) => sizes.push(request.sizes().then((s) => s.responseBodySize, () => 0));
+    page.on('requestfinished', onFinished);
     cold.push(await visit(page));
     await page.waitForLoadState('networkidle');
-    weight = bytes;
-    requests = count;
+    page.off('requestfinished', onFinished);
+    weight = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
+    requests = sizes.length;
     warm.push(await visit(page));
     deep.push(await visit(page, `/#operation/${operation.operationId}`, summary));
     await context.close();
