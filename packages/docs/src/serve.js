@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const DEFAULT_PORT = 8080;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -34,9 +35,17 @@ export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1',
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const port = Number(process.argv[process.argv.indexOf('--port') + 1] || DEFAULT_PORT);
+  let port = DEFAULT_PORT;
   try {
-    const docs = await startDocsServer({ port: process.argv.includes('--port') ? port : DEFAULT_PORT });
+    const { values } = parseArgs({ options: { port: { type: 'string' } } });
+    port = Number(values.port ?? DEFAULT_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535, not "${values.port}".`);
+  } catch (error) {
+    console.error(`${error.message}\nUsage: node src/serve.js [--port <1-65535>]`);
+    process.exit(2);
+  }
+  try {
+    const docs = await startDocsServer({ port });
     console.log(`qzz docs on ${docs.url.replace('127.0.0.1', 'localhost')}`);
     const stop = () => docs.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
