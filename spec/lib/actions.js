@@ -11,6 +11,9 @@ export function resolvePointer(doc, pointer) {
     .reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), doc);
 }
 
+/** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
+export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+
 /** Every operation of the bundle with its method, path and actions, in document order. */
 export function listOperations(doc) {
   const operations = [];

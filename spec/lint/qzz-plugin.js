@@ -1,7 +1,7 @@
 // Redocly lint rules for this project's conventions (see ../../docs/spec-layout.md).
 // Built-in rules cannot see the `x-qzz-actions` extension or relate an operation to its module folder,
 // so these rules do.
-import { matchesSelect } from '../lib/actions.js';
+import { matchesSelect, moduleKey } from '../lib/actions.js';
 
 const ACTION_KEYS = ['name', 'summary', 'source', 'status', 'kind', 'select', 'request', 'response', 'examples'];
 const STATUSES = ['stable', 'in-development'];
@@ -10,7 +10,6 @@ const SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|gateway)$/;
 const CAMEL = /^[a-z][a-zA-Z0-9]*$/;
 const SCHEMA_POINTER = /^#\/components\/schemas\/[A-Za-z0-9_.-]+$|^#\/paths\/.+\/parameters$/;
 
-const camelCase = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // Collected once per run from the root's tags: tag name -> module slug.
@@ -48,9 +47,9 @@ function OperationModule() {
       }
       const id = operation.operationId ?? '';
       const [prefix, rest] = id.split('_');
-      if (prefix !== camelCase(folder) || !rest || !CAMEL.test(rest) || id.split('_').length !== 2) {
+      if (prefix !== moduleKey(folder) || !rest || !CAMEL.test(rest) || id.split('_').length !== 2) {
         ctx.report({
-          message: `operationId must read \`${camelCase(folder)}_<verbObject>\` (camelCase after the module).`,
+          message: `operationId must read \`${moduleKey(folder)}_<verbObject>\` (camelCase after the module).`,
           location: ctx.location.child('operationId'),
         });
       }

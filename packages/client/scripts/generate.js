@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { listOperations } from '@qzz/spec/actions';
+import { listOperations, moduleKey } from '@qzz/spec/actions';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'generated');
 const specPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
@@ -16,8 +16,7 @@ const ast = await openapiTS(pathToFileURL(specPath));
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'schema.ts'), `${header}${astToString(ast)}`);
 
-const camelCase = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-const moduleOf = new Map(doc.tags.map((t) => [t.name, camelCase(t['x-qzz-module'])]));
+const moduleOf = new Map(doc.tags.map((t) => [t.name, moduleKey(t['x-qzz-module'])]));
 const name = (pointer) => pointer.split('/').at(-1);
 const isGateway = (operation) => Array.isArray(operation.security);
 

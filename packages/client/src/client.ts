@@ -1,10 +1,11 @@
 // createQzzClient: the typed raw client (openapi-fetch) plus one function per vendor action, by module.
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { Client, Middleware } from 'openapi-fetch';
 import { toProvider, type CredentialsProvider, type CredentialsSource } from './credentials.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redact } from './errors.js';
 import { answerText, callGateway, describe, networkError, parseJson, type GatewayApp } from './gateway.js';
 import { actionTable, type ActionTypes } from './generated/actions.js';
 import type { paths } from './generated/schema.js';
+import { timedClient } from './transport.js';
 
 export const DEFAULT_BASE_URL = 'https://api.kingdee.com';
 /** The gateway's errcode when the app secret has rotated: credentials are fetched again and the call retried once. */
@@ -118,14 +119,10 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   if (!options.credentials) throw new TypeError('createQzzClient: `credentials` is required (values, an async function or a provider).');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createQzzClient: `timeoutMs` must be a positive number.');
   const provider = toProvider(options.credentials);
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   // Every secret seen so far, so no message or error quotes one.
   const secrets = new Set<string>(gateway ? [gateway.clientSecret] : []);
 
-  const raw = createClient<paths>({
-    baseUrl,
-    fetch: (request: Request) => fetchImpl(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) }),
-  });
+  const raw = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
   raw.use(credentialsMiddleware(provider, secrets));
 
   async function send(label: string, spec: ActionSpec, input: unknown, signal?: AbortSignal): Promise<unknown> {

@@ -1,10 +1,10 @@
 // The Kingdee OpenAPI 2.0 credentials provider: push_app_authorize → kingdee_auth_token, signed, cached.
-import createClient from 'openapi-fetch';
 import { cachedCredentials, type CredentialsProvider, type QzzCredentials } from './credentials.js';
 import { QzzError, QzzGatewayError } from './errors.js';
 import { callGateway, type GatewayApp } from './gateway.js';
-import type { components, paths } from './generated/schema.js';
+import type { components } from './generated/schema.js';
 import { appSignature } from './signing.js';
+import { timedClient } from './transport.js';
 import { DEFAULT_BASE_URL, SECRET_ROTATED } from './client.js';
 
 type AccountSet = components['schemas']['AuthorizedAccountSet'];
@@ -53,11 +53,7 @@ export function kingdeeCredentials(options: KingdeeCredentialsOptions): Credenti
   for (const [key, value] of Object.entries({ clientId, clientSecret, outerInstanceId })) {
     if (typeof value !== 'string' || !value) throw new TypeError(`kingdeeCredentials: \`${key}\` is required.`);
   }
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const raw = createClient<paths>({
-    baseUrl,
-    fetch: (request: Request) => fetchImpl(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) }),
-  });
+  const raw = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
   const app = { clientId, clientSecret };
 
   async function load(): Promise<QzzCredentials> {

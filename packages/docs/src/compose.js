@@ -2,7 +2,7 @@
 // Chinese and English, the actions of each operation, and the guide pages (as Redoc trait tags).
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { billGraph } from './billflow.js';
-import { coverageMarkdown } from './coverage.js';
+import { cell, coverageMarkdown } from './coverage.js';
 
 export const GUIDES = {
   gettingStarted: 'Getting started',
@@ -28,7 +28,6 @@ export function guideMarkdown(markdown) {
 }
 
 const code = (value) => `\`${JSON.stringify(value)}\``;
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|');
 
 /** The Markdown list of an operation's actions. */
 export function actionsMarkdown(actions) {

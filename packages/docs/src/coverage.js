@@ -1,7 +1,8 @@
 // The Coverage page: spec/coverage.yaml as Markdown, per module which vendor endpoints are specified.
 import { listActions } from '@qzz/spec/actions';
 
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text made safe for a Markdown table cell. */
+export const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** Redoc's anchor for an operation. */
 const operationLink = (action) => `#operation/${action.operationId}`;
