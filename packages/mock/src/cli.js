@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // `qzz-mock [--port N] [--host H]`: serves the mock until Ctrl-C.
 import { parseArgs } from 'node:util';
+import { parsePort } from './http.js';
 import { DEFAULT_PORT, startMock } from './server.js';
 
-const usage = 'Usage: qzz-mock [--port <1-65535>] [--host <address>] [--quiet]';
+const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet]';
 let options;
+let port;
 try {
   ({ values: options } = parseArgs({
     options: { port: { type: 'string' }, host: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
   }));
+  port = parsePort(options.port, DEFAULT_PORT);
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -16,11 +19,6 @@ try {
 if (options.help) {
   console.log(usage);
   process.exit(0);
-}
-const port = Number(options.port ?? DEFAULT_PORT);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port must be a whole number from 0 to 65535, not "${options.port}".\n${usage}`);
-  process.exit(2);
 }
 
 try {
@@ -30,6 +28,6 @@ try {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
-  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: pick another with --port.` : error.message);
+  console.error(error.message);
   process.exit(1);
 }

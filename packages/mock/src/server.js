@@ -1,45 +1,80 @@
 // The mock's HTTP server: parses what a client sends, picks the vendor action the body asks for, and lets
 // Prism validate the request against that action and produce the answer.
 import { readFile } from 'node:fs/promises';
-import { createServer, STATUS_CODES } from 'node:http';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
+import { answerClientError, close, listen, parseMediaType, parseTarget, Refusal, sendProblem } from './http.js';
 
 export const DEFAULT_PORT = 4010;
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a client may take to send a body before it is answered 408 (the issue's bound: within 30 s). */
+export const BODY_TIMEOUT_MS = 20_000;
 
-/** A request the mock refuses before Prism sees it. */
-class ClientError extends Error {
-  constructor(status, detail) {
-    super(detail);
-    this.status = status;
+/** The client hung up before its request was read: nothing to answer, nothing to log. */
+class ClientGone extends Error {}
+
+/**
+ * The body's bytes. A declared Content-Length over MAX_BODY_BYTES is refused before anything is read; a body
+ * that grows past it, or that is not complete within `timeoutMs`, is refused as soon as that is known.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {number} timeoutMs
+ * @returns {Promise<Buffer>}
+ */
+function readBody(req, timeoutMs) {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(new Refusal(413, `The body (Content-Length ${declared}) exceeds ${MAX_BODY_BYTES} bytes.`));
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    const stop = (/** @type {Error} */ error) => {
+      clearTimeout(timer);
+      req.removeAllListeners('data');
+      req.resume();
+      reject(error);
+    };
+    const timer = setTimeout(() => stop(new Refusal(408, `The body was not received within ${timeoutMs / 1000} s.`)), timeoutMs);
+    req.on('data', (/** @type {Buffer} */ chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) stop(new Refusal(413, `The body exceeds ${MAX_BODY_BYTES} bytes.`));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('aborted', () => stop(new ClientGone()));
+    req.on('error', () => stop(new ClientGone()));
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text: UTF-8, or a 400 (a replaced byte would change what the client sent). */
+function decodeBody(bytes) {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new Refusal(400, 'The body is not valid UTF-8.');
   }
 }
 
-/** RFC 9457 problem details, the shape Prism answers its own errors with. */
-function problem(res, { type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
-  const body = JSON.stringify({ type, title, status, detail, ...extra });
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) }).end(body);
-}
-
-/** The body as text. Past MAX_BODY_BYTES it is drained, not kept, and refused once the client has sent it. */
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    let size = 0;
-    req.on('data', (chunk) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () =>
-      size > MAX_BODY_BYTES
-        ? reject(new ClientError(413, `The body exceeds ${MAX_BODY_BYTES} bytes.`))
-        : resolve(Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
-  });
+/**
+ * The Content-Type a route accepts, checked before the body is read: one media type the operation declares,
+ * in UTF-8 (a 415 says which ones it takes otherwise).
+ */
+function checkContentType(header, accepted) {
+  const declared = accepted.join(' or ');
+  if (header === undefined) throw new Refusal(415, `The request has a body but no Content-Type: this route takes ${declared}.`);
+  const media = parseMediaType(header);
+  if (!media) throw new Refusal(415, `The Content-Type is not one media type (type/subtype; name=value): this route takes ${declared}.`);
+  if (!accepted.includes(media.essence)) throw new Refusal(415, `This route takes ${declared}, not ${media.essence}.`);
+  const charset = media.params.charset?.toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new Refusal(415, `The body must be UTF-8, not ${media.params.charset}.`);
 }
 
 /** `Prefer: code=200, example=businessFailure, dynamic=true` → Prism's mock options. */
@@ -54,19 +89,17 @@ export function parsePrefer(header) {
   return prefer;
 }
 
-/** The body as Prism should see it: JSON parsed; a text/plain endpoint's JSON text parsed too. */
-function parseBody(raw, contentType, textBody) {
-  if (raw === '') return undefined;
-  const isJson = /^application\/(.+\+)?json\b/i.test(contentType ?? '');
-  if (!isJson && !textBody) return raw;
+/** The body as Prism should see it: JSON parsed (a text/plain endpoint's JSON text too). */
+function parseBody(text, textBody) {
+  if (text === '') return undefined;
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch (error) {
-    throw new ClientError(
-      isJson ? 400 : 422,
-      isJson
-        ? `The body is not valid JSON: ${error.message}`
-        : `This endpoint takes JSON text in a text/plain body, and the body is not JSON: ${error.message}`,
+    throw new Refusal(
+      textBody ? 422 : 400,
+      textBody
+        ? `This endpoint takes JSON text in a text/plain body, and the body is not JSON: ${error.message}`
+        : `The body is not valid JSON: ${error.message}`,
     );
   }
 }
@@ -74,35 +107,71 @@ function parseBody(raw, contentType, textBody) {
 const headersOf = (req) => Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
 
 /**
- * Starts the mock. Resolves once it listens, with its URL and `close()`.
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void }} [options]
+ * The apiKey values an operation's security asks for, as `{ in, name }` (one list per alternative).
+ * @returns {{ in: 'query' | 'header', name: string }[][]}
  */
-export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {} } = {}) {
+function requiredKeys(doc, operation) {
+  const schemes = doc.components?.securitySchemes ?? {};
+  return (operation.security ?? doc.security ?? []).map((requirement) =>
+    Object.keys(requirement).map((scheme) => ({ in: schemes[scheme].in, name: schemes[scheme].name })),
+  );
+}
+
+/** What a request lacks of its credentials: nothing when one alternative is complete, else the first's gaps. */
+function missingCredentials(alternatives, query, headers) {
+  const gaps = alternatives.map((keys) => keys.filter((key) => !(key.in === 'query' ? query[key.name] : headers[key.name.toLowerCase()])).map((key) => key.name));
+  return gaps.find((gap) => gap.length === 0) ?? gaps[0] ?? [];
+}
+
+/** The mock's own answer to missing credentials (the gateway's is undocumented): which values are missing. */
+function sendMissingCredentials(res, missing) {
+  const body = JSON.stringify({
+    errcode: 401,
+    description: `Missing credentials: ${missing.join(', ')}. (This is the mock's own answer; the gateway's answer to missing credentials is not documented.)`,
+    missing,
+  });
+  res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/**
+ * Starts the mock. Resolves once it listens, with its URL and `close()`.
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number }} [options]
+ */
+export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {}, bodyTimeoutMs = BODY_TIMEOUT_MS } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   const prismOperations = await getHttpOperationsFromSpec(specPath);
   const routes = buildActionOperations(doc, prismOperations);
+  for (const [key, route] of routes) {
+    const [method, path] = key.split(' ');
+    const operation = doc.paths[path][method];
+    route.credentials = requiredKeys(doc, operation);
+    route.mediaTypes = Object.keys(operation.requestBody?.content ?? {});
+  }
   const prism = createInstance(
-    { mock: { dynamic: false }, checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
+    { mock: { dynamic: false }, checkSecurity: false, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
     { logger: createLogger('qzz-mock', { level: 'silent' }) },
   );
 
   async function answer(req, res) {
-    const url = new URL(req.url, 'http://mock.invalid');
+    const { path, rawPath, query } = parseTarget(req.url);
     const method = req.method.toLowerCase();
-    const route = routes.get(`${method} ${url.pathname}`);
-    const raw = await readBody(req);
+    const route = routes.get(`${method} ${path}`);
     const headers = headersOf(req);
-    const body = route ? parseBody(raw, headers['content-type'], route.textBody) : raw;
-    const request = { method, url: { path: url.pathname, query: Object.fromEntries(url.searchParams) }, headers, body };
+    const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+    if (route && route.mediaTypes.length && hasBody) checkContentType(headers['content-type'], route.mediaTypes);
+    const text = decodeBody(await readBody(req, bodyTimeoutMs));
     if (!route) {
       // Prism routes it, so an unknown path and a wrong method get Prism's own 404 and 405.
-      return send(res, await prism.request(request, prismOperations)());
+      return send(res, await prism.request({ method, url: { path: rawPath, query }, headers, body: text }, prismOperations)());
     }
+    const missing = missingCredentials(route.credentials, query, headers);
+    if (missing.length) return sendMissingCredentials(res, missing);
+    const request = { method, url: { path, query }, headers, body: parseBody(text, route.textBody) };
     const prefer = parsePrefer(headers.prefer);
     const explicit = Object.keys(prefer).length > 0;
     let first;
-    for (const { action, operation } of candidateActions(route.actions, body)) {
+    for (const { action, operation } of candidateActions(route.actions, request.body)) {
       const mock = explicit
         ? { dynamic: false, ...prefer }
         : action.examples.response
@@ -111,7 +180,7 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
       const result = await prism.request(request, [operation], { mock })();
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
-        log(`${req.method} ${url.pathname} → ${action.name} ${result.right.output.statusCode}`);
+        log(`${req.method} ${path} → ${action.name} ${result.right.output.statusCode}`);
         return send(res, result, action.name);
       }
       first ??= result;
@@ -119,32 +188,34 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     return send(res, first);
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     answer(req, res).catch((error) => {
+      if (error instanceof ClientGone) return res.destroy();
       if (res.headersSent) return res.destroy();
-      if (error instanceof ClientError) return problem(res, { status: error.status, detail: error.message });
+      if (error instanceof Refusal) {
+        // Unread bytes of a refused body would be taken for the next request: this connection ends here.
+        const unread = !req.readableEnded;
+        sendProblem(res, { status: error.status, detail: error.message }, unread ? { connection: 'close' } : {});
+        if (unread) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
+        return;
+      }
       log(`internal error: ${error.stack}`);
-      problem(res, { status: 500, detail: 'The mock failed: this is a bug in @qzz/mock.' });
+      sendProblem(res, { status: 500, detail: 'The mock failed: this is a bug in @qzz/mock.' });
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address();
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  return {
-    url,
-    close: () => new Promise((resolve) => server.close(() => resolve())).then(() => undefined, () => undefined),
-    server,
-  };
+  // A backstop for headers that never end (a body has its own, shorter deadline above).
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 0;
+  server.on('clientError', answerClientError);
+  const url = await listen(server, port, host);
+  return { url, close: () => close(server), server };
 }
 
 /** Writes Prism's result: its response, or its error as problem+json. */
 function send(res, result, actionName) {
   if (result._tag === 'Left') {
     const { name, status = 500, title, detail, message, additional } = result.left;
-    return problem(res, { type: name?.startsWith('https:') ? name : undefined, status, title: title ?? message, detail: detail ?? message, ...additional });
+    return sendProblem(res, { type: name?.startsWith('https:') ? name : undefined, status, title: title ?? message, detail: detail ?? message, ...additional });
   }
   const { statusCode, headers = {}, body } = result.right.output;
   const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';

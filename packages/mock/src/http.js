@@ -1,0 +1,173 @@
+// What the mock and the docs server share about HTTP itself: reading a request target and a Content-Type
+// without trusting either, refusing with a body that says why, and listening and closing the same way.
+import { STATUS_CODES } from 'node:http';
+
+/** A request the server refuses before doing anything with it: answered with `status` and `detail`. */
+export class Refusal extends Error {
+  /**
+   * @param {number} status
+   * @param {string} detail
+   * @param {Record<string, string>} [headers]
+   */
+  constructor(status, detail, headers = {}) {
+    super(detail);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** RFC 9457 problem details: every refusal of the mock and the docs server says why in this shape. */
+export function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
+  return JSON.stringify({ type, title, status, detail, ...extra });
+}
+
+/**
+ * Writes a problem answer.
+ * @param {import('node:http').ServerResponse} res
+ * @param {{ status: number, detail: string, type?: string, title?: string, [key: string]: unknown }} problem
+ * @param {Record<string, string>} [headers]
+ */
+export function sendProblem(res, problem, headers = {}) {
+  const body = problemBody(problem);
+  res
+    .writeHead(problem.status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) })
+    .end(body);
+}
+
+/** `text` percent-decoded as UTF-8, or a Refusal naming the `part` of the target that is malformed. */
+function decodeStrictly(text, part) {
+  if (/%(?![0-9A-Fa-f]{2})/.test(text)) throw new Refusal(400, `The request ${part} has a "%" that is not followed by two hex digits.`);
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new Refusal(400, `The request ${part} percent-encodes bytes that are not valid UTF-8.`);
+  }
+}
+
+/**
+ * The path (percent-decoded) and query of an origin-form request target (`/a/b?x=1`), or a Refusal saying
+ * why the target cannot be read. `//x` is refused rather than read: URL parsers take it for a host, so it
+ * could only be guessed at (reading it as `/x` would answer a route the client never asked for).
+ * @param {string | undefined} target
+ * @returns {{ path: string, rawPath: string, query: Record<string, string> }}
+ */
+export function parseTarget(target) {
+  if (target && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
+    // The absolute form (`http://host/path`) that HTTP/1.1 servers must accept: only its path and query count.
+    let url;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new Refusal(400, 'The request target is an absolute URL that cannot be parsed.');
+    }
+    return parseTarget(`${url.pathname}${url.search}`);
+  }
+  if (!target || !target.startsWith('/')) {
+    throw new Refusal(400, `The request target must be an absolute path such as "/route?query"; got ${JSON.stringify(String(target ?? '').slice(0, 100))}.`);
+  }
+  const at = target.indexOf('?');
+  const rawPath = at === -1 ? target : target.slice(0, at);
+  const rawQuery = at === -1 ? '' : target.slice(at + 1);
+  if (rawPath.startsWith('//')) throw new Refusal(400, 'The request path starts with "//", which URL parsers read as a host name: send a path with a single leading "/".');
+  const path = decodeStrictly(rawPath, 'path');
+  /** @type {Record<string, string>} */
+  const query = {};
+  for (const pair of rawQuery.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const [key, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    query[decodeStrictly(key.replaceAll('+', ' '), 'query')] = decodeStrictly(value.replaceAll('+', ' '), 'query');
+  }
+  return { path, rawPath, query };
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\]|\\\\.)*"))?)*)[ \\t]*$`);
+const PARAMETER = new RegExp(`;[ \\t]*(${TOKEN})=(${TOKEN}|"(?:[^"\\\\]|\\\\.)*")`, 'g');
+
+/**
+ * A Content-Type header as RFC 9110 writes it (`type/subtype; name=value`), lower-cased, or undefined when
+ * the header is not one media type (a list, a bare word, stray separators).
+ * @param {string | undefined} header
+ * @returns {{ essence: string, params: Record<string, string> } | undefined}
+ */
+export function parseMediaType(header) {
+  const match = MEDIA_TYPE.exec(String(header ?? '').trim());
+  if (!match) return undefined;
+  /** @type {Record<string, string>} */
+  const params = {};
+  for (const [, name, value] of match[3].matchAll(PARAMETER)) {
+    params[name.toLowerCase()] = value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+  }
+  return { essence: `${match[1]}/${match[2]}`.toLowerCase(), params };
+}
+
+// Node refuses some requests itself, before a handler runs; each gets a status and a reason like any other refusal.
+const NODE_REFUSALS = {
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are larger than this server accepts.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request was not received in time: the server stopped waiting for its headers or body.'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'The chunk extensions are larger than this server accepts.'],
+};
+
+/**
+ * The 'clientError' handler: Node's own refusals (bad framing, oversized headers, timeouts) answered with a
+ * problem body that says why. A client that hung up is let go without a word.
+ * @param {Error & { code?: string }} error
+ * @param {import('node:stream').Duplex} socket
+ */
+export function answerClientError(error, socket) {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] = NODE_REFUSALS[/** @type {keyof typeof NODE_REFUSALS} */ (error.code)] ?? [
+    400,
+    `The request is not valid HTTP/1.1 (${error.code ?? 'unreadable'}).`,
+  ];
+  const body = problemBody({ status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Listens on `port`/`host`; rejects with a message that says what to do when the port is taken.
+ * @param {import('node:http').Server} server
+ * @param {number} port
+ * @param {string} host
+ * @returns {Promise<string>} the server's URL
+ */
+export async function listen(server, port, host) {
+  await new Promise((resolve, reject) => {
+    server.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
+      reject(error.code === 'EADDRINUSE' ? Object.assign(new Error(`Port ${port} is in use: stop what listens there or pick another with --port.`), { code: error.code }) : error),
+    );
+    server.listen(port, host, () => resolve(undefined));
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/**
+ * Stops accepting connections and closes idle ones; resolves once the server is closed.
+ * @param {import('node:http').Server} server
+ */
+export function close(server) {
+  return new Promise((resolve) => {
+    server.close(() => resolve(undefined));
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * `--port` and friends of a server's command line: a whole number from 0 to 65535, or an Error saying so.
+ * @param {string | undefined} value
+ * @param {number} fallback
+ */
+export function parsePort(value, fallback) {
+  const port = Number(value ?? fallback);
+  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--port must be a whole number from 0 to 65535, not "${value}".`);
+  }
+  return port;
+}
