@@ -1,8 +1,8 @@
 // createQzzClient: the typed raw client (openapi-fetch) plus one function per vendor action, by module.
 import type { Client, Middleware } from 'openapi-fetch';
-import { toProvider, type CredentialsProvider, type CredentialsSource } from './credentials.js';
-import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redact } from './errors.js';
-import { answerText, callGateway, describe, networkError, parseJson, type GatewayApp } from './gateway.js';
+import { toProvider, type CredentialsProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
+import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
+import { answerText, callGateway, networkError, parseJson, readFailure, type GatewayApp } from './gateway.js';
 import { actionTable, type ActionTypes } from './generated/actions.js';
 import type { paths } from './generated/schema.js';
 import { timedClient } from './transport.js';
@@ -97,20 +97,14 @@ function credentialsMiddleware(provider: CredentialsProvider, secrets: Set<strin
   };
 }
 
-/** The vendor's envelope: `data` on success; a typed error otherwise. */
+/** The vendor's envelope: `data` on success; a typed error otherwise (every quoted part redacted). */
 function unwrap(label: string, response: Response, text: string, secrets: string[]): unknown {
-  const body = parseJson(text);
-  if (!response.ok) {
-    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
-    const description = describe(body, text);
-    throw new QzzGatewayError(label, response.status, errcode, description && redact(description, secrets));
-  }
-  if (body?.success === true) return body.data;
-  if (body?.success === false) throw new QzzBusinessError(label, body, secrets);
-  if (typeof body?.errcode === 'number') {
-    const description = describe(body, text);
-    throw new QzzGatewayError(label, response.status, body.errcode, description && redact(description, secrets));
-  }
+  const answer = parseJson(text);
+  if (response.ok && answer?.success === true) return answer.data;
+  const { body, description } = readFailure(text, answer, secrets);
+  if (!response.ok) throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
+  if (body?.success === false) throw new QzzBusinessError(label, body);
+  if (typeof body?.errcode === 'number') throw new QzzGatewayError(label, response.status, body.errcode, description);
   throw new QzzGatewayError(label, response.status, undefined, body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object');
 }
 
@@ -124,19 +118,39 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
 
   const raw = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
   raw.use(credentialsMiddleware(provider, secrets));
+  // Action functions add the credentials per call (no middleware rebuilding the Request), so each call knows
+  // which credentials it sent and a rejection invalidates exactly those.
+  const transport = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
 
-  async function send(label: string, spec: ActionSpec, input: unknown, signal?: AbortSignal): Promise<unknown> {
-    if (spec.signed) {
+  async function credentialsFor(label: string): Promise<QzzCredentials> {
+    try {
+      const credentials = await provider.get();
+      secrets.add(credentials.accessToken);
+      return credentials;
+    } catch (error) {
+      throw networkError(label, error, [...secrets]);
+    }
+  }
+
+  async function send(label: string, spec: ActionSpec, input: unknown, credentials: QzzCredentials | undefined, signal?: AbortSignal): Promise<unknown> {
+    if (spec.signed || !credentials) {
       if (!gateway) throw new QzzError(`${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`, label);
-      return callGateway(raw, gateway, { label, method: spec.method as 'get' | 'post', path: spec.path as never, query: input as Record<string, string>, secrets: [...secrets] });
+      const query = input as Record<string, string>;
+      // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
+      if (typeof query?.app_signature === 'string') secrets.add(query.app_signature);
+      return callGateway(transport, gateway, { label, method: spec.method as 'get' | 'post', path: spec.path as never, query, secrets: [...secrets] });
     }
     const body = withSelect(spec.select, input);
     const text = spec.contentType === 'text/plain';
     let result: { response: Response; data?: unknown; error?: unknown };
     try {
-      result = (await raw.POST(spec.path as never, {
+      result = (await transport.POST(spec.path as never, {
         body,
         bodySerializer: (value: unknown) => JSON.stringify(value),
+        params: {
+          query: { access_token: credentials.accessToken },
+          header: { groupName: credentials.groupName, accountid: credentials.accountId, 'X-GW-Router-Addr': credentials.routerAddr },
+        },
         headers: { 'Content-Type': text ? 'text/plain' : 'application/json' },
         parseAs: 'text',
         signal,
@@ -151,13 +165,15 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
     const attempts = spec.kind === 'query' ? retries + 1 : 1;
     let reauthorised = false;
     for (let attempt = 0; ; attempt++) {
+      const credentials = spec.signed ? undefined : await credentialsFor(label);
       try {
-        return await send(label, spec, input, signal);
+        return await send(label, spec, input, credentials, signal);
       } catch (error) {
         // A rotated secret is refused before the vendor sees the call, so any call may be sent again, once.
-        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && !reauthorised && provider.invalidate) {
+        // Only the credentials this call sent are dropped: concurrent calls refused alike share one refresh.
+        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && credentials && !reauthorised && provider.invalidate) {
           reauthorised = true;
-          provider.invalidate();
+          provider.invalidate(credentials);
           attempt--;
           continue;
         }

@@ -14,10 +14,14 @@ export interface QzzCredentials {
   expiresAt?: number;
 }
 
-/** Anything that hands out credentials. `invalidate()` drops a cached value the gateway rejected. */
+/**
+ * Anything that hands out credentials. `invalidate(rejected)` drops a cached value the gateway rejected: only
+ * when it is still the value `rejected` (so many calls refused at once cause one refresh); any cached value
+ * when called without one.
+ */
 export interface CredentialsProvider {
   get(): Promise<QzzCredentials>;
-  invalidate?(): void;
+  invalidate?(rejected?: QzzCredentials): void;
 }
 
 /** What `createQzzClient` accepts: fixed values, an async function, or a provider. */
@@ -56,8 +60,8 @@ export function cachedCredentials(
       );
       return pending;
     },
-    invalidate() {
-      cached = undefined;
+    invalidate(rejected?: QzzCredentials) {
+      if (rejected === undefined || rejected === cached) cached = undefined;
     },
   };
 }

@@ -25,9 +25,8 @@ export class QzzBusinessError extends QzzError {
   readonly detail: string | undefined;
   /** The whole answer, for fields the vendor may add. */
   readonly body: unknown;
-  constructor(action: string, answer: Record<string, unknown>, secrets: readonly string[] = []) {
-    // The answer is the server's: it may quote a credential back, so it is kept redacted.
-    const body = JSON.parse(redact(JSON.stringify(answer), secrets)) as Record<string, unknown>;
+  /** `body` is the answer with every secret already redacted (see `readAnswer`). */
+  constructor(action: string, body: Record<string, unknown>) {
     const errorCode = typeof body.errorCode === 'string' ? body.errorCode : undefined;
     const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v) => typeof v === 'string' && v) as string | undefined;
     super(`${action} failed: the vendor answered success: false${errorCode ? ` (errorCode ${errorCode})` : ''}${detail ? `: ${detail}` : ''}`, action);
@@ -65,9 +64,58 @@ export class QzzNetworkError extends QzzError {
   }
 }
 
-/** `text` with every secret replaced: for messages that quote what others wrote (a fetch error, a server). */
+/** Secret fragments at least this long are redacted wherever they appear: a server may quote part of a token. */
+const FRAGMENT = 8;
+const REDACTED = '[redacted]';
+
+/**
+ * Every form in which the client itself puts a secret on the wire or in text: as it is, `encodeURIComponent`,
+ * the `URLSearchParams` form (`+` for a space, `%7E`, `%21`, `%27`, `%28`, `%29`), the signers' percent-encoding
+ * (`!'()*` encoded too), and JSON-escaped.
+ */
+function secretForms(secret: string): string[] {
+  const component = encodeURIComponent(secret);
+  return [
+    secret,
+    component,
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    component.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    JSON.stringify(secret).slice(1, -1),
+  ];
+}
+
+/**
+ * `text` with every secret replaced by `[redacted]`: whole, in every form of `secretForms`, and any fragment of
+ * FRAGMENT characters or more of one of those forms. For messages that quote what others wrote (a fetch error,
+ * a server's answer); redact before truncating, so no cut leaves part of a secret behind.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  // Also as it appears percent-encoded (in a quoted URL) and JSON-escaped (in a quoted body).
-  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
-  return [...new Set(forms)].reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))];
+  if (forms.length === 0 || text.length === 0) return text;
+  const covered = new Uint8Array(text.length);
+  for (const form of forms) {
+    if (form.length <= FRAGMENT) {
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) covered.fill(1, at, at + form.length);
+      continue;
+    }
+    const fragments = new Set<string>();
+    for (let i = 0; i + FRAGMENT <= form.length; i++) fragments.add(form.slice(i, i + FRAGMENT));
+    for (let i = 0; i + FRAGMENT <= text.length; i++) if (fragments.has(text.slice(i, i + FRAGMENT))) covered.fill(1, i, i + FRAGMENT);
+  }
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!covered[i]) out += text[i];
+    else if (i === 0 || !covered[i - 1]) out += REDACTED;
+  }
+  return out;
+}
+
+/** A parsed answer with `redact` applied to every string in it, keys included. */
+export function redactDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k, secrets), redactDeep(v, secrets)]));
+  }
+  return value;
 }

@@ -1,7 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
 import type { Client } from 'openapi-fetch';
-import { QzzGatewayError, QzzNetworkError, QzzError, redact } from './errors.js';
+import { QzzGatewayError, QzzNetworkError, QzzError, redact, redactDeep } from './errors.js';
 import type { paths } from './generated/schema.js';
 import { signedHeaders } from './signing.js';
 
@@ -37,13 +37,10 @@ export async function callGateway(raw: Client<paths>, app: GatewayApp, call: Gat
     throw networkError(call.label, error, secrets);
   }
   const text = answerText(result);
-  const body = parseJson(text);
-  const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
-  const description = describe(body, text);
-  if (!result.response.ok || errcode !== 0) {
-    throw new QzzGatewayError(call.label, result.response.status, errcode, description && redact(description, secrets));
-  }
-  return body?.data;
+  const answer = parseJson(text);
+  if (result.response.ok && answer?.errcode === 0) return answer.data;
+  const { body, description } = readFailure(text, answer, secrets);
+  throw new QzzGatewayError(call.label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
 }
 
 /** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
@@ -52,6 +49,7 @@ export function answerText({ data, error }: { data?: unknown; error?: unknown })
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** The answer's JSON object, or undefined when it is not one. */
 export function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
@@ -61,10 +59,33 @@ export function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** What an error answer says: the gateway's description, a problem's detail, or the start of the text. */
-export function describe(body: Record<string, unknown> | undefined, text: string): string | undefined {
-  const said = [body?.description, body?.detail, body?.title, body?.message].find((v) => typeof v === 'string' && v);
-  return (said as string | undefined) ?? (text.trim() ? text.trim().slice(0, 200) : undefined);
+/** How much of an answer's text an error quotes when the answer says nothing more specific. */
+const QUOTED_CHARS = 200;
+
+/**
+ * A failed answer as an error quotes it, with every secret redacted before anything is cut: its JSON object
+ * (`answer`, redacted) and a description: the gateway's description, a problem's offending fields (the mock's
+ * 422 lists them in `validation`), its detail, or the start of the text.
+ */
+export function readFailure(
+  text: string,
+  answer: Record<string, unknown> | undefined,
+  secrets: readonly string[],
+): { body: Record<string, unknown> | undefined; description: string | undefined } {
+  const body = answer && (redactDeep(answer, secrets) as Record<string, unknown>);
+  const violations = Array.isArray(body?.validation) ? body.validation.map(violation).filter((v): v is string => v !== undefined) : [];
+  if (violations.length) return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
+  const said = [body?.description, body?.detail, body?.title, body?.message].find((v): v is string => typeof v === 'string' && v !== '');
+  const safeText = redact(text, secrets).trim();
+  return { body, description: said ?? (safeText ? safeText.slice(0, QUOTED_CHARS) : undefined) };
+}
+
+/** One entry of a problem's `validation` list as text: Prism's message, else the field's location and rule. */
+function violation(entry: unknown): string | undefined {
+  if (entry === null || typeof entry !== 'object') return undefined;
+  const { message, location, code } = entry as { message?: unknown; location?: unknown; code?: unknown };
+  if (typeof message === 'string' && message) return message;
+  return Array.isArray(location) ? `${location.join('.')}${typeof code === 'string' ? ` (${code})` : ''}` : undefined;
 }
 
 /** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */

@@ -118,6 +118,32 @@ describe('credentials', () => {
     expect(bill.billno).toBe('BJLL-20230306-0001');
     expect(loads).toBe(2);
   });
+
+  it('refreshes once per rotation when many concurrent calls are refused with the rotated secret', async () => {
+    // The gateway refuses every token but the newest; 50 calls sent with the old one wait on one refresh.
+    let loads = 0;
+    let newest = '';
+    const load = async () => {
+      loads++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      newest = `tok-${loads}`;
+      return { ...credentials, accessToken: newest };
+    };
+    // Refusals arrive spread over 100 ms, most of them after the refresh has finished (it takes 20 ms).
+    let sent = 0;
+    const staggered = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (new URL(request.url).searchParams.get('access_token') === newest) return fetch(request);
+      await new Promise((resolve) => setTimeout(resolve, 2 * sent++));
+      return Response.json({ errcode: 1030002006, description: '授权密钥校验失败' }, { status: 401 });
+    }) as typeof fetch;
+    const client = createQzzClient({ baseUrl: mock.url, fetch: staggered, credentials: load });
+    await client.workshop.getInspection({ id: '1' }); // the first token, cached
+    newest = 'rotated';
+    const answers = await Promise.all(Array.from({ length: 50 }, () => client.workshop.getInspection({ id: '1' })));
+    expect(answers).toHaveLength(50);
+    expect(loads).toBe(2);
+  });
 });
 
 describe('errors', () => {
@@ -145,11 +171,25 @@ describe('errors', () => {
     expect([gateway.status, gateway.errcode, gateway.description]).toEqual([200, 2000002000, 'system error']);
   });
 
-  it('missing credentials come back as a 401 QzzGatewayError', async () => {
-    const client = createQzzClient({ baseUrl: mock.url, credentials: { ...credentials, groupName: '' } });
+  it("missing credentials come back as a 401 QzzGatewayError naming the missing value, never as the rotated-secret code", async () => {
+    let loads = 0;
+    const client = createQzzClient({ baseUrl: mock.url, credentials: async () => (loads++, { ...credentials, groupName: '' }) });
     const error = await client.workshop.getInspection({ id: '1' }).catch((e) => e);
     expect(error).toBeInstanceOf(QzzGatewayError);
     expect(error.status).toBe(401);
+    expect(error.errcode).not.toBe(1030002006);
+    expect(error.description).toMatch(/Missing credentials: groupName\b/);
+    expect(loads).toBe(1); // not taken for a rotated secret: no second authorisation
+  });
+
+  it("names the offending fields of the mock's 422 problem, and why", async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    const error = await client.projectManufacturing
+      .pushOrderExecutionToSparePartsUse({ entryPk: 1 as unknown as string, billdata: { id: 2 as unknown as string } })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(QzzGatewayError);
+    expect(error.status).toBe(422);
+    expect(error.message).toMatch(/HTTP 422: Invalid request: .*entryPk must be string.*billdata\.id must be string/);
   });
 
   it('no server is a QzzNetworkError', async () => {

@@ -1,0 +1,116 @@
+// No error surface holds a secret, or any 8-character fragment of one, in any form the client itself sent it:
+// whatever a server quotes back (whole, cut, encoded, at the cut of a long answer) or a fetch throws.
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createQzzClient, percentEncode, QzzError } from '../src/index.js';
+
+/** Every URL-special character, a space, and non-ASCII, beside plain ones: what a token may hold. */
+const SPECIAL = [...` !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`, 'é', '令', '😀'];
+const secretArb = fc
+  .array(fc.oneof(fc.constantFrom(...SPECIAL), fc.constantFrom(...'abcdefghijKLMNOPQR0123456789')), { minLength: 12, maxLength: 40 })
+  .map((chars) => chars.join(''));
+
+/** The forms in which the client sends a secret: raw, encodeURIComponent, URLSearchParams, the signers' encoding, JSON. */
+const forms = (secret: string) => [
+  secret,
+  encodeURIComponent(secret),
+  new URLSearchParams({ s: secret }).toString().slice(2),
+  percentEncode(secret),
+  JSON.stringify(secret).slice(1, -1),
+];
+
+/** The first fragment of 8 characters (or a whole shorter form) of `secret` that `text` holds. */
+function leak(text: string, secret: string): string | undefined {
+  for (const form of forms(secret)) {
+    if (form.length <= 8) {
+      if (text.includes(form)) return form;
+      continue;
+    }
+    for (let i = 0; i + 8 <= form.length; i++) if (text.includes(form.slice(i, i + 8))) return form.slice(i, i + 8);
+  }
+  return undefined;
+}
+
+/** Everything an error shows: message, String, JSON, inspect, stack, and the same for its whole cause chain. */
+function surfaces(error: unknown): string[] {
+  const out: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+    out.push(String(e), JSON.stringify(e) ?? '', inspect(e, { depth: Number.POSITIVE_INFINITY, showHidden: true }));
+    if (e instanceof Error) out.push(e.message, e.stack ?? '');
+  }
+  return out;
+}
+
+type Echo = (form: string, url: string) => Response | never;
+const json = (body: unknown, status: number, type = 'application/json') => new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+/** How a server (or a fetch) may quote a secret back. */
+const ECHOES: Record<string, Echo> = {
+  gatewayDescription: (form) => json({ errcode: 40001, description: `token ${form} is not valid` }, 401),
+  businessMessage: (form) => json({ success: false, errorCode: 'E1', message: `bad token: ${form}`, data: { token: form } }, 200),
+  problemValidation: (form) =>
+    json({ title: 'Invalid request', status: 422, validation: [{ location: ['query', 'access_token'], message: `access_token ${form} is malformed` }] }, 422, 'application/problem+json'),
+  textStraddlingTheCut: (form) => new Response(`${'x'.repeat(195)}${form}${'y'.repeat(50)}`, { status: 500 }),
+  fragmentOnly: (form) => json({ errcode: 40001, description: `token starting ${form.slice(2, 12)}… rejected` }, 401),
+  urlQuoted: (_form, url) => new Response(`upstream refused ${url}`, { status: 502 }),
+  thrown: (_form, url) => {
+    throw new TypeError(`fetch failed: ${url}`, { cause: new Error(`connect ECONNREFUSED for ${url}`) });
+  },
+};
+
+describe('secrets in errors', () => {
+  it('no fragment of the access token, in any form, reaches any error surface', async () => {
+    await fc.assert(
+      fc.asyncProperty(secretArb, fc.constantFrom(...Object.keys(ECHOES)), fc.nat(4), async (secret, echo, formIndex) => {
+        const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+          const url = new Request(input, init).url;
+          return ECHOES[echo]!(forms(secret)[formIndex]!, url);
+        }) as typeof globalThis.fetch;
+        const client = createQzzClient({
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'https://tf.jdy.com' },
+          fetch,
+          retries: 0,
+        });
+        const error = await client.workshop.getInspection({ id: '1' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(QzzError);
+        const found = surfaces(error).map((text) => leak(text, secret)).find(Boolean);
+        expect(found, `${echo} form ${formIndex}`).toBeUndefined();
+      }),
+      { numRuns: 500, seed: 20261129 },
+    );
+  });
+
+  it("no fragment of the app's client secret reaches an error of the gateway's signed calls", async () => {
+    await fc.assert(
+      fc.asyncProperty(secretArb, fc.constantFrom('gatewayDescription', 'textStraddlingTheCut', 'fragmentOnly', 'thrown'), fc.nat(4), async (secret, echo, formIndex) => {
+        const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => ECHOES[echo]!(forms(secret)[formIndex]!, new Request(input, init).url)) as typeof globalThis.fetch;
+        const client = createQzzClient({
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: { accessToken: 'unused-token', groupName: 'g', accountId: 'a', routerAddr: 'r' },
+          gateway: { clientId: 'cid', clientSecret: secret },
+          fetch,
+          retries: 0,
+        });
+        const error = await client.system.pushAppAuthorize({ outerInstanceId: 'OI' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(QzzError);
+        expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
+      }),
+      { numRuns: 200, seed: 20261129 },
+    );
+  });
+
+  it('keeps what is not secret: the rest of the answer is quoted as it was', async () => {
+    const secret = 'tok-(quoted)!~*';
+    const fetch = (async () => json({ errcode: 40001, description: `token ${encodeURIComponent(secret)} expired at 12:00` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('workshop.getInspection failed: HTTP 401, errcode 40001: token [redacted] expired at 12:00');
+  });
+});
