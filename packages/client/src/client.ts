@@ -41,9 +41,22 @@ type ActionFunctions = {
   };
 };
 
+/** How `client.call` sends a route the spec may not have yet. */
+export interface RouteCallOptions extends CallOptions {
+  /** `text/plain` for a route that takes JSON text in a text/plain body; `application/json` by default. */
+  contentType?: 'application/json' | 'text/plain';
+  /** `query` makes the call read-only, so it is retried like the spec's queries; anything else is sent once (default). */
+  kind?: 'query' | 'save' | 'audit' | 'save-audit' | 'push' | 'operate';
+}
+
 export type QzzClient = ActionFunctions & {
   /** The typed openapi-fetch client of every path, with credentials and timeout applied. */
   raw: Client<paths>;
+  /**
+   * POSTs `body` to any business route, with the credentials, envelope unwrapping, typed errors and retry rule
+   * of the action functions: the way to call what the spec does not have yet. Resolves to the envelope's `data`.
+   */
+  call(route: string, body: unknown, options?: RouteCallOptions): Promise<unknown>;
 };
 
 interface ActionSpec {
@@ -140,7 +153,7 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
       if (typeof query?.app_signature === 'string') secrets.add(query.app_signature);
       return callGateway(transport, gateway, { label, method: spec.method as 'get' | 'post', path: spec.path as never, query, secrets: [...secrets] });
     }
-    const body = withSelect(spec.select, input);
+    const body = Object.keys(spec.select).length ? withSelect(spec.select, input) : input;
     const text = spec.contentType === 'text/plain';
     let result: { response: Response; data?: unknown; error?: unknown };
     try {
@@ -185,7 +198,15 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
     }
   }
 
-  const client: Record<string, unknown> = { raw };
+  function callRoute(route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> {
+    if (typeof route !== 'string' || !/^\/[^/?#]/.test(route) || /[?#]/.test(route)) {
+      return Promise.reject(new TypeError(`client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`));
+    }
+    const { contentType = 'application/json', kind = 'operate' } = options;
+    return call(`POST ${route}`, { method: 'post', path: route, contentType, kind, select: {}, signed: false }, body, options);
+  }
+
+  const client: Record<string, unknown> = { raw, call: callRoute };
   for (const [module, actions] of Object.entries(actionTable)) {
     const functions: Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>> = {};
     for (const [name, spec] of Object.entries(actions as Record<string, ActionSpec>)) {

@@ -1,4 +1,4 @@
-export { createQzzClient, DEFAULT_BASE_URL, SECRET_ROTATED, type QzzClient, type QzzClientOptions, type CallOptions } from './client.js';
+export { createQzzClient, DEFAULT_BASE_URL, SECRET_ROTATED, type QzzClient, type QzzClientOptions, type CallOptions, type RouteCallOptions } from './client.js';
 export { cachedCredentials, staticCredentials, type CredentialsProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
 export { QzzError, QzzBusinessError, QzzGatewayError, QzzNetworkError } from './errors.js';
 export { kingdeeCredentials, type KingdeeCredentialsOptions } from './kingdee.js';

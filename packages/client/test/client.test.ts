@@ -304,3 +304,49 @@ describe('aborting during a retry', () => {
     expect(error.message).toMatch(/aborted/);
   });
 });
+
+describe('client.call: any route', () => {
+  it('sends a route with the credentials and unwraps the envelope, like an action function', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    const data = (await client.call('/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', { operation: 'push', billdata: { id: '1634800180022794240' } })) as { billno: string };
+    expect(data.billno).toBe('BJLL-20230306-0001');
+    const sent = seen[0]!;
+    expect(new URL(sent.url).searchParams.get('access_token')).toBe(TOKEN);
+    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual(['demo-group', '1234567890', 'https://tf.jdy.com']);
+    expect(await sent.json()).toEqual({ operation: 'push', billdata: { id: '1634800180022794240' } });
+  });
+
+  it('sends JSON text in a text/plain body when asked', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    await client.call('/mxoc_0001_mxoc_pq/backup_query', { id: '1591518046361500672' }, { contentType: 'text/plain', kind: 'query' });
+    expect(seen[0]!.headers.get('content-type')).toBe('text/plain');
+    expect(await seen[0]!.text()).toBe('{"id":"1591518046361500672"}');
+  });
+
+  it('answers a route the mock does not know with a typed error, and retries only a query', async () => {
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    const unknown = await client.call('/mxoc_pom/not_in_the_spec', {}).catch((e) => e);
+    expect(unknown).toBeInstanceOf(QzzGatewayError);
+    expect(unknown.status).toBe(404);
+    expect(unknown.action).toBe('POST /mxoc_pom/not_in_the_spec');
+    const attempts = async (kind?: 'query' | 'push') => {
+      const { seen, fetch } = recordingFetch(() => new Response('busy', { status: 503 }));
+      await createQzzClient({ baseUrl: mock.url, credentials, fetch, retries: 2, retryDelayMs: 1 })
+        .call('/mxoc_pom/anything', {}, kind ? { kind } : {})
+        .catch(() => undefined);
+      return seen.length;
+    };
+    expect([await attempts('query'), await attempts('push'), await attempts()]).toEqual([3, 1, 1]);
+  });
+
+  it('refuses a route that is not a path, before sending anything', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    for (const route of ['mxoc_pom/x', 'https://evil.example/x', '//evil.example/x', '/x?access_token=1', '']) {
+      await expect(client.call(route, {})).rejects.toThrow(TypeError);
+    }
+    expect(seen).toHaveLength(0);
+  });
+});
