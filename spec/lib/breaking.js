@@ -132,5 +132,14 @@ export function breakingChanges(before, after) {
   return [...new Set(out)];
 }
 
-/** The major version of a semver string (`0.4.1` → 0). */
-export const majorOf = (version) => Number(String(version).split('.')[0]);
+/**
+ * True when going from version `before` to `after` may break users, as semver reads it: a new major number,
+ * or below 1.0.0 a new minor one (`0.1.0` → `0.2.0`, which is what changesets' `minor` gives a 0.x package).
+ * @param {string} before
+ * @param {string} after
+ */
+export function allowsBreaking(before, after) {
+  const [majorA, minorA] = String(before).split('.').map(Number);
+  const [majorB, minorB] = String(after).split('.').map(Number);
+  return majorB > majorA || (majorA === 0 && majorB === 0 && minorB > minorA);
+}
