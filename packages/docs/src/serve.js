@@ -1,12 +1,11 @@
 // Serves dist/ (the built site) over HTTP: `pnpm docs` → http://localhost:8080, and startDocsServer() for tests.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { answerClientError, close, listen, parsePort, parseTarget, Refusal, sendProblem } from '@qzz/mock/http';
+import { close, guardedServer, listen, parsePort, parseTarget, Refusal } from '@qzz/mock/http';
 
 export const DEFAULT_PORT = 8080;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -34,15 +33,7 @@ export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1',
     else await pipeline(createReadStream(file), res);
   }
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch((error) => {
-      if (res.headersSent) return res.destroy();
-      if (error instanceof Refusal) return sendProblem(res, { status: error.status, detail: error.message }, error.headers);
-      log(`internal error: ${error.stack}`);
-      sendProblem(res, { status: 500, detail: 'The docs server failed: this is a bug in @qzz/docs.' });
-    });
-  });
-  server.on('clientError', answerClientError);
+  const server = guardedServer(answer, { name: '@qzz/docs', log });
   const url = await listen(server, port, host);
   return { url, close: () => close(server) };
 }

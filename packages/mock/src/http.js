@@ -1,6 +1,6 @@
 // What the mock and the docs server share about HTTP itself: reading a request target and a Content-Type
 // without trusting either, refusing with a body that says why, and listening and closing the same way.
-import { STATUS_CODES } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 
 /** A request the server refuses before doing anything with it: answered with `status` and `detail`. */
 export class Refusal extends Error {
@@ -15,6 +15,9 @@ export class Refusal extends Error {
     this.headers = headers;
   }
 }
+
+/** The client hung up before its request was read: nothing to answer, nothing to log. */
+export class ClientGone extends Error {}
 
 /** RFC 9457 problem details: every refusal of the mock and the docs server says why in this shape. */
 export function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
@@ -128,6 +131,32 @@ export function answerClientError(error, socket) {
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * An HTTP server whose handler can fail without stopping it: a Refusal is answered with its status and reason
+ * (closing the connection when the refused body was not read), a client that hung up is let go, and anything
+ * else is logged and answered 500. Node's own refusals get a reason too (see answerClientError).
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} answer
+ * @param {{ name: string, log: (line: string) => void, options?: import('node:http').ServerOptions }} settings
+ */
+export function guardedServer(answer, { name, log, options = {} }) {
+  const server = createServer(options, (req, res) => {
+    answer(req, res).catch((error) => {
+      if (error instanceof ClientGone || res.headersSent) return res.destroy();
+      if (error instanceof Refusal) {
+        // Unread bytes of a refused body would be taken for the next request: this connection ends here.
+        const unread = !req.complete;
+        sendProblem(res, { status: error.status, detail: error.message }, unread ? { ...error.headers, connection: 'close' } : error.headers);
+        if (unread) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
+        return;
+      }
+      log(`internal error: ${error?.stack ?? error}`);
+      sendProblem(res, { status: 500, detail: `The server failed: this is a bug in ${name}.` });
+    });
+  });
+  server.on('clientError', answerClientError);
+  return server;
 }
 
 /**

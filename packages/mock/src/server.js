@@ -1,20 +1,16 @@
 // The mock's HTTP server: parses what a client sends, picks the vendor action the body asks for, and lets
 // Prism validate the request against that action and produce the answer.
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
-import { answerClientError, close, listen, parseMediaType, parseTarget, Refusal, sendProblem } from './http.js';
+import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from './http.js';
 
 export const DEFAULT_PORT = 4010;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a client may take to send a body before it is answered 408 (the issue's bound: within 30 s). */
 export const BODY_TIMEOUT_MS = 20_000;
-
-/** The client hung up before its request was read: nothing to answer, nothing to log. */
-class ClientGone extends Error {}
 
 /**
  * The body's bytes. A declared Content-Length over MAX_BODY_BYTES is refused before anything is read; a body
@@ -188,25 +184,10 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     return send(res, first);
   }
 
-  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
-    answer(req, res).catch((error) => {
-      if (error instanceof ClientGone) return res.destroy();
-      if (res.headersSent) return res.destroy();
-      if (error instanceof Refusal) {
-        // Unread bytes of a refused body would be taken for the next request: this connection ends here.
-        const unread = !req.readableEnded;
-        sendProblem(res, { status: error.status, detail: error.message }, unread ? { connection: 'close' } : {});
-        if (unread) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
-        return;
-      }
-      log(`internal error: ${error.stack}`);
-      sendProblem(res, { status: 500, detail: 'The mock failed: this is a bug in @qzz/mock.' });
-    });
-  });
+  const server = guardedServer(answer, { name: '@qzz/mock', log, options: { connectionsCheckingInterval: 1_000 } });
   // A backstop for headers that never end (a body has its own, shorter deadline above).
   server.headersTimeout = 20_000;
   server.requestTimeout = 0;
-  server.on('clientError', answerClientError);
   const url = await listen(server, port, host);
   return { url, close: () => close(server), server };
 }
