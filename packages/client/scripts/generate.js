@@ -40,8 +40,8 @@ for (const { path, method, operation, actions } of listOperations(doc)) {
     const input = isGateway(operation)
       ? `NonNullable<operations['${operation.operationId}']['parameters']['query']>`
       : `Unselected<S['${name(action.request)}'], ${JSON.stringify(action.select)}>`;
-    // Business actions resolve to the envelope's `data`; the gateway's own calls to their `data` too.
-    const output = isGateway(operation) ? `S['${name(action.response)}']['data']` : `S['${name(action.response)}']`;
+    // Every action resolves to its envelope's `data`, the schema its `response` names.
+    const output = `S['${name(action.response)}']`;
     (types[module] ??= []).push(`    /** ${action.summary} (${action.source}${action.status === 'in-development' ? ', 开发中' : ''}) */\n    ${action.name}: { input: ${input}; output: ${output} };`);
   }
 }
