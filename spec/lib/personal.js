@@ -1,9 +1,9 @@
 // Personal data in the vendor's examples, and how we mask it wherever we publish (spec, docs, mock answers,
 // fixtures): same shape, still valid, obviously masked. The rules (docs/spec-layout.md):
-//   mobile number      keep the first 3 and last 4 digits        17349178237 → 173****8237 (also inside u17349178237)
-//   person's name      keep the family name, * for each other    张亚楠 → 张**
-//   employee code      keep the letter prefix, * for each digit  ZY00364 → ZY*****
-//   address            keep the province, * for each other       陕西省西安市雁塔区 → 陕西省******
+//   mobile number      keep the first 3 and last 4 digits        13800138000 → 138****8000 (also inside u13800138000)
+//   person's name      keep the family name, * for each other    王二小 → 王**
+//   employee code      keep the letter prefix, * for each digit  AB01234 → AB*****
+//   address            keep the province, * for each other       浙江省杭州市西湖区 → 浙江省******
 
 /** An unmasked Chinese mobile number, anywhere in a text. */
 export const MOBILE = /(?<![0-9])1[3-9][0-9]{9}(?![0-9])/g;
