@@ -19,7 +19,7 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
  * @param {string | null | undefined} text
  * @returns {unknown} undefined when there is no example
  */
-export function parseLeniently(text) {
+function parseLeniently(text) {
   if (!text) return undefined;
   try {
     return JSON.parse(text);
@@ -88,7 +88,8 @@ const proseEvidence = [
     shapes: [{}],
   },
   {
-    // The error envelope where the sources show one; 404 and 519 are shown as message text only.
+    // The error envelope where the sources show one; 404 and 519 are shown as message text only (null: an
+    // answer whose body no source shows).
     schema: 'GatewayError',
     file: 'gateway.md',
     quote: 'Gateway envelope: `{"errcode": <int>, "description": <string>, "data": ...}`; 0 = success.',
@@ -116,7 +117,8 @@ function resolve(schema) {
 
 /** Whether `value` was shown: among the observed values, or named in a vendor label (`操作(save/audit)`). */
 const shown = (value, observed, labels) =>
-  observed.some((v) => v === value) || (typeof value === 'string' && labels.some((l) => new RegExp(`(^|[^A-Za-z0-9_])${value}($|[^A-Za-z0-9_])`).test(l)));
+  observed.some((v) => v === value) ||
+  (typeof value === 'string' && labels.some((l) => new RegExp(`(^|[^A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(l)));
 
 /**
  * What the evidence holds at each place of the schemas, gathered over every action that reaches it: the
@@ -287,8 +289,8 @@ describe.skipIf(!hasReference)('every constraint rests on the evidence', () => {
       const data = isObject(response) && 'data' in response ? [response.data] : [];
       evidence.walk({ $ref: action.response }, data, { where: `${action.name} response data`, select: undefined, ...res });
       const envelope = successEnvelope(operation);
-      // `data` is the action's own schema, walked above. The envelope is held per operation: one that shows no
-      // answer claims nothing about its envelope because another operation's answers show one.
+      // `data` is the action's own schema, walked above. The envelope's fields are held per action: an action
+      // whose answer no page shows claims nothing about it because another action's answers show one.
       const skip = new Set(envelope.allOf.filter((p) => !p.$ref).map((p) => p.properties?.data).filter(Boolean).flatMap((d) => [d, ...(d.anyOf ?? []), ...(d.oneOf ?? [])].map((s) => resolve(s).node)));
       evidence.walk(envelope, response === undefined ? [] : [response], { where: `${action.method.toUpperCase()} ${action.path} envelope`, scope: action.name, select: undefined, skip, ...res });
     }
