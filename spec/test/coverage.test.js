@@ -65,6 +65,14 @@ describe.skipIf(!hasReference)('coverage.yaml against modules.md', () => {
     expect(ours.sort()).toEqual(namesInModulesMd(text).sort());
   });
 
+  it('marks every endpoint of a group only the old navigation shows as `edition: old`', () => {
+    const oldGroups = [...text.matchAll(/^- ([^:(]+?) \(old\):/gm)].map((m) => m[1]);
+    expect(oldGroups.length).toBeGreaterThan(0);
+    for (const entry of entries.filter((e) => oldGroups.includes(e.group))) {
+      expect(entry.edition, entry.name).toBe('old');
+    }
+  });
+
   it('maps every captured endpoint ([api-N]) to the action from that record', () => {
     const marks = [...text.matchAll(/(?:, |: )([^,:]+?) \[((?:api|ext)-[a-z0-9-]+)\]/g)].map((m) => [m[1].split(' / ').at(-1).trim(), m[2]]);
     expect(marks).toHaveLength(17);

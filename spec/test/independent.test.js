@@ -7,6 +7,7 @@ import spectralCore from '@stoplight/spectral-core';
 import { Json } from '@stoplight/spectral-parsers';
 import { oas } from '@stoplight/spectral-rulesets';
 import { describe, expect, it } from 'vitest';
+import { listActions } from '../lib/actions.js';
 import { specDir } from './helpers.js';
 
 const { Document, Spectral } = spectralCore;
@@ -22,7 +23,12 @@ describe('independent validators', () => {
   it('spectral:oas reports nothing', async () => {
     const spectral = new Spectral();
     spectral.setRuleset(oas);
-    const results = await spectral.run(new Document(readFileSync(bundlePath, 'utf8'), Json, bundlePath));
-    expect(results.map((r) => `${r.code} ${r.path.join('.')}: ${r.message}`)).toEqual([]);
+    const text = readFileSync(bundlePath, 'utf8');
+    const results = await spectral.run(new Document(text, Json, bundlePath));
+    // A component only an action's `request` or `response` pointer names (a GET's query, which has no body) is
+    // used: Spectral sees `$ref`s, not the pointers of `x-qzz-actions`.
+    const pointed = new Set(listActions(JSON.parse(text)).flatMap((a) => [a.request, a.response]));
+    const used = (r) => r.code === 'oas3-unused-component' && pointed.has(`#/${r.path.join('/')}`);
+    expect(results.filter((r) => !used(r)).map((r) => `${r.code} ${r.path.join('.')}: ${r.message}`)).toEqual([]);
   });
 });

@@ -18,7 +18,9 @@ writeFileSync(join(out, 'schema.ts'), `${header}${astToString(ast)}`);
 
 const moduleOf = new Map(doc.tags.map((t) => [t.name, moduleKey(t['x-qzz-module'])]));
 const name = (pointer) => pointer.split('/').at(-1);
-const isGateway = (operation) => Array.isArray(operation.security);
+// The gateway's own calls are the ones signed with the X-Api-* headers (a business call may list its own
+// security too: the production in-stock query makes the four credentials optional).
+const isGateway = (operation) => (operation.security ?? []).some((requirement) => 'kingdeeSignature' in requirement);
 
 const table = {};
 const types = {};
@@ -40,8 +42,8 @@ for (const { path, method, operation, actions } of listOperations(doc)) {
     const input = isGateway(operation)
       ? `NonNullable<operations['${operation.operationId}']['parameters']['query']>`
       : `Unselected<S['${name(action.request)}'], ${JSON.stringify(action.select)}>`;
-    // Business actions resolve to the envelope's `data`; the gateway's own calls to their `data` too.
-    const output = isGateway(operation) ? `S['${name(action.response)}']['data']` : `S['${name(action.response)}']`;
+    // Every action resolves to its envelope's `data`, the schema its `response` names.
+    const output = `S['${name(action.response)}']`;
     (types[module] ??= []).push(`    /** ${action.summary} (${action.source}${action.status === 'in-development' ? ', 开发中' : ''}) */\n    ${action.name}: { input: ${input}; output: ${output} };`);
   }
 }
