@@ -6,7 +6,8 @@
 // - a removed field, in a request or a response;
 // - a removed enum value, or a field that gained a `const`;
 // - in a request: a field newly required, or a type narrowed (fewer JSON types, a new or changed pattern);
-// - in a response: a type widened (more JSON types than readers were promised).
+// - in a response: a type widened (more JSON types than readers were promised), or a field no longer required
+//   (readers were promised it is always there).
 import { listActions, listOperations, resolvePointer } from './actions.js';
 
 const TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'];
@@ -90,6 +91,9 @@ function compareSchemas(before, after, where, direction, out, depth = 0) {
   if (direction === 'request') {
     const required = new Set(a.required ?? []);
     for (const name of b.required ?? []) if (!required.has(name)) out.push(`${where}.${name}: newly required`);
+  } else {
+    const required = new Set(b.required ?? []);
+    for (const name of a.required ?? []) if (!required.has(name)) out.push(`${where}.${name}: no longer always present`);
   }
   if (a.items && b.items) {
     compareSchemas({ doc: before.doc, schema: a.items }, { doc: after.doc, schema: b.items }, `${where}[]`, direction, out, depth + 1);
@@ -115,6 +119,19 @@ export function breakingChanges(before, after) {
   const operationsAfter = new Map(listOperations(after).map((o) => [operationKey(o), o]));
   for (const operation of listOperations(before)) {
     if (!operationsAfter.has(operationKey(operation))) out.push(`${operationKey(operation)}: operation removed`);
+  }
+  // Each answer as a whole (the envelope around the actions' data, the error answers), as readers parse it.
+  for (const operation of listOperations(before)) {
+    const now = operationsAfter.get(operationKey(operation));
+    for (const [status, response] of Object.entries(now ? (operation.operation.responses ?? {}) : {})) {
+      const answerBefore = resolvePointer(before, response.$ref) ?? response;
+      const answerAfter = resolvePointer(after, now.operation.responses?.[status]?.$ref) ?? now.operation.responses?.[status];
+      for (const [type, media] of Object.entries(answerBefore?.content ?? {})) {
+        const mediaAfter = answerAfter?.content?.[type];
+        if (!media.schema || !mediaAfter?.schema) continue;
+        compareSchemas({ doc: before, schema: media.schema }, { doc: after, schema: mediaAfter.schema }, `${operationKey(operation)} ${status} answer`, 'response', out);
+      }
+    }
   }
   const actionsAfter = new Map(listActions(after).map((a) => [a.name, a]));
   for (const action of listActions(before)) {

@@ -68,6 +68,16 @@ describe('breakingChanges', () => {
     ]);
   });
 
+  it('reports a response field no longer always present, in the data and in the envelope around it', () => {
+    const before = structuredClone(current);
+    schemas(before).SparePartsUseBill.required = ['billno'];
+    expect(breakingChanges(before, current)).toEqual(
+      expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.billno: no longer always present']),
+    );
+    const envelope = change((d) => (schemas(d).BusinessFailure.required = []));
+    expect(envelope).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/app\/mxoc_0001_mxoc_pq\/pq_orderexe_push_backup 200 answer.*success: no longer always present$/)]));
+  });
+
   it('reports a request type narrowed and a response type widened', () => {
     const narrowed = change((d) => (schemas(d).ProcessData.properties.name.type = 'string'));
     expect(narrowed).toEqual(['action saveProcess request.params.datainfo.name: type narrowed, no longer accepts null']);
