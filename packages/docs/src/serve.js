@@ -14,9 +14,9 @@ const ALLOW = 'GET, HEAD';
 
 /**
  * Starts a static server of the built site. Resolves with its URL and close().
- * @param {{ port?: number, host?: string, root?: string, log?: (line: string) => void }} [options]
+ * @param {{ port?: number, host?: string, root?: string, log?: (line: string) => void, headersTimeoutMs?: number }} [options]
  */
-export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1', root = DIST, log = (line) => console.error(line) } = {}) {
+export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1', root = DIST, log = (line) => console.error(line), headersTimeoutMs } = {}) {
   await stat(join(root, 'index.html')).catch(() => {
     throw new Error(`No built site in ${root}: run \`pnpm build\` first.`);
   });
@@ -33,7 +33,7 @@ export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1',
     else await pipeline(createReadStream(file), res);
   }
 
-  const server = guardedServer(answer, { name: '@qzz/docs', log });
+  const server = guardedServer(answer, { name: '@qzz/docs', log, headersTimeoutMs });
   const url = await listen(server, port, host);
   return { url, close: () => close(server) };
 }

@@ -118,3 +118,18 @@ async function childPids(parent, needle) {
   }
   return lines.join('\n');
 }
+
+describe('the docs server with stalled headers', () => {
+  it('answers 408 with a reason once its headers deadline passes', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qzz-docs-'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
+    const docs = await startDocsServer({ port: 0, root, headersTimeoutMs: 1_000, log: () => {} });
+    try {
+      const answer = await raw(docs.url, 'GET / HTTP/1.1\r\nHost: x\r\n');
+      expect(answer.status).toBe(408);
+      expect(JSON.parse(answer.body).detail).toMatch(/not received in time/);
+    } finally {
+      await docs.close();
+    }
+  });
+});

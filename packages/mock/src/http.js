@@ -133,16 +133,21 @@ export function answerClientError(error, socket) {
   );
 }
 
+/** How long a client may take to send its request headers before it is answered 408. */
+export const HEADERS_TIMEOUT_MS = 20_000;
+
 /**
  * An HTTP server whose handler can fail without stopping it: a Refusal is answered with its status and reason
  * (closing the connection when the refused body was not read), a client that hung up is let go, and anything
  * else is logged and answered 500. Node's own refusals get a reason too (see answerClientError).
  * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} answer
- * @param {{ name: string, log: (line: string) => void, options?: import('node:http').ServerOptions }} settings
+ * @param {{ name: string, log: (line: string) => void, headersTimeoutMs?: number }} settings
  */
-export function guardedServer(answer, { name, log, options = {} }) {
-  const server = createServer(options, (req, res) => {
-    answer(req, res).catch((error) => {
+export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TIMEOUT_MS }) {
+  // Node's own answer to a request without Host has no body: the check is made here instead, with a reason.
+  const server = createServer({ connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => {
+    const hostless = req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
+    (hostless ? Promise.reject(new Refusal(400, 'An HTTP/1.1 request must carry a Host header.')) : answer(req, res)).catch((error) => {
       if (error instanceof ClientGone || res.headersSent) return res.destroy();
       if (error instanceof Refusal) {
         // Unread bytes of a refused body would be taken for the next request: this connection ends here.
@@ -156,6 +161,14 @@ export function guardedServer(answer, { name, log, options = {} }) {
     });
   });
   server.on('clientError', answerClientError);
+  // Stalled headers end in a 408 well within 30 s (Node waits 60 s by default); a handler bounds its body itself.
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(headersTimeoutMs, 30_000);
+  server.on('checkExpectation', (_req, res) => sendProblem(res, { status: 417, detail: 'The only expectation this server meets is Expect: 100-continue.' }));
+  server.on('connect', (_req, socket) => {
+    const body = problemBody({ status: 405, detail: 'CONNECT is not supported: this is not a proxy.' });
+    socket.end(`HTTP/1.1 405 ${STATUS_CODES[405]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   return server;
 }
 

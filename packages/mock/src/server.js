@@ -73,6 +73,29 @@ function checkContentType(header, accepted) {
   if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new Refusal(415, `The body must be UTF-8, not ${media.params.charset}.`);
 }
 
+/** What Prism's status-less fallback errors mean, as the mock answers them. */
+const PRISM_REFUSALS = {
+  NOT_FOUND: { status: 404, detail: 'The action has no response or example that the Prefer header asks for.' },
+  NOT_ACCEPTABLE: { status: 406, detail: 'The answer the Prefer header asks for is not available in a media type the Accept header allows.' },
+};
+
+/**
+ * An Accept header the mock can negotiate with, written the one way Prism's parser reads: a comma-separated
+ * list of media ranges (`type/subtype`, `type/*`, `*\/*`, with parameters such as `q`). Anything else is
+ * refused here with a reason, before Prism trips on it.
+ * @param {string | undefined} header
+ * @returns {string | undefined}
+ */
+function normaliseAccept(header) {
+  if (header === undefined || header.trim() === '') return undefined;
+  const ranges = header.split(',').filter((range) => range.trim() !== '').map(parseMediaType);
+  if (ranges.length === 0 || ranges.some((range) => range === undefined)) {
+    throw new Refusal(400, 'The Accept header is not a list of media ranges (type/subtype; q=…): send application/json or */*.');
+  }
+  const quote = (value) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : JSON.stringify(value));
+  return ranges.map(({ essence, params }) => [essence, ...Object.entries(params).map(([k, v]) => `${k}=${quote(v)}`)].join(';')).join(', ');
+}
+
 /** `Prefer: code=200, example=businessFailure, dynamic=true` → Prism's mock options. */
 export function parsePrefer(header) {
   const prefer = {};
@@ -156,10 +179,13 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     const headers = headersOf(req);
     const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
     if (route && route.mediaTypes.length && hasBody) checkContentType(headers['content-type'], route.mediaTypes);
+    const accept = normaliseAccept(headers.accept);
+    if (accept === undefined) delete headers.accept;
+    else headers.accept = accept;
     const text = decodeBody(await readBody(req, bodyTimeoutMs));
     if (!route) {
       // Prism routes it, so an unknown path and a wrong method get Prism's own 404 and 405.
-      return send(res, await prism.request({ method, url: { path: rawPath, query }, headers, body: text }, prismOperations)());
+      return send(res, await prism.request({ method, url: { path: rawPath, query }, headers, body: text }, prismOperations)(), undefined, log);
     }
     const missing = missingCredentials(route.credentials, query, headers);
     if (missing.length) return sendMissingCredentials(res, missing);
@@ -177,26 +203,32 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
         log(`${req.method} ${path} → ${action.name} ${result.right.output.statusCode}`);
-        return send(res, result, action.name);
+        return send(res, result, action.name, log);
       }
       first ??= result;
     }
-    return send(res, first);
+    return send(res, first, undefined, log);
   }
 
-  const server = guardedServer(answer, { name: '@qzz/mock', log, options: { connectionsCheckingInterval: 1_000 } });
-  // A backstop for headers that never end (a body has its own, shorter deadline above).
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 0;
+  const server = guardedServer(answer, { name: '@qzz/mock', log });
   const url = await listen(server, port, host);
   return { url, close: () => close(server), server };
 }
 
 /** Writes Prism's result: its response, or its error as problem+json. */
-function send(res, result, actionName) {
+function send(res, result, actionName, log) {
   if (result._tag === 'Left') {
-    const { name, status = 500, title, detail, message, additional } = result.left;
-    return sendProblem(res, { type: name?.startsWith('https:') ? name : undefined, status, title: title ?? message, detail: detail ?? message, ...additional });
+    const { name, status, title, detail, message, additional } = result.left;
+    if (status !== undefined) {
+      return sendProblem(res, { type: name?.startsWith('https:') ? name : undefined, status, title: title ?? message, detail: detail ?? message, ...additional });
+    }
+    // Prism's fallback error (it looked for a default response after failing) carries no status of its own:
+    // the kind of the first failure, named in its text, says what the client asked for that is not there.
+    const kind = /errors#([A-Z_]+)/.exec(`${name} ${title} ${message}`)?.[1];
+    const known = PRISM_REFUSALS[kind];
+    if (known) return sendProblem(res, { type: `https://stoplight.io/prism/errors#${kind}`, status: known.status, detail: known.detail });
+    log(`internal error: Prism failed with ${String(message ?? title ?? name)}`);
+    return sendProblem(res, { status: 500, detail: 'The server failed: this is a bug in @qzz/mock.' });
   }
   const { statusCode, headers = {}, body } = result.right.output;
   const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';

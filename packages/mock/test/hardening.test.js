@@ -238,3 +238,49 @@ describe('a handler that fails', () => {
     }
   });
 });
+
+describe('Prefer and Accept', () => {
+  const ask = (headers, path = '/mxoc_qm/inspect_query', body = '{"id":"1"}') =>
+    fetch(new URL(`${path}?access_token=t`, mock.url), {
+      method: 'POST',
+      headers: { groupName: 'g', accountid: 'a', 'X-GW-Router-Addr': 'r', 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it.each([
+    [{ prefer: 'code=200, example=x' }, 404],
+    [{ prefer: 'code=404, example=x' }, 404],
+    [{ prefer: 'code=200, example=businessFailure' }, 404],
+    [{ prefer: 'code=200', accept: 'text/html' }, 406],
+    [{ prefer: 'code=429, dynamic=true', accept: 'application/xml' }, 406],
+    [{ accept: 'text/html;;' }, 406],
+  ])('answers %o with %i and a reason, never 5xx', async (headers, status) => {
+    const res = await ask(headers);
+    expect(res.status).toBe(status);
+    expect((await res.json()).detail).toBeTruthy();
+  });
+
+  it.each(['x', '*', ';;', '/', 'application'])('answers 400 to the unparsable Accept %j', async (accept) => {
+    const res = await ask({ accept });
+    expect(res.status).toBe(400);
+    expect((await res.json()).detail).toMatch(/Accept header/);
+  });
+
+  it.each([401, 404, 429, 519])('never answers errcode 1030002006 when Prefer asks for %i', async (code) => {
+    const res = await ask({ prefer: `code=${code}` });
+    expect(res.status).toBe(code);
+    expect((await res.json()).errcode).not.toBe(1030002006);
+  });
+});
+
+describe("Node's refusals the guard answers itself", () => {
+  it.each([
+    ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 405],
+    ['a request without Host', `GET ${SEED} HTTP/1.1\r\nConnection: close\r\n\r\n`, 400],
+    ['an unknown expectation', `POST ${SEED} HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}`, 417],
+  ])('answers %s with a reason', async (_name, bytes, status) => {
+    const answer = await raw(bytes);
+    expect(answer.status).toBe(status);
+    expect(reason(answer)).toBeTruthy();
+  });
+});
