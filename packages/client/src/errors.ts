@@ -70,52 +70,84 @@ const REDACTED = '[redacted]';
 
 /**
  * Every form in which the client itself puts a secret on the wire or in text: as it is, `encodeURIComponent`,
- * the `URLSearchParams` form (`+` for a space, `%7E`, `%21`, `%27`, `%28`, `%29`), the signers' percent-encoding
- * (`!'()*` encoded too), and JSON-escaped.
+ * that again as a URL parser writes a query (`'` as `%27`), the `URLSearchParams` form (`+` for a space,
+ * `%7E`, `%21`, `%27`, `%28`, `%29`), the signers' percent-encoding (`!'()*` encoded too), and JSON-escaped.
  */
 function secretForms(secret: string): string[] {
   const component = encodeURIComponent(secret);
   return [
     secret,
     component,
+    new URL(`http://h/?${component}`).search.slice(1),
     new URLSearchParams({ s: secret }).toString().slice(2),
     component.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
     JSON.stringify(secret).slice(1, -1),
   ];
 }
 
+/** How long `text` grows where an error is shown escaped: in JSON, and in `util.inspect` (which escapes quotes too). */
+const escapedLength = (text: string) => JSON.stringify(text).length - 2 + (text.match(/'/g)?.length ?? 0);
+
 /**
- * `text` with every secret replaced by `[redacted]`: whole, in every form of `secretForms`, and any fragment of
- * FRAGMENT characters or more of one of those forms. For messages that quote what others wrote (a fetch error,
- * a server's answer); redact before truncating, so no cut leaves part of a secret behind.
+ * A function that replaces every secret in a text by `[redacted]`: whole, in every form of `secretForms`, and
+ * any fragment of one of those forms that is FRAGMENT characters long — or shorter, when escaping it for JSON
+ * or `util.inspect` would make it that long. Built once per set of secrets, then applied to any number of texts.
  */
-export function redact(text: string, secrets: readonly string[]): string {
-  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))];
-  if (forms.length === 0 || text.length === 0) return text;
-  const covered = new Uint8Array(text.length);
-  for (const form of forms) {
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  /** Dangerous substrings by length, longest first. */
+  const byLength = new Map<number, Set<string>>();
+  const add = (fragment: string) => {
+    const set = byLength.get(fragment.length) ?? new Set<string>();
+    set.add(fragment);
+    byLength.set(fragment.length, set);
+  };
+  for (const form of new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))) {
     if (form.length <= FRAGMENT) {
-      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) covered.fill(1, at, at + form.length);
+      add(form);
       continue;
     }
-    const fragments = new Set<string>();
-    for (let i = 0; i + FRAGMENT <= form.length; i++) fragments.add(form.slice(i, i + FRAGMENT));
-    for (let i = 0; i + FRAGMENT <= text.length; i++) if (fragments.has(text.slice(i, i + FRAGMENT))) covered.fill(1, i, i + FRAGMENT);
+    for (let i = 0; i < form.length; i++) {
+      for (let length = 1; length <= FRAGMENT && i + length <= form.length; length++) {
+        const fragment = form.slice(i, i + length);
+        if (length === FRAGMENT || escapedLength(fragment) >= FRAGMENT) add(fragment);
+      }
+    }
   }
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    if (!covered[i]) out += text[i];
-    else if (i === 0 || !covered[i - 1]) out += REDACTED;
-  }
-  return out;
+  const lengths = [...byLength.keys()].sort((a, b) => b - a);
+  if (lengths.length === 0) return (text) => text;
+  return (text) => {
+    let covered: Uint8Array | undefined;
+    for (let i = 0; i < text.length; i++) {
+      for (const length of lengths) {
+        if (i + length > text.length || !byLength.get(length)?.has(text.slice(i, i + length))) continue;
+        covered ??= new Uint8Array(text.length);
+        covered.fill(1, i, i + length);
+        break;
+      }
+    }
+    if (!covered) return text;
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+      if (!covered[i]) out += text[i];
+      else if (i === 0 || !covered[i - 1]) out += REDACTED;
+    }
+    return out;
+  };
 }
 
-/** A parsed answer with `redact` applied to every string in it, keys included. */
+/** `text` with every secret redacted (see `redactor`); redact before truncating, so no cut leaves part of a secret. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return redactor(secrets)(text);
+}
+
+/** A parsed answer with every string in it redacted, keys included (the redactor is built once). */
 export function redactDeep(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k, secrets), redactDeep(v, secrets)]));
-  }
-  return value;
+  const clean = redactor(secrets);
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') return clean(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (node !== null && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [clean(k), walk(v)]));
+    return node;
+  };
+  return walk(value);
 }

@@ -11,10 +11,14 @@ const secretArb = fc
   .array(fc.oneof(fc.constantFrom(...SPECIAL), fc.constantFrom(...'abcdefghijKLMNOPQR0123456789')), { minLength: 12, maxLength: 40 })
   .map((chars) => chars.join(''));
 
-/** The forms in which the client sends a secret: raw, encodeURIComponent, URLSearchParams, the signers' encoding, JSON. */
+/**
+ * The forms in which the client sends a secret: raw, encodeURIComponent, that as a URL parser writes it in a
+ * query (`'` as `%27`: the access token's form on the wire), URLSearchParams, the signers' encoding, JSON.
+ */
 const forms = (secret: string) => [
   secret,
   encodeURIComponent(secret),
+  new URL(`http://h/?${encodeURIComponent(secret)}`).search.slice(1),
   new URLSearchParams({ s: secret }).toString().slice(2),
   percentEncode(secret),
   JSON.stringify(secret).slice(1, -1),
@@ -61,7 +65,7 @@ const ECHOES: Record<string, Echo> = {
 describe('secrets in errors', () => {
   it('no fragment of the access token, in any form, reaches any error surface', async () => {
     await fc.assert(
-      fc.asyncProperty(secretArb, fc.constantFrom(...Object.keys(ECHOES)), fc.nat(4), async (secret, echo, formIndex) => {
+      fc.asyncProperty(secretArb, fc.constantFrom(...Object.keys(ECHOES)), fc.nat(5), async (secret, echo, formIndex) => {
         const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
           const url = new Request(input, init).url;
           return ECHOES[echo]!(forms(secret)[formIndex]!, url);
@@ -86,7 +90,7 @@ describe('secrets in errors', () => {
 
   it("no fragment of the app's client secret reaches an error of the gateway's signed calls", async () => {
     await fc.assert(
-      fc.asyncProperty(secretArb, fc.constantFrom('gatewayDescription', 'textStraddlingTheCut', 'fragmentOnly', 'thrown'), fc.nat(4), async (secret, echo, formIndex) => {
+      fc.asyncProperty(secretArb, fc.constantFrom('gatewayDescription', 'textStraddlingTheCut', 'fragmentOnly', 'thrown'), fc.nat(5), async (secret, echo, formIndex) => {
         const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => ECHOES[echo]!(forms(secret)[formIndex]!, new Request(input, init).url)) as typeof globalThis.fetch;
         const client = createQzzClient({
           baseUrl: 'http://127.0.0.1:9',
@@ -104,6 +108,23 @@ describe('secrets in errors', () => {
       }),
       { numRuns: 200, seed: 20261129 },
     );
+  });
+
+  it('redacts a short leftover that escaping would stretch to 8 characters of the JSON-escaped form', async () => {
+    const secret = 'tok-"\\"\\"\\"-SECRET-0123456789';
+    const fetch = (async () => json({ errcode: 40001, description: `token part ${secret.slice(3, 10)} rejected` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
+    expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
+  });
+
+  it('redacts the token as a URL quoted by the server carries it', async () => {
+    const secret = "tok'en!ab'cd(ef'gh)ij'kl*mn'op~qr";
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => json({ errcode: 40001, description: `bad request ${new Request(input, init).url}` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/access_token=\[redacted\]$/);
+    expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
   });
 
   it('keeps what is not secret: the rest of the answer is quoted as it was', async () => {
