@@ -26,10 +26,37 @@ export function listOperations(doc) {
   return operations;
 }
 
-/** Every action of the bundle, each with the operation it belongs to. */
+/**
+ * What an operation's own server (on the operation or its path) adds in front of its path, relative to the
+ * document's first server: `/mxocminimes` for a path served from `https://api.kingdee.com/mxocminimes` in a
+ * document served from `https://api.kingdee.com`; `''` when the operation has no server of its own.
+ */
+export function serverPrefix(doc, path, method) {
+  const own = (doc.paths?.[path]?.[method]?.servers ?? doc.paths?.[path]?.servers)?.[0]?.url;
+  const root = doc.servers?.[0]?.url;
+  if (!own || !root) return '';
+  const [ownUrl, rootUrl] = [new URL(own), new URL(root)];
+  const base = rootUrl.pathname.replace(/\/$/, '');
+  if (ownUrl.origin !== rootUrl.origin || !ownUrl.pathname.startsWith(base)) {
+    throw new Error(`${method.toUpperCase()} ${path}: its server ${own} is not under the document's ${root}`);
+  }
+  return ownUrl.pathname.slice(base.length).replace(/\/$/, '');
+}
+
+/**
+ * Every action of the bundle, each with the operation it belongs to. `path` is the spec's path; `wirePath`
+ * is where a request goes below the document's server (its own server's prefix, then the path).
+ */
 export function listActions(doc) {
   return listOperations(doc).flatMap(({ path, method, operation, actions }) =>
-    actions.map((action) => ({ ...action, path, method, operationId: operation.operationId, tag: operation.tags?.[0] })),
+    actions.map((action) => ({
+      ...action,
+      path,
+      wirePath: `${serverPrefix(doc, path, method)}${path}`,
+      method,
+      operationId: operation.operationId,
+      tag: operation.tags?.[0],
+    })),
   );
 }
 

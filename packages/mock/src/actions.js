@@ -59,8 +59,9 @@ export function buildActionOperations(doc, prismOperations) {
       request: operation.request?.body ? { ...operation.request, body: { ...operation.request.body, contents } } : operation.request,
       responses,
     };
-    const key = `${action.method} ${action.path}`;
-    if (!byRoute.has(key)) byRoute.set(key, { textBody: isTextBody(operation), actions: [] });
+    // Routed where a request goes: an operation with a server of its own is served under that server's prefix.
+    const key = `${action.method} ${action.wirePath}`;
+    if (!byRoute.has(key)) byRoute.set(key, { path: action.path, wirePath: action.wirePath, method: action.method, textBody: isTextBody(operation), actions: [] });
     byRoute.get(key).actions.push({ action, operation: own });
   }
   return byRoute;

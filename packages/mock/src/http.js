@@ -52,7 +52,7 @@ function decodeStrictly(text, part) {
  * why the target cannot be read. `//x` is refused rather than read: URL parsers take it for a host, so it
  * could only be guessed at (reading it as `/x` would answer a route the client never asked for).
  * @param {string | undefined} target
- * @returns {{ path: string, rawPath: string, query: Record<string, string> }}
+ * @returns {{ path: string, query: Record<string, string> }}
  */
 export function parseTarget(target) {
   if (target && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
@@ -81,7 +81,7 @@ export function parseTarget(target) {
     const [key, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
     query[decodeStrictly(key.replaceAll('+', ' '), 'query')] = decodeStrictly(value.replaceAll('+', ' '), 'query');
   }
-  return { path, rawPath, query };
+  return { path, query };
 }
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";

@@ -161,9 +161,8 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   const prismOperations = await getHttpOperationsFromSpec(specPath);
   const routes = buildActionOperations(doc, prismOperations);
-  for (const [key, route] of routes) {
-    const [method, path] = key.split(' ');
-    const operation = doc.paths[path][method];
+  for (const route of routes.values()) {
+    const operation = doc.paths[route.path][route.method];
     route.credentials = requiredKeys(doc, operation);
     route.mediaTypes = Object.keys(operation.requestBody?.content ?? {});
   }
@@ -173,7 +172,7 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
   );
 
   async function answer(req, res) {
-    const { path, rawPath, query } = parseTarget(req.url);
+    const { path, query } = parseTarget(req.url);
     const method = req.method.toLowerCase();
     const route = routes.get(`${method} ${path}`);
     const headers = headersOf(req);
@@ -184,12 +183,14 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     else headers.accept = accept;
     const text = decodeBody(await readBody(req, bodyTimeoutMs));
     if (!route) {
-      // Prism routes it, so an unknown path and a wrong method get Prism's own 404 and 405.
-      return send(res, await prism.request({ method, url: { path: rawPath, query }, headers, body: text }, prismOperations)(), undefined, log);
+      const allowed = [...routes.values()].filter((r) => r.wirePath === path).map((r) => r.method.toUpperCase());
+      if (allowed.length) throw new Refusal(405, `${path} takes ${allowed.join(', ')}, not ${req.method}.`, { allow: allowed.join(', ') });
+      throw new Refusal(404, `The spec has no route ${path}.`);
     }
     const missing = missingCredentials(route.credentials, query, headers);
     if (missing.length) return sendMissingCredentials(res, missing);
-    const request = { method, url: { path, query }, headers, body: parseBody(text, route.textBody) };
+    // Prism knows the operation by its spec path, whatever server prefix it was reached under.
+    const request = { method, url: { path: route.path, query }, headers, body: parseBody(text, route.textBody) };
     const prefer = parsePrefer(headers.prefer);
     const explicit = Object.keys(prefer).length > 0;
     let first;

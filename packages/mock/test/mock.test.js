@@ -42,7 +42,7 @@ const businessActions = listActions(doc).filter((a) => a.method === 'post' && !a
 describe('each action answers its documented request', () => {
   it.each(businessActions.map((a) => [a.name, a]))('%s', async (_name, action) => {
     const { type, body } = documentedRequest(action);
-    const res = await post(action.path, body, { type });
+    const res = await post(action.wirePath, body, { type });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-qzz-action')).toBe(action.name);
     const answer = await res.json();
@@ -68,7 +68,7 @@ describe('each action answers its documented request', () => {
   it("never answers with another action's example on a shared path", async () => {
     const transfer = businessActions.filter((a) => a.path === '/mxoc_qwms/push_transfer');
     for (const action of transfer) {
-      const res = await post(action.path, documentedRequest(action).body);
+      const res = await post(action.wirePath, documentedRequest(action).body);
       expect(res.headers.get('x-qzz-action')).toBe(action.name);
       const data = (await res.json()).data;
       expect(validator.compile(action.response)(data)).toBe(true);
@@ -167,7 +167,7 @@ describe('Prefer', () => {
 
 describe('robustness', () => {
   it('survives 1,000 random malformed requests with no 5xx, then still answers correctly', async () => {
-    const paths = [...new Set(businessActions.map((a) => a.path)), '/', '/nope', `${SEED}/extra`];
+    const paths = [...new Set(businessActions.map((a) => a.wirePath)), '/', '/nope', `${SEED}/extra`];
     const request = fc.record({
       method: fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
       path: fc.constantFrom(...paths),
@@ -231,5 +231,17 @@ describe('properties', () => {
     } finally {
       await logged.close();
     }
+  });
+});
+
+describe('an operation with a server of its own', () => {
+  it('is served under its server prefix, and not at the bare path', async () => {
+    const query = listActions(doc).find((a) => a.name === 'queryProductionInStock');
+    expect(query.wirePath).toBe('/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query');
+    const body = documentedRequest(query).body;
+    const res = await post(query.wirePath, body);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-qzz-action')).toBe('queryProductionInStock');
+    expect((await post(query.path, body)).status).toBe(404);
   });
 });
