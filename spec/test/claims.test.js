@@ -201,7 +201,8 @@ class Evidence {
       for (const keyword of ['pattern', 'format']) {
         if (!(keyword in node)) continue;
         const strings = observed.filter((v) => typeof v === 'string');
-        if (strings.length === 0) out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} but no value was observed`);
+        // `""` (unset) fits every pattern here that allows it, so it shows nothing about the pattern.
+        if (!strings.some((v) => v !== '')) out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} but no value was observed`);
         const check = validator.compile({ type: 'string', [keyword]: node[keyword] });
         for (const value of strings.filter((v) => !check(v))) out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} refuses the observed ${JSON.stringify(value)}`);
       }
@@ -257,6 +258,9 @@ describe('the walk', () => {
     expect(run(schema, [{ a: '1', b: 'save' }])).toEqual(['S.b: enum value "audit" was never observed nor listed by the vendor']);
     expect(run(schema, [{ a: 'x' }])).toContain('S.a: pattern "^[0-9]+$" refuses the observed "x"');
     expect(run(schema, [{}])).toContain('S.a: pattern "^[0-9]+$" but no value was observed');
+    const orEmpty = { type: 'object', properties: { a: { type: 'string', pattern: '^([0-9]+)?$' } } };
+    expect(run(orEmpty, [{ a: '' }])).toEqual(['S.a: pattern "^([0-9]+)?$" but no value was observed']);
+    expect(run(orEmpty, [{ a: '' }, { a: '12' }])).toEqual([]);
     expect(run({ properties: { op: { const: 'push' } } }, [{}], { labels: ['操作下推(push)'] })).toEqual([]);
     expect(run({ properties: { op: { const: 'push' } } }, [{}], { labels: ['操作标识'] })).toHaveLength(1);
   });

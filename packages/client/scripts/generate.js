@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { listOperations, moduleKey } from '@qzz/spec/actions';
+import { listOperations, moduleKey, serverPrefix } from '@qzz/spec/actions';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'generated');
 const specPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
@@ -27,10 +27,13 @@ const types = {};
 for (const { path, method, operation, actions } of listOperations(doc)) {
   const module = moduleOf.get(operation.tags[0]);
   const contentType = Object.keys(operation.requestBody?.content ?? {})[0];
+  // An operation with a server of its own is called under that server's prefix (e.g. /mxocminimes).
+  const prefix = serverPrefix(doc, path, method);
   for (const action of actions) {
     (table[module] ??= {})[action.name] = {
       method,
       path,
+      ...(prefix ? { serverPrefix: prefix } : {}),
       ...(contentType ? { contentType } : {}),
       kind: action.kind,
       select: action.select,

@@ -62,6 +62,8 @@ export type QzzClient = ActionFunctions & {
 interface ActionSpec {
   method: string;
   path: string;
+  /** What the operation's own server adds in front of `path` (e.g. `/mxocminimes`), if it has one. */
+  serverPrefix?: string;
   contentType?: string;
   kind: string;
   select: Record<string, unknown>;
@@ -167,6 +169,7 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
         headers: { 'Content-Type': text ? 'text/plain' : 'application/json' },
         parseAs: 'text',
         signal,
+        ...(spec.serverPrefix ? { baseUrl: `${baseUrl.replace(/\/$/, '')}${spec.serverPrefix}` } : {}),
       } as never)) as typeof result;
     } catch (error) {
       throw networkError(label, error, [...secrets]);

@@ -350,3 +350,15 @@ describe('client.call: any route', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe('an operation with a server of its own', () => {
+  it('is called under its server prefix, on the gateway and on the mock', async () => {
+    const { seen, fetch } = recordingFetch();
+    const client = createQzzClient({ baseUrl: `${mock.url}/`, credentials, fetch });
+    await client.production.queryProductionInStock({ unpage: '', pageSize: '10', pageIndex: '1', search: '', billstatus: 'all', dateSearch: 'all' });
+    expect(new URL(seen[0]!.url).pathname).toBe('/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query');
+    const { seen: gateway, fetch: offline } = recordingFetch(() => Response.json({ success: true, data: [] }));
+    await createQzzClient({ credentials, fetch: offline }).production.queryProductionInStock({});
+    expect(gateway[0]!.url.split('?')[0]).toBe('https://api.kingdee.com/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query');
+  });
+});

@@ -176,6 +176,20 @@ describe('credentials', () => {
     expect(body).toEqual({ errcode: 401, description: expect.stringContaining(`Missing credentials: ${missing}.`), missing: [missing] });
   });
 
+  it("answers the gateway's own calls without their signature the same way, as the spec declares", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { schemaValidator } = await import('@qzz/spec/validate');
+    const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
+    const answer = await raw('GET /jdyconnector/app_management/kingdee_auth_token?app_key=abc&app_signature=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(answer.status).toBe(401);
+    const body = JSON.parse(answer.body);
+    expect(body.missing).toEqual(['X-Api-ClientID', 'X-Api-Signature']);
+    const declared = doc.paths['/jdyconnector/app_management/kingdee_auth_token'].get.responses['401'];
+    expect(declared).toBeDefined();
+    expect(schemaValidator(doc).compile('#/components/schemas/MockCredentialsMissing')(body)).toBe(true);
+  });
+
   it('counts an empty value as missing, and names every missing value', async () => {
     const answer = await raw(`POST ${SEED}?access_token= HTTP/1.1\r\nHost: x\r\nConnection: close\r\ngroupName:\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     expect(JSON.parse(answer.body).missing).toEqual(['access_token', 'groupName', 'accountid', 'X-GW-Router-Addr']);
