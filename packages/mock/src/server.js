@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
+import { createSandbox } from './sandbox/index.js';
 
 export const DEFAULT_PORT = 4010;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -75,13 +76,16 @@ const headersOf = (req) => Object.fromEntries(Object.entries(req.headers).map(([
 
 /**
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void }} [options]
+ * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, sandbox?: boolean, state?: string, seed?: string }} [options]
  */
-export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {} } = {}) {
+export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {}, sandbox = false, state, seed } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   const prismOperations = await getHttpOperationsFromSpec(specPath);
   const routes = buildActionOperations(doc, prismOperations);
+  if (!sandbox && (state || seed)) throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
+  const box = sandbox ? await createSandbox({ doc, state, seed }) : undefined;
   const prism = createInstance(
     { mock: { dynamic: false }, checkSecurity: true, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
     { logger: createLogger('qzz-mock', { level: 'silent' }) },
@@ -93,6 +97,10 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     const route = routes.get(`${method} ${url.pathname}`);
     const raw = await readBody(req);
     const headers = headersOf(req);
+    // Sandbox: its own routes, for tests (see sandbox/index.js).
+    if (box && url.pathname.startsWith('/__sandbox/')) {
+      return box.control(res, { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers });
+    }
     const body = route ? parseBody(raw, headers['content-type'], route.textBody) : raw;
     const request = { method, url: { path: url.pathname, query: Object.fromEntries(url.searchParams) }, headers, body };
     if (!route) {
@@ -112,6 +120,8 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
         log(`${req.method} ${url.pathname} → ${action.name} ${result.right.output.statusCode}`);
+        // Sandbox: an accepted request is answered from the caller's account set (unless Prefer picks a canned answer).
+        if (box && !explicit && (await box.answer(res, { action, body, headers, output: result.right.output }))) return;
         return send(res, result, action.name);
       }
       first ??= result;
@@ -135,7 +145,10 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
-    close: () => new Promise((resolve) => server.close(() => resolve())).then(() => undefined, () => undefined),
+    close: () =>
+      new Promise((resolve) => server.close(() => resolve()))
+        .then(() => box?.close())
+        .then(() => undefined, () => undefined),
     server,
   };
 }
