@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMock } from '../src/index.js';
 
@@ -267,6 +268,50 @@ describe('concurrency', () => {
     });
     const held = new Set((await control('GET', '/__sandbox/bills')).body.bills.map((b) => b.id));
     for (const b of bills) expect(held.has(b.id)).toBe(true);
+  });
+});
+
+describe('robustness', () => {
+  it('1,000 random requests that pass the credentials check: no 5xx, and every 200 valid for its action', async () => {
+    const id = fc.oneof(fc.stringMatching(/^[1-9][0-9]{0,18}$/), fc.constantFrom('0', '', '1634800180022794240'), fc.string());
+    const bill = fc.dictionary(fc.constantFrom('id', 'billno', 'remark', 'billstatus', 'requiredinvoice', 'material_entity', 'billtypeid_number'), fc.oneof(id, fc.jsonValue()));
+    const body = fc.oneof(
+      fc.record({ operation: fc.constantFrom('save', 'audit', 'push', 'x'), billdata: fc.oneof(bill, fc.jsonValue()), entryPk: id }, { requiredKeys: [] }),
+      fc.record({ params: fc.record({ operate: fc.constantFrom('save', 'x'), datainfo: bill }, { requiredKeys: [] }) }),
+      fc.record({ id, formId: fc.constantFrom('mxoc_pom_instocknew', 'x') }, { requiredKeys: [] }),
+      fc.record({ srcEntity: fc.constantFrom('mxoc_process_transferin'), tarEntity: fc.constantFrom('mxoc_pom_instocknew', 'mxoc_om_instock'), billid: id, entryid: id, entryentity: fc.constant('entryentity') }, { requiredKeys: [] }),
+      fc.jsonValue(),
+    );
+    const request = fc.record({
+      action: fc.constantFrom(...actions),
+      body,
+      group: fc.stringMatching(/^[!-~]{1,12}$/),
+      control: fc.constantFrom(undefined, undefined, undefined, ['GET', '/__sandbox/bills'], ['POST', '/__sandbox/reset']),
+    });
+    const samples = fc.sample(request, { numRuns: 1000, seed: 20261129 });
+    const statuses = [];
+    const invalid = [];
+    for (let i = 0; i < samples.length; i += 50) {
+      const batch = samples.slice(i, i + 50).map(async ({ action, body, group, control: route }) => {
+        const as = { ...ALICE, groupName: group };
+        if (route) return (await control(route[0], route[1], { as })).status;
+        const { type } = mediaOf(action);
+        const target = new URL(action.path, mock.url);
+        target.searchParams.set('access_token', 't');
+        const res = await fetch(target, { method: 'POST', headers: { ...as, 'content-type': type }, body: JSON.stringify(body) });
+        const answer = await res.text();
+        const named = byName(res.headers.get('x-qzz-action'));
+        if (res.status === 200 && named) {
+          const problems = problemsOf(named, JSON.parse(answer));
+          if (problems.length) invalid.push(`${named.name} ${JSON.stringify(body)} → ${JSON.stringify(problems)}`);
+        }
+        return res.status;
+      });
+      statuses.push(...(await Promise.all(batch)));
+    }
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(invalid).toEqual([]);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(100);
   });
 });
 
