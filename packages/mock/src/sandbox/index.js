@@ -33,7 +33,7 @@ const unwritable = (res, error) =>
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function sendJson(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
 }
 
@@ -91,6 +91,8 @@ export async function createSandbox({ doc, state, seed }) {
     if (loaded) store.restore(loaded);
     writer = stateWriter(state, store.snapshot);
   }
+  /** @type {WeakMap<Bill, Map<string, string>>} the answer text of each push from a held bill, by action */
+  const draftsOf = new WeakMap();
   /** Resolves once the change just made is on disk (at once without a state file). */
   const persist = () => writer?.commit();
 
@@ -137,7 +139,11 @@ export async function createSandbox({ doc, state, seed }) {
         if (!source || (source.form && rule.from && source.form !== rule.from)) {
           return noSuchBill(`no ${rule.from ? `${rule.from} ` : ''}bill with id ${plan.id} to push from`);
         }
-        return sendJson(res, 200, rules.success(rule, rules.draftOf(rule, source, statelessData)), fromState);
+        // A held bill never changes (a save makes a new one), so its draft for an action is built once.
+        let drafts = draftsOf.get(source);
+        if (!drafts) draftsOf.set(source, (drafts = new Map()));
+        if (!drafts.has(rule.name)) drafts.set(rule.name, JSON.stringify(rules.success(rule, rules.draftOf(rule, source, statelessData))));
+        return sendJson(res, 200, drafts.get(rule.name), fromState);
       }
       case 'get': {
         const bill = store.get(name, plan.id);
