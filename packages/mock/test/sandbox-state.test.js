@@ -70,6 +70,21 @@ describe('--state', () => {
     }
   });
 
+  it('50 concurrent saves share writes, and every one of them is in the file', async () => {
+    const file = join(dir, 'concurrent.json');
+    const mock = await startMock({ port: 0, sandbox: true, state: file });
+    let saved;
+    try {
+      saved = await Promise.all(Array.from({ length: 50 }, (_, i) => saveBill(mock.url, { mxoc_projectname: `C${i}` }, A)));
+    } finally {
+      await mock.close();
+    }
+    const ids = saved.map((answer) => answer.data.id);
+    expect(new Set(ids).size).toBe(50);
+    const held = new Map((await loadState(file)).find((s) => s.groupName === 'a').bills.map((b) => [b.id, b]));
+    saved.forEach((answer, i) => expect(held.get(answer.data.id)?.data.mxoc_projectname).toBe(`C${i}`));
+  });
+
   it('refuses to start on a file that is not its own, and leaves it as it is', async () => {
     const cases = [
       ['notes.txt', 'my notes, not JSON', /not JSON/],
