@@ -104,6 +104,7 @@ describe('--state', () => {
     const folder = join(dir, 'a-folder');
     await mkdir(folder);
     await expect(startMock({ port: 0, sandbox: true, state: folder })).rejects.toThrow(/Cannot read the sandbox state file/);
+    await expect(startMock({ port: 0, sandbox: true, state: join(dir, 'no-such-folder', 'state.json') })).rejects.toThrow(/its folder does not exist/);
   });
 
   it('the CLI stops with the reason and a non-zero status', async () => {

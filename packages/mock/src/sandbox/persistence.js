@@ -2,7 +2,8 @@
 // state goes to a temporary file beside the target, is fsynced, then renamed over the target (and the folder
 // fsynced), so a crash at any moment leaves either the previous file or the new one, never half of one.
 // Changes that arrive while a write is under way share the next write (one fsync for many answers).
-import { open, readFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** What a state file written by this sandbox says it is. */
@@ -18,6 +19,11 @@ const isBill = (b) => isObject(b) && typeof b.id === 'string' && typeof b.billno
  * @returns {Promise<Array<{ groupName: string, accountid: string, bills: any[] }> | undefined>}
  */
 export async function loadState(path) {
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new Error(`The sandbox cannot write its state file ${path}: its folder ${error.code === 'ENOENT' ? 'does not exist' : 'is not writable'}.`);
+  }
   let text;
   try {
     text = await readFile(path, 'utf8');
