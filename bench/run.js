@@ -3,6 +3,7 @@
 //   2. @qzz/mock throughput and latency vs raw Prism on the same bundle vs a plain Node server (autocannon).
 //   3. `pnpm build` cold (turbo --force) vs warm (turbo cache).
 //   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
+//   5. The mock's sandbox vs the stateless mock on the seed push (autocannon).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -181,16 +182,43 @@ async function docsLoad({ runs = 5 } = {}) {
   return { weightKiB: round(weight / 1024, 0), requests, cold: round(median(cold), 0), warm: round(median(warm), 0), deep: round(median(deep), 0), ratio: round(median(cold) / median(warm), 2), first: `${method.toUpperCase()} ${firstPath}`, summary };
 }
 
+// 5 ─ sandbox vs stateless ──────────────────────────────────────────────────────────────────────────────
+// The seed push against both: the sandbox reads its held source and builds the draft from it. Rounds alternate
+// the two so drift in the machine's load hits them alike; the sums of all rounds are compared.
+async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
+  const stateless = await startMock({ port: 0 });
+  const sandbox = await startMock({ port: 0, sandbox: true });
+  const contenders = [['@qzz/mock, stateless', stateless], ['@qzz/mock --sandbox (draft from the held source)', sandbox]];
+  const runs = Object.fromEntries(contenders.map(([name]) => [name, []]));
+  for (const [, target] of contenders) await cannon(target.url, { seconds: 2 }); // warm-up
+  for (let r = 0; r < rounds; r++) for (const [name, target] of contenders) runs[name].push(await cannon(target.url, { seconds }));
+  await Promise.all([stateless.close(), sandbox.close()]);
+  const rows = contenders.map(([name]) => {
+    const list = runs[name];
+    return {
+      name,
+      rps: Math.round(list.reduce((n, r) => n + r.rps, 0) / list.length),
+      p50: median(list.map((r) => r.p50)),
+      p99: Math.max(...list.map((r) => r.p99)),
+      non2xx: list.reduce((n, r) => n + r.non2xx, 0),
+      errors: list.reduce((n, r) => n + r.errors, 0),
+    };
+  });
+  return { rows, rounds, seconds, ratio: round(rows[1].rps / rows[0].rps, 2) };
+}
+
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/4 client overhead…');
+console.log('1/5 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/4 mock throughput…');
+console.log('2/5 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/4 build cache…');
+console.log('3/5 build cache…');
 const build = buildCache();
-console.log('4/4 docs in Chromium…');
+console.log('4/5 docs in Chromium…');
 const docs = await docsLoad();
+console.log('5/5 sandbox vs stateless mock…');
+const sandbox = await sandboxThroughput();
 
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const report = `# Benchmarks
@@ -227,6 +255,17 @@ operation (\`${docs.first}\`) is visible on the landing page; then the same with
 operation's own page (“${docs.summary}”) opened by its link.
 
 ${table(['', ''], [['page weight', `${docs.weightKiB} KiB in ${docs.requests} requests`], ['first operation visible, cold cache', `${docs.cold} ms`], ['first operation visible, warm cache (reload)', `${docs.warm} ms`], ['cold ÷ warm', `${docs.ratio}×`], ['an operation opened by its link (warm)', `${docs.deep} ms`]])}
+
+## Sandbox vs stateless mock on the seed push (autocannon, 10 connections)
+
+The seed request (工单执行下推备品备件) against the stateless mock and the sandbox (\`--sandbox\`, in memory),
+${sandbox.rounds} alternating rounds of ${sandbox.seconds} s each after a warm-up: mean req/s, median p50, worst p99.
+
+${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], sandbox.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+
+The sandbox serves **${sandbox.ratio}×** the stateless mock's throughput (goal: at least 0.8×). Both run the same Prism
+validation; the sandbox then finds the source bill in the caller's account set and answers its draft, built once
+per held bill and action (a held bill never changes: a save makes a new one) and then reused as text.
 `;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// `qzz-mock [--port N] [--host H]`: serves the mock until Ctrl-C.
+// `qzz-mock [--port N] [--host H] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
 import { parseArgs } from 'node:util';
 import { parsePort } from './http.js';
 import { DEFAULT_PORT, startMock } from './server.js';
 
-const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet]';
+const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
 let options;
 let port;
 try {
   ({ values: options } = parseArgs({
-    options: { port: { type: 'string' }, host: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+      sandbox: { type: 'boolean' },
+      state: { type: 'string' },
+      seed: { type: 'string' },
+    },
   }));
   port = parsePort(options.port, DEFAULT_PORT);
 } catch (error) {
@@ -20,10 +28,21 @@ if (options.help) {
   console.log(usage);
   process.exit(0);
 }
+if ((options.state || options.seed) && !options.sandbox) {
+  console.error(`--state and --seed are for the sandbox: add --sandbox.\n${usage}`);
+  process.exit(2);
+}
 
 try {
-  const mock = await startMock({ port, host: options.host ?? '127.0.0.1', log: options.quiet ? undefined : (line) => console.log(line) });
-  console.log(`qzz mock listening on ${mock.url.replace('127.0.0.1', 'localhost')}`);
+  const mock = await startMock({
+    port,
+    host: options.host ?? '127.0.0.1',
+    log: options.quiet ? undefined : (line) => console.log(line),
+    sandbox: options.sandbox,
+    state: options.state,
+    seed: options.seed,
+  });
+  console.log(`qzz mock${options.sandbox ? ' (sandbox)' : ''} listening on ${mock.url.replace('127.0.0.1', 'localhost')}`);
   const stop = () => mock.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

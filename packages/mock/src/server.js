@@ -6,6 +6,7 @@ import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
 import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from './http.js';
+import { createSandbox } from './sandbox/index.js';
 
 export const DEFAULT_PORT = 4010;
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -154,9 +155,10 @@ function sendMissingCredentials(res, missing) {
 
 /**
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number }} [options]
+ * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string }} [options]
  */
-export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {}, bodyTimeoutMs = BODY_TIMEOUT_MS } = {}) {
+export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {}, bodyTimeoutMs = BODY_TIMEOUT_MS, sandbox = false, state, seed } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   const prismOperations = await getHttpOperationsFromSpec(specPath);
@@ -166,6 +168,10 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     route.credentials = requiredKeys(doc, operation);
     route.mediaTypes = Object.keys(operation.requestBody?.content ?? {});
   }
+  if (!sandbox && (state || seed)) throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
+  const box = sandbox ? await createSandbox({ doc, state, seed }) : undefined;
+  /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
+  const businessCredentials = requiredKeys(doc, {});
   const prism = createInstance(
     { mock: { dynamic: false }, checkSecurity: false, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
     { logger: createLogger('qzz-mock', { level: 'silent' }) },
@@ -182,6 +188,11 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     if (accept === undefined) delete headers.accept;
     else headers.accept = accept;
     const text = decodeBody(await readBody(req, bodyTimeoutMs));
+    if (box && path.startsWith('/__sandbox/')) {
+      const missing = missingCredentials(businessCredentials, query, headers);
+      if (missing.length) return sendMissingCredentials(res, missing);
+      return box.control(res, { method, path, headers });
+    }
     if (!route) {
       const allowed = [...routes.values()].filter((r) => r.wirePath === path).map((r) => r.method.toUpperCase());
       if (allowed.length) throw new Refusal(405, `${path} takes ${allowed.join(', ')}, not ${req.method}.`, { allow: allowed.join(', ') });
@@ -204,6 +215,8 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
         log(`${req.method} ${path} → ${action.name} ${result.right.output.statusCode}`);
+        // Sandbox: an accepted request is answered from the caller's account set (unless Prefer picks a canned answer).
+        if (box && !explicit && (await box.answer(res, { action, body: request.body, headers, output: result.right.output }))) return;
         return send(res, result, action.name, log);
       }
       first ??= result;
@@ -213,7 +226,7 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
 
   const server = guardedServer(answer, { name: '@qzz/mock', log });
   const url = await listen(server, port, host);
-  return { url, close: () => close(server), server };
+  return { url, close: () => close(server).then(() => box?.close()), server };
 }
 
 /** Writes Prism's result: its response, or its error as problem+json. */
