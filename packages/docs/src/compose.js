@@ -3,6 +3,7 @@
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { billGraph } from './billflow.js';
 import { cell, coverageMarkdown } from './coverage.js';
+import { codeSamples } from './samples.js';
 
 export const GUIDES = {
   gettingStarted: 'Getting started',
@@ -76,8 +77,10 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
   for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
 
+  const samples = codeSamples(doc);
   for (const { operation, actions } of listOperations(out)) {
     operation.description = `${operation.description}\n\n${actionsMarkdown(actions)}`;
+    operation['x-codeSamples'] = samples.get(operation.operationId);
   }
 
   const guide = (name, description) => ({ name, 'x-traitTag': true, description });
