@@ -98,11 +98,10 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
   const { operation, action, module, signed, input, title } = ctx;
   const call = `client.${module}.${action.name}`;
   const head = [
-    `// ${title} — ${call}`,
-    `// Runs as it stands against \`pnpm mock\` (QZZ_BASE_URL, default ${SAMPLE_ENV.QZZ_BASE_URL}); for the gateway set`,
-    signed
-      ? '// QZZ_BASE_URL=https://api.kingdee.com and your app\'s QZZ_CLIENT_ID, QZZ_CLIENT_SECRET and QZZ_OUTER_INSTANCE_ID.'
-      : '// QZZ_BASE_URL=https://api.kingdee.com and your account set\'s QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID, QZZ_ROUTER_ADDR.',
+    `// ${title}`,
+    `// ${call} — runs as it stands against \`pnpm mock\` (${SAMPLE_ENV.QZZ_BASE_URL}).`,
+    '// For the gateway, set QZZ_BASE_URL=https://api.kingdee.com and your',
+    signed ? "// app's QZZ_CLIENT_ID, QZZ_CLIENT_SECRET and QZZ_OUTER_INSTANCE_ID." : "// account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
   ];
   if (signed) {
     const args = Object.entries(input).map(([k, v]) => (v === null ? `  ${k}: app.outerInstanceId,` : `  ${k}: ${literal(v, '  ')},`));
@@ -126,12 +125,11 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
       '  gateway: { clientId: app.clientId, clientSecret: app.clientSecret },',
       '});',
       '',
-      `// ${action.summary}, on its own: signed with the app's secret (X-Api-* headers).`,
+      "// The call on its own, signed with the app's secret (X-Api-* headers):",
       `const data = await ${call}({`,
       ...args,
       '});',
       printLine(doc, operation, action),
-      '',
     ].join('\n');
   }
   return [
@@ -154,7 +152,6 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
       : "// The vendor's example.",
     `const data = await ${call}(${literal(input)});`,
     printLine(doc, operation, action),
-    '',
   ].join('\n');
 }
 
@@ -162,8 +159,9 @@ function curlSample(/** @type {any} */ ctx) {
   const { path, action, body, contentType, title } = ctx;
   const v = (/** @type {keyof typeof SAMPLE_ENV} */ name) => `\${${name}:-${SAMPLE_ENV[name]}}`;
   return [
-    `# ${title} — ${action.name}`,
-    `# Runs as it stands against \`pnpm mock\`; for the gateway set QZZ_BASE_URL=https://api.kingdee.com and your`,
+    `# ${title}`,
+    `# ${action.name} — runs as it stands against \`pnpm mock\` (${SAMPLE_ENV.QZZ_BASE_URL}).`,
+    '# For the gateway, set QZZ_BASE_URL=https://api.kingdee.com and your',
     "# account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
     `curl -sS -X POST "${v('QZZ_BASE_URL')}${path}" \\`,
     `  --url-query "access_token=${v('QZZ_ACCESS_TOKEN')}" \\`,
@@ -172,7 +170,6 @@ function curlSample(/** @type {any} */ ctx) {
     `  -H "X-GW-Router-Addr: ${v('QZZ_ROUTER_ADDR')}" \\`,
     `  -H 'Content-Type: ${contentType}' \\`,
     `  --data-raw ${shellQuote(body)}`,
-    '',
   ].join('\n');
 }
 
