@@ -2,10 +2,11 @@
 // type-checked against the built @qzz/client and run by Node; each curl sample run by the real curl.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { listOperations, resolvePointer } from '@qzz/spec/actions';
+import { applySelect, listOperations, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { startMock } from '@qzz/mock';
 import ts from 'typescript';
@@ -62,13 +63,26 @@ function dataErrors(action, data) {
 }
 
 let mock;
+// A loopback server that records the last request it got, to see exactly what a sample sends.
+let recorder;
+let recorded;
 beforeAll(async () => {
   mock = await startMock({ port: 0 });
+  recorder = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      recorded = { method: req.method, url: new URL(req.url, 'http://recorder.invalid'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((resolve) => recorder.listen(0, '127.0.0.1', resolve));
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
 });
 afterAll(async () => {
   await mock?.close();
+  await new Promise((resolve) => (recorder ? recorder.close(resolve) : resolve()));
   rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -139,5 +153,27 @@ describe('the code samples', () => {
         expect(dataErrors(sample.action, body.data)).toEqual([]);
       }
     }
+  });
+
+  it.each(curl.map((s) => [s.action.name, s]))('curl: %s sends the four values intact, whatever characters they hold', async (name, sample) => {
+    const { port } = recorder.address();
+    recorded = undefined;
+    await run('bash', ['-c', sample.source], { cwd: workDir, env: sampleEnv({ ...HOSTILE, QZZ_BASE_URL: `http://127.0.0.1:${port}` }) });
+    const { operation, action } = sample;
+    const route = listOperations(site).find((o) => o.operation === operation);
+    expect(recorded.method).toBe('POST');
+    expect(recorded.url.pathname).toBe(route.path);
+    expect(recorded.url.searchParams.get('access_token')).toBe(HOSTILE.QZZ_ACCESS_TOKEN);
+    expect([...recorded.url.searchParams.keys()]).toEqual(['access_token']);
+    expect(recorded.headers.groupname).toBe(HOSTILE.QZZ_GROUP_NAME);
+    expect(recorded.headers.accountid).toBe(HOSTILE.QZZ_ACCOUNT_ID);
+    expect(recorded.headers['x-gw-router-addr']).toBe(HOSTILE.QZZ_ROUTER_ADDR);
+    const [contentType, media] = Object.entries(operation.requestBody.content)[0];
+    expect(recorded.headers['content-type']).toBe(contentType);
+    // The body is the vendor's example with its selecting values; a text/plain one, its JSON text as is.
+    const example = media.examples[action.examples.request];
+    const value = (example.$ref ? resolvePointer(site, example.$ref) : example).value;
+    if (contentType === 'text/plain') expect(recorded.body).toBe(value);
+    else expect(JSON.parse(recorded.body)).toEqual(applySelect(action.select, value));
   });
 });
