@@ -13,6 +13,8 @@ const rebase = (schema) =>
 export function schemaValidator(doc) {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   ajv.addKeyword({ keyword: 'x-qzz-evidence', schemaType: 'string' });
+  // `x-qzz-label: none` marks a field the vendor's page gives no label (annotation only).
+  ajv.addKeyword({ keyword: 'x-qzz-label', schemaType: 'string' });
   ajv.addSchema({ $id: BASE, $defs: rebase(doc.components.schemas) });
   const cache = new Map();
   return {

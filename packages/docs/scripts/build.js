@@ -1,11 +1,12 @@
 // Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, and the
 // document it renders (openapi.json). Reads only the bundle, spec/coverage.yaml and the guides in docs/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listActions } from '@qzz/spec/actions';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { billFlowSvg } from '../src/billflow.js';
 import { composeDocsDocument } from '../src/compose.js';
 
@@ -27,20 +28,37 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'bill-flow.svg'), svg);
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);
-execFileSync(
-  join(packageDir, 'node_modules', '.bin', 'redocly'),
-  [
-    'build-docs', join(dist, 'openapi.json'),
-    '--output', join(dist, 'index.html'),
-    '--inlineBundle',
-    '--template', join(here, 'template.hbs'),
-    '--title', `${doc.info.title} — reference`,
-    '--config', join(repoDir, 'redocly.yaml'),
-    '--openapi.hideDownloadButtons=false',
-    '--openapi.jsonSamplesExpandLevel=2',
-  ],
-  { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+// Redoc 3 shows a code sample only when its label is one of the configured languages, and one sample per
+// label on an operation: so every label (one per action on shared routes) is listed, then the request payload.
+const labels = new Set(Object.values(site.paths).flatMap((item) => Object.values(item).flatMap((op) => (op['x-codeSamples'] ?? []).map((s) => s.label))));
+const redocConfig = {
+  telemetry: 'off',
+  openapi: {
+    hideDownloadButtons: false,
+    jsonSamplesExpandLevel: 2,
+    // The one extension a reader needs on a field: the marker of a field the vendor's page does not label.
+    showExtensions: ['x-qzz-label'],
+    codeSamples: { languages: [...labels, 'Payload'].map((label) => ({ lang: label })) },
+  },
+};
+const configDir = mkdtempSync(join(tmpdir(), 'qzz-docs-'));
+try {
+  writeFileSync(join(configDir, 'redocly.yaml'), stringify(redocConfig));
+  execFileSync(
+    join(packageDir, 'node_modules', '.bin', 'redocly'),
+    [
+      'build-docs', join(dist, 'openapi.json'),
+      '--output', join(dist, 'index.html'),
+      '--inlineBundle',
+      '--template', join(here, 'template.hbs'),
+      '--title', `${doc.info.title} — reference`,
+      '--config', join(configDir, 'redocly.yaml'),
+    ],
+    { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+} finally {
+  rmSync(configDir, { recursive: true, force: true });
+}
 
 // Redoc's page still points at Redocly's CDN for its footer logo and some icons. Served from here instead,
 // the site makes no request beyond its own host: the logo is a local file, the icons are not fetched.

@@ -3,6 +3,7 @@
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { billGraph } from './billflow.js';
 import { cell, coverageMarkdown } from './coverage.js';
+import { codeSamples } from './samples.js';
 
 export const GUIDES = {
   gettingStarted: 'Getting started',
@@ -29,15 +30,21 @@ export function guideMarkdown(markdown) {
 
 const code = (value) => `\`${JSON.stringify(value)}\``;
 
+/** An action's title as the docs show it: the vendor's, and its English from the bundle (`x-qzz-titles-en`). */
+export const titleOf = (doc, action) => {
+  const english = doc['x-qzz-titles-en']?.[action.summary];
+  return english ? `${action.summary} · ${english}` : action.summary;
+};
+
 /** The Markdown list of an operation's actions. */
-export function actionsMarkdown(actions) {
+export function actionsMarkdown(actions, title = (action) => action.summary) {
   const items = actions.map((a) => {
     const flow = a.kind === 'push' && (a.from || a.to) ? ` \`${a.from ?? '?'}\` → \`${a.to ?? '?'}\`` : '';
     const status = a.status === 'in-development' ? '**开发中** (in development)' : 'stable';
     const selected = Object.keys(a.select).length ? `selected by ${code(a.select)}` : "selected by the body's shape";
     const examples = [a.examples.request, a.examples.response].filter(Boolean).map((e) => `\`${e}\``).join(', ');
     return [
-      `- **${cell(a.summary)}** — \`${a.name}\``,
+      `- **${cell(title(a))}** — \`${a.name}\``,
       `  - ${a.kind}${flow} · ${status} · ${selected} · source ${a.source}`,
       `  - request \`${a.request.split('/').at(-1)}\`, data \`${a.response.split('/').at(-1)}\` · examples ${examples}`,
     ].join('\n');
@@ -76,8 +83,11 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
   for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
 
+  const title = (action) => titleOf(doc, action);
+  const samples = codeSamples(doc, title);
   for (const { operation, actions } of listOperations(out)) {
-    operation.description = `${operation.description}\n\n${actionsMarkdown(actions)}`;
+    operation.description = `${operation.description}\n\n${actionsMarkdown(actions, title)}`;
+    operation['x-codeSamples'] = samples.get(operation.operationId);
   }
 
   const guide = (name, description) => ({ name, 'x-traitTag': true, description });

@@ -2,13 +2,15 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listOperations } from '@qzz/spec/actions';
+import { listActions, listOperations } from '@qzz/spec/actions';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDocsServer } from '../src/serve.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
+// The document the page renders: its code samples are those test/samples.test.js runs against the mock.
+const site = JSON.parse(readFileSync(join(packageDir, 'dist', 'openapi.json'), 'utf8'));
 const artifacts = join(packageDir, 'test-results');
 
 let docs;
@@ -22,7 +24,10 @@ beforeAll(async () => {
     executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // The samples' Copy buttons write to the clipboard; the test reads it back.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: docs.url });
+  page = await context.newPage();
   page.on('request', (request) => requests.push(request.url()));
   await page.goto(`${docs.url}/`);
   await menu().waitFor();
@@ -66,6 +71,57 @@ describe('the documentation site', () => {
     await page.screenshot({ path: join(artifacts, 'seed-operation.png') });
   });
 
+  it("shows an action's code samples in the right panel, and copies exactly the sample the tests run", async () => {
+    const operation = site.paths['/mxoc_pom/pomsaveandaudit'].post;
+    await page.goto(`${docs.url}/#operation/${operation.operationId}`);
+    const panel = page.locator('.panel-request-samples').first();
+    const language = panel.locator('[data-component-name="Panel/PanelHeader"] [data-component-name="Dropdown/Dropdown"]').last();
+    await language.waitFor({ timeout: 10_000 });
+    const labels = operation['x-codeSamples'].map((sample) => sample.label);
+    expect(labels).toContain('TypeScript · saveAuditProductionReturnStock');
+    await language.locator('button').first().click();
+    // One choice per action and language, then the request payload.
+    await expect.poll(() => page.locator('[role="menuitem"]:visible').allTextContents()).toEqual([...labels, 'Payload']);
+    for (const sample of operation['x-codeSamples'].filter((s) => /saveAuditProductionReturnStock|pushProductionInStockToScrap/.test(s.label))) {
+      if (!(await page.locator('[role="menuitem"]:visible').count())) await language.locator('button').first().click();
+      await page.locator('[role="menuitem"]:visible').filter({ hasText: sample.label }).first().click();
+      const code = panel.locator('pre[data-testid="source-code"]').first();
+      await expect.poll(() => code.textContent(), { timeout: 10_000 }).toContain(sample.source.split('\n')[0]);
+      expect(await code.isVisible()).toBe(true);
+      expect((await code.textContent()).trim(), sample.label).toBe(sample.source.trim());
+      await page.evaluate(() => navigator.clipboard.writeText(''));
+      await code.locator('xpath=..').locator('[data-testid="copy-button"]').click();
+      expect(await page.evaluate(() => navigator.clipboard.readText()), sample.label).toBe(sample.source);
+    }
+    await page.screenshot({ path: join(artifacts, 'code-sample.png') });
+  });
+
+  it('shows English beside every vendor label and title, and marks unlabelled fields', async () => {
+    const operation = site.paths['/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup'].post;
+    // A fresh tab opened on the operation's link, as a reader arriving from elsewhere.
+    const reader = await page.context().newPage();
+    await reader.goto(`${docs.url}/#operation/${operation.operationId}`);
+    const content = reader.locator('[data-component-name="Layout/ThreePanelLayout"]').first();
+    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('工单执行下推备品备件 · Push order execution down to spare parts');
+    // The answer's `data` (the bill): open it as a reader would, then read what the page shows.
+    await content.locator('span:has(> span > a[aria-label="link to data"]) > span').last().click();
+    const bill = doc.components.schemas.SparePartsUseBill.properties;
+    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('单据编号 · Bill number');
+    const text = (await content.textContent()).replace(/\s+/g, ' ');
+    const labelled = Object.values(bill).filter((p) => /^[\u3400-\u9fff]/.test(p.description ?? ''));
+    expect(labelled.length).toBeGreaterThan(5);
+    for (const property of labelled) expect(text).toContain(property.description.replace(/`/g, '').replace(/\s+/g, ' '));
+    // Redoc shows an extension without its `x-`: each unlabelled field of the bill carries the marker.
+    const unlabelled = Object.values(bill).filter((p) => p['x-qzz-label'] === 'none');
+    expect(unlabelled.length).toBeGreaterThan(10);
+    expect(text.match(/qzz-label: none/g)?.length).toBeGreaterThanOrEqual(unlabelled.length);
+    await reader.screenshot({ path: join(artifacts, 'english-labels.png') });
+    // The legend, once, on the landing page.
+    await reader.goto(`${docs.url}/`);
+    await expect.poll(() => reader.locator('body').textContent(), { timeout: 10_000 }).toContain("x-qzz-label: none: the vendor's page gives the field no label");
+    await reader.close();
+  });
+
   it('renders the Coverage page with counts per module', async () => {
     await page.goto(`${docs.url}/#tag/Coverage`);
     const heading = page.locator('#coverage-project-manufacturing');
@@ -95,6 +151,31 @@ describe('the documentation site', () => {
     expect(await results.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('差旅申请单审核')]));
     await page.keyboard.press('Escape');
   });
+
+  it('finds every action by its Chinese title, its English title and its function name', async () => {
+    const actions = listActions(site);
+    expect(actions.length).toBeGreaterThan(15);
+    await page.goto(`${docs.url}/`);
+    const results = page.locator('[data-component-name="Search/SearchItem"]');
+    const missed = [];
+    for (const action of actions) {
+      const english = site['x-qzz-titles-en'][action.summary] ?? action.summary;
+      const route = `${action.method.toUpperCase()}${action.path}`;
+      for (const query of new Set([action.summary, english, action.name])) {
+        await page.getByText('Search').first().click();
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type(query);
+        // Found: a result that is the action's operation (each result starts with its method and route).
+        const found = await expect
+          .poll(async () => (await results.allTextContents()).some((text) => text.startsWith(route)), { timeout: 5_000 })
+          .toBe(true)
+          .then(() => true, () => false);
+        if (!found) missed.push(`${action.name}: ${query}`);
+        await page.keyboard.press('Escape');
+      }
+    }
+    expect(missed).toEqual([]);
+  }, 240_000);
 
   it('makes no request beyond loopback', async () => {
     expect(requests.length).toBeGreaterThan(0);
