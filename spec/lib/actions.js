@@ -14,13 +14,25 @@ export function resolvePointer(doc, pointer) {
 /** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
 export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
-/** Every operation of the bundle with its method, path and actions, in document order. */
+/**
+ * True for the Kingdee gateway's own signed calls: their security asks for the `X-Api-Signature` scheme
+ * (`kingdeeSignature`). Every other operation is a business call with the four gateway values — even one whose
+ * security makes them optional (the production in-stock query).
+ */
+export const isSignedCall = (operation) => (operation.security ?? []).some((requirement) => 'kingdeeSignature' in requirement);
+
+/**
+ * Every operation of the bundle with its method, path, actions, whether it is a signed call of the gateway
+ * itself, and `wirePath` (where a request goes below the document's server: its own server's prefix, then the
+ * path), in document order.
+ */
 export function listOperations(doc) {
   const operations = [];
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, operation] of Object.entries(item)) {
       if (!operation || typeof operation !== 'object' || !Array.isArray(operation['x-qzz-actions'])) continue;
-      operations.push({ path, method, operation, actions: operation['x-qzz-actions'] });
+      const wirePath = `${serverPrefix(doc, path, method)}${path}`;
+      operations.push({ path, wirePath, method, operation, signed: isSignedCall(operation), actions: operation['x-qzz-actions'] });
     }
   }
   return operations;
@@ -43,20 +55,10 @@ export function serverPrefix(doc, path, method) {
   return ownUrl.pathname.slice(base.length).replace(/\/$/, '');
 }
 
-/**
- * Every action of the bundle, each with the operation it belongs to. `path` is the spec's path; `wirePath`
- * is where a request goes below the document's server (its own server's prefix, then the path).
- */
+/** Every action of the bundle, each with its operation's path, `wirePath`, method, `signed`, operationId and tag. */
 export function listActions(doc) {
-  return listOperations(doc).flatMap(({ path, method, operation, actions }) =>
-    actions.map((action) => ({
-      ...action,
-      path,
-      wirePath: `${serverPrefix(doc, path, method)}${path}`,
-      method,
-      operationId: operation.operationId,
-      tag: operation.tags?.[0],
-    })),
+  return listOperations(doc).flatMap(({ path, wirePath, method, operation, signed, actions }) =>
+    actions.map((action) => ({ ...action, path, wirePath, method, signed, operationId: operation.operationId, tag: operation.tags?.[0] })),
   );
 }
 

@@ -18,13 +18,10 @@ writeFileSync(join(out, 'schema.ts'), `${header}${astToString(ast)}`);
 
 const moduleOf = new Map(doc.tags.map((t) => [t.name, moduleKey(t['x-qzz-module'])]));
 const name = (pointer) => pointer.split('/').at(-1);
-// The gateway's own calls are the ones signed with the X-Api-* headers (a business call may list its own
-// security too: the production in-stock query makes the four credentials optional).
-const isGateway = (operation) => (operation.security ?? []).some((requirement) => 'kingdeeSignature' in requirement);
 
 const table = {};
 const types = {};
-for (const { path, method, operation, actions } of listOperations(doc)) {
+for (const { path, method, operation, signed, actions } of listOperations(doc)) {
   const module = moduleOf.get(operation.tags[0]);
   const contentType = Object.keys(operation.requestBody?.content ?? {})[0];
   // An operation with a server of its own is called under that server's prefix (e.g. /mxocminimes).
@@ -39,10 +36,10 @@ for (const { path, method, operation, actions } of listOperations(doc)) {
       select: action.select,
       summary: action.summary,
       status: action.status,
-      signed: isGateway(operation),
+      signed,
     };
     // The gateway's own calls take their query parameters (their bodies are fixed); business calls their body.
-    const input = isGateway(operation)
+    const input = signed
       ? `NonNullable<operations['${operation.operationId}']['parameters']['query']>`
       : `Unselected<S['${name(action.request)}'], ${JSON.stringify(action.select)}>`;
     // Every action resolves to its envelope's `data`, the schema its `response` names.

@@ -189,8 +189,7 @@ export function codeSamples(doc, titleOf = (action) => action.summary) {
   const modules = new Map(doc.tags.map((/** @type {any} */ t) => [t.name, moduleKey(t['x-qzz-module'])]));
   /** @type {Map<string, CodeSample[]>} */
   const out = new Map();
-  for (const { path, operation, actions } of listOperations(doc)) {
-    const signed = Array.isArray(operation.security);
+  for (const { wirePath: path, operation, signed, actions } of listOperations(doc)) {
     const module = modules.get(operation.tags[0]);
     const several = actions.length > 1;
     /** @type {CodeSample[]} */

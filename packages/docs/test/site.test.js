@@ -109,7 +109,8 @@ describe('the documentation site', () => {
     await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('单据编号 · Bill number');
     const text = (await content.textContent()).replace(/\s+/g, ' ');
     const labelled = Object.values(bill).filter((p) => /^[\u3400-\u9fff]/.test(p.description ?? ''));
-    expect(labelled.length).toBeGreaterThan(5);
+    // The seed's table labels five of the bill's own fields (单据id, 单据编号, 单据状态, 业务类型, 单据日期).
+    expect(labelled.length).toBeGreaterThanOrEqual(5);
     for (const property of labelled) expect(text).toContain(property.description.replace(/`/g, '').replace(/\s+/g, ' '));
     // Redoc shows an extension without its `x-`: each unlabelled field of the bill carries the marker.
     const unlabelled = Object.values(bill).filter((p) => p['x-qzz-label'] === 'none');
