@@ -37,7 +37,7 @@ function documentedRequest(action) {
   return { type, body: deref(media.examples[action.examples.request]).value };
 }
 
-const businessActions = listActions(doc).filter((a) => a.method === 'post' && !a.path.startsWith('/jdyconnector/'));
+const businessActions = listActions(doc).filter((a) => a.method === 'post' && !a.signed);
 
 describe('each action answers its documented request', () => {
   it.each(businessActions.map((a) => [a.name, a]))('%s', async (_name, action) => {
