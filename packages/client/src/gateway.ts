@@ -1,8 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
-import type { Client } from 'openapi-fetch';
+import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
 import { QzzGatewayError, QzzNetworkError, QzzError, redact, redactDeep } from './errors.js';
-import type { paths } from './generated/schema.js';
 import { signedHeaders } from './signing.js';
 
 export interface GatewayApp {
@@ -12,35 +11,35 @@ export interface GatewayApp {
   clientSecret: string;
 }
 
-export interface GatewayCall {
+export interface GatewayCallOptions {
   /** `module.action`, for messages. */
   label: string;
-  method: 'get' | 'post';
-  path: '/jdyconnector/app_management/push_app_authorize' | '/jdyconnector/app_management/kingdee_auth_token';
-  query: Record<string, string>;
-  /** Values to keep out of every message. */
-  secrets: string[];
+  /** Values to keep out of every message, besides the client secret. */
+  secrets: readonly string[];
+  signal?: AbortSignal | undefined;
 }
 
-/** Signs and sends one gateway call; resolves to the envelope's `data`. */
-export async function callGateway(raw: Client<paths>, app: GatewayApp, call: GatewayCall): Promise<unknown> {
-  const secrets = [app.clientSecret, ...call.secrets];
-  const headers = await signedHeaders(app, call.method, call.path, call.query);
-  let result: { response: Response; data?: unknown; error?: unknown };
+/** Signs and sends one call of the gateway itself (a signed action of the table); resolves to the envelope's `data`. */
+export async function callGateway<Query extends SignedQuery>(
+  client: SpecClient,
+  app: GatewayApp,
+  action: SignedAction<Query>,
+  query: Query,
+  { label, secrets: others, signal }: GatewayCallOptions,
+): Promise<unknown> {
+  const secrets = [app.clientSecret, ...others];
+  const headers = await signedHeaders(app, action.method, action.path, query);
+  let result: TextAnswer;
   try {
-    const init = { params: { query: call.query, header: headers }, parseAs: 'text' as const };
-    // The generated paths type both routes; the signed headers are typed as required header parameters.
-    result = (call.method === 'get'
-      ? await raw.GET(call.path as '/jdyconnector/app_management/kingdee_auth_token', init as never)
-      : await raw.POST(call.path as '/jdyconnector/app_management/push_app_authorize', { ...init, body: {} } as never)) as typeof result;
+    result = await action.send(client, query, { headers, signal });
   } catch (error) {
-    throw networkError(call.label, error, secrets);
+    throw networkError(label, error, secrets);
   }
   const text = answerText(result);
   const answer = parseJson(text);
   if (result.response.ok && answer?.errcode === 0) return answer.data;
   const { body, description } = readFailure(text, answer, secrets);
-  throw new QzzGatewayError(call.label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
+  throw new QzzGatewayError(label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
 }
 
 /** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
