@@ -1,9 +1,10 @@
 // The openapi-fetch clients every call goes through: each request bounded by a timeout, business calls carrying
-// their credentials through openapi-fetch's own client options (no middleware rebuilding a Request), and every
-// request handed to fetch as a URL and an init rather than as a Request object: undici proxies the body of a
-// Request it is given through a TransformStream, which costs about a fifth of a raw fetch per call (pnpm bench).
-// AbortSignal.timeout and AbortSignal.any cost about as much again on Node 20, so the action functions bound
-// each attempt with `withTimeout` (one timer, cleared when the answer is read) on clients made `untimed`.
+// their credentials through openapi-fetch's own client options (no middleware rebuilding a Request), and, unless
+// the raw client was given middleware, each request handed to fetch as a URL and an init rather than as a
+// Request object: undici proxies the body of a Request it is given through a TransformStream, which costs about
+// a fifth of a raw fetch per call (pnpm bench). AbortSignal.timeout and AbortSignal.any cost a few percent more
+// on Node 20, so the action functions bound each attempt with `withTimeout` (one timer, cleared when the answer
+// is read) on clients made `untimed`.
 import createClient, { createQuerySerializer, type Client, type Middleware } from 'openapi-fetch';
 import type { QzzCredentials } from './credentials.js';
 import type { paths } from './generated/schema.js';
@@ -15,18 +16,11 @@ export interface TransportOptions {
   timeoutMs: number;
 }
 
-/** A Request that keeps the init it was made from, so it can be sent again without reading its body. */
-class KeptRequest extends Request {
-  readonly init: RequestInit | undefined;
-  constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(input, init);
-    this.init = init;
-  }
-}
-
 /**
- * The same for a client no middleware sees: openapi-fetch's Request only carries the URL, method and headers
- * to `send`, so it is made without the body (a body costs a Request a ReadableStream).
+ * The Request openapi-fetch makes for a client no middleware sees: it only carries the URL, method and headers
+ * to `send`, which sends them with the init it was made from, so it is made without the body (a body costs a
+ * Request a ReadableStream). A client with middleware makes whole Requests (openapi-fetch also requires a
+ * middleware's Request to be of the client's Request class), sent as they are.
  */
 class CarrierRequest extends Request {
   readonly init: RequestInit | undefined;
@@ -49,10 +43,8 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
 
   /** Sends a request; `timed` bounds it by the timeout, else its own signal (from `withTimeout`) does. */
   function send(request: Request, timed: boolean): Promise<Response> {
-    const init = request instanceof KeptRequest || request instanceof CarrierRequest ? request.init : undefined;
-    // The body openapi-fetch serialized is sent as it is, when it is text (always, for this API's JSON); the
-    // headers are the Request's own, so a middleware's changes to them stand. Any other Request is sent whole.
-    if (init && (init.body === undefined || init.body === null || typeof init.body === 'string')) {
+    const init = request instanceof CarrierRequest ? request.init : undefined;
+    if (init) {
       const signal = timed ? bound(init.signal ?? undefined) : init.signal;
       return fetchImpl(request.url, { ...init, headers: request.headers, signal });
     }
@@ -65,11 +57,11 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
   /**
    * A client whose requests carry `credentials` (access_token in the query, the rest as headers), or none.
    * `untimed`: its calls are bounded by the caller, with `withTimeout`. `middleware`: openapi-fetch middleware
-   * the client runs (its requests are then whole Requests, body included).
+   * the client runs.
    */
   function client<P extends {} = paths>(credentials?: QzzCredentials, { untimed = false, middleware = [] }: ClientOptions = {}): Client<P> {
     const fetch = untimed ? untimedSend : timedSend;
-    const Request = middleware.length ? KeptRequest : CarrierRequest;
+    const Request = middleware.length ? globalThis.Request : CarrierRequest;
     let made: Client<P>;
     if (!credentials) made = createClient<P>({ baseUrl, fetch, Request });
     else {
