@@ -17,15 +17,16 @@ export interface TransportOptions {
 }
 
 /**
- * The Request openapi-fetch makes for a client no middleware sees: it only carries the URL, method and headers
- * to `send`, which sends them with the init it was made from, so it is made without the body (a body costs a
- * Request a ReadableStream). A client with middleware makes whole Requests (openapi-fetch also requires a
- * middleware's Request to be of the client's Request class), sent as they are.
+ * The Request openapi-fetch makes for a client no middleware sees: it only carries the URL and the init it was
+ * made from to `send`, which sends those, so it is made with neither body nor headers (a body costs a Request a
+ * ReadableStream). A client with middleware makes whole Requests (openapi-fetch also requires a middleware's
+ * Request to be of the client's Request class), sent as they are.
  */
 class CarrierRequest extends Request {
   readonly init: RequestInit | undefined;
   constructor(input: RequestInfo | URL, init?: RequestInit) {
-    super(input, init && { method: init.method, headers: init.headers });
+    // The method is kept: openapi-fetch reads it (a HEAD answer has no body to parse).
+    super(input, init && { method: init.method });
     this.init = init;
   }
 }
@@ -46,7 +47,7 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
     const init = request instanceof CarrierRequest ? request.init : undefined;
     if (init) {
       const signal = timed ? bound(init.signal ?? undefined) : init.signal;
-      return fetchImpl(request.url, { ...init, headers: request.headers, signal });
+      return fetchImpl(request.url, { ...init, signal });
     }
     return timed ? fetchImpl(request, { signal: bound(request.signal) }) : fetchImpl(request);
   }
