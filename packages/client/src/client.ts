@@ -213,30 +213,42 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   /** The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. */
   function rawClient(): Client<paths> {
     const middleware: Middleware[] = [];
-    // Remade when the middleware changes: a client with none sends lighter Requests (see transport.ts).
-    const make = () => ({ plain: clients.client(undefined, { middleware }), signedIn: perCredentials((c) => clients.client(c, { middleware })) });
-    let current = make();
-    const pick = async (path: string): Promise<SpecClient> => (signedPaths.has(path) ? current.plain : current.signedIn.get(await credentials()));
+    // Remade when the middleware changes. A call no other code sees (no middleware, no fetch of its own) goes
+    // through a client that sends lighter Requests (see transport.ts).
+    const make = (whole: boolean) => ({
+      plain: clients.client(undefined, { whole, middleware }),
+      signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
+    });
+    let lean = make(false);
+    let whole = make(true);
+    const pick = async (path: string, init: { fetch?: unknown } | undefined): Promise<SpecClient> => {
+      const set = middleware.length || init?.fetch ? whole : lean;
+      return signedPaths.has(path) ? set.plain : set.signedIn.get(await credentials());
+    };
+    const remake = () => {
+      lean = make(false);
+      whole = make(true);
+    };
     return {
-      GET: async (url, ...init) => (await pick(url)).GET(url, ...init),
-      PUT: async (url, ...init) => (await pick(url)).PUT(url, ...init),
-      POST: async (url, ...init) => (await pick(url)).POST(url, ...init),
-      DELETE: async (url, ...init) => (await pick(url)).DELETE(url, ...init),
-      OPTIONS: async (url, ...init) => (await pick(url)).OPTIONS(url, ...init),
-      HEAD: async (url, ...init) => (await pick(url)).HEAD(url, ...init),
-      PATCH: async (url, ...init) => (await pick(url)).PATCH(url, ...init),
-      TRACE: async (url, ...init) => (await pick(url)).TRACE(url, ...init),
-      request: async (method, url, ...init) => (await pick(url)).request(method, url, ...init),
+      GET: async (url, ...init) => (await pick(url, init[0])).GET(url, ...init),
+      PUT: async (url, ...init) => (await pick(url, init[0])).PUT(url, ...init),
+      POST: async (url, ...init) => (await pick(url, init[0])).POST(url, ...init),
+      DELETE: async (url, ...init) => (await pick(url, init[0])).DELETE(url, ...init),
+      OPTIONS: async (url, ...init) => (await pick(url, init[0])).OPTIONS(url, ...init),
+      HEAD: async (url, ...init) => (await pick(url, init[0])).HEAD(url, ...init),
+      PATCH: async (url, ...init) => (await pick(url, init[0])).PATCH(url, ...init),
+      TRACE: async (url, ...init) => (await pick(url, init[0])).TRACE(url, ...init),
+      request: async (method, url, ...init) => (await pick(url, init[0])).request(method, url, ...init),
       use(...added) {
         middleware.push(...added);
-        current = make();
+        remake();
       },
       eject(...removed) {
         for (const m of removed) {
           const at = middleware.indexOf(m);
           if (at !== -1) middleware.splice(at, 1);
         }
-        current = make();
+        remake();
       },
     };
   }

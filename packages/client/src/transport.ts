@@ -19,8 +19,8 @@ export interface TransportOptions {
 /**
  * The Request openapi-fetch makes for a client no middleware sees: it only carries the URL and the init it was
  * made from to `send`, which sends those, so it is made with neither body nor headers (a body costs a Request a
- * ReadableStream). A client with middleware makes whole Requests (openapi-fetch also requires a middleware's
- * Request to be of the client's Request class), sent as they are.
+ * ReadableStream). A client whose Requests other code sees (middleware, a caller's own fetch) makes whole ones,
+ * sent as they are: openapi-fetch also requires a middleware's Request to be of the client's Request class.
  */
 class CarrierRequest extends Request {
   readonly init: RequestInit | undefined;
@@ -35,6 +35,8 @@ const defaultQuery = createQuerySerializer();
 
 interface ClientOptions {
   untimed?: boolean;
+  /** Whole Requests, body included, for code other than `send` to see: middleware, a per-call fetch. */
+  whole?: boolean;
   middleware?: readonly Middleware[];
 }
 
@@ -57,12 +59,11 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
 
   /**
    * A client whose requests carry `credentials` (access_token in the query, the rest as headers), or none.
-   * `untimed`: its calls are bounded by the caller, with `withTimeout`. `middleware`: openapi-fetch middleware
-   * the client runs.
+   * `untimed`: its calls are bounded by the caller, with `withTimeout`.
    */
-  function client<P extends {} = paths>(credentials?: QzzCredentials, { untimed = false, middleware = [] }: ClientOptions = {}): Client<P> {
+  function client<P extends {} = paths>(credentials?: QzzCredentials, { untimed = false, whole = false, middleware = [] }: ClientOptions = {}): Client<P> {
     const fetch = untimed ? untimedSend : timedSend;
-    const Request = middleware.length ? globalThis.Request : CarrierRequest;
+    const Request = whole || middleware.length ? globalThis.Request : CarrierRequest;
     let made: Client<P>;
     if (!credentials) made = createClient<P>({ baseUrl, fetch, Request });
     else {

@@ -348,6 +348,18 @@ describe('the raw client', () => {
     expect([sent.headers.get('groupName'), sent.headers.get('X-From-Middleware')]).toEqual(['demo-group', 'yes']);
     expect(await sent.json()).toEqual({ id: '2' });
   });
+
+  it("hands a call's own fetch a whole Request, body and credentials included", async () => {
+    const seen: Request[] = [];
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    await client.raw.POST('/mxoc_qm/inspect_query', {
+      body: { id: '3' },
+      fetch: async (request) => (seen.push(request.clone()), Response.json({ success: true, data: {} })),
+    });
+    expect(new URL(seen[0]!.url).searchParams.get('access_token')).toBe(TOKEN);
+    expect(seen[0]!.headers.get('groupName')).toBe('demo-group');
+    expect(await seen[0]!.json()).toEqual({ id: '3' });
+  });
 });
 
 describe('the action table', () => {
