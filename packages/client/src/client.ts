@@ -3,8 +3,9 @@ import type { Client, Middleware } from 'openapi-fetch';
 import { jsonText, type ActionKind, type ActionRunner, type BodyType, type CallOptions, type SpecClient, type TextAnswer } from './action.js';
 import { toProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
-import { answerText, callGateway, networkError, parseJson, readFailure, type GatewayApp } from './gateway.js';
+import { callGateway, networkError, readFailure, type GatewayApp } from './gateway.js';
 import { actionTable, bindActions, type ActionTypes } from './generated/actions.js';
+import { answerText, parseJson } from './json.js';
 import type { paths } from './generated/schema.js';
 import { transport } from './transport.js';
 

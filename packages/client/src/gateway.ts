@@ -2,6 +2,7 @@
 // gateway's `{errcode, description, data}` envelope.
 import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
 import { QzzGatewayError, QzzNetworkError, QzzError, redact, redactDeep } from './errors.js';
+import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
 
 export interface GatewayApp {
@@ -42,22 +43,6 @@ export async function callGateway<Query extends SignedQuery>(
   throw new QzzGatewayError(label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
 }
 
-/** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
-export function answerText({ data, error }: { data?: unknown; error?: unknown }): string {
-  const value = data ?? error ?? '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** The answer's JSON object, or undefined when it is not one. */
-export function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** How much of an answer's text an error quotes when the answer says nothing more specific. */
 const QUOTED_CHARS = 200;
 
@@ -71,7 +56,8 @@ export function readFailure(
   answer: Record<string, unknown> | undefined,
   secrets: readonly string[],
 ): { body: Record<string, unknown> | undefined; description: string | undefined } {
-  const body = answer && (redactDeep(answer, secrets) as Record<string, unknown>);
+  const redacted = answer && redactDeep(answer, secrets);
+  const body = isObject(redacted) ? redacted : undefined;
   const violations = Array.isArray(body?.validation) ? body.validation.map(violation).filter((v): v is string => v !== undefined) : [];
   if (violations.length) return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
   const said = [body?.description, body?.detail, body?.title, body?.message].find((v): v is string => typeof v === 'string' && v !== '');
@@ -81,8 +67,8 @@ export function readFailure(
 
 /** One entry of a problem's `validation` list as text: Prism's message, else the field's location and rule. */
 function violation(entry: unknown): string | undefined {
-  if (entry === null || typeof entry !== 'object') return undefined;
-  const { message, location, code } = entry as { message?: unknown; location?: unknown; code?: unknown };
+  if (!isObject(entry)) return undefined;
+  const { message, location, code } = entry;
   if (typeof message === 'string' && message) return message;
   return Array.isArray(location) ? `${location.join('.')}${typeof code === 'string' ? ` (${code})` : ''}` : undefined;
 }
@@ -90,7 +76,7 @@ function violation(entry: unknown): string | undefined {
 /** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */
 export function networkError(label: string, error: unknown, secrets: string[]): QzzError {
   if (error instanceof QzzError) return error;
-  const name = (error as { name?: string })?.name;
+  const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
   if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
   const said = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : error ? String(error) : '';

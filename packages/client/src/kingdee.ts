@@ -4,6 +4,7 @@ import { QzzError, QzzGatewayError } from './errors.js';
 import { callGateway, type GatewayApp } from './gateway.js';
 import { actionTable } from './generated/actions.js';
 import type { components } from './generated/schema.js';
+import { isObject } from './json.js';
 import { appSignature } from './signing.js';
 import { transport } from './transport.js';
 import { DEFAULT_BASE_URL, SECRET_ROTATED } from './client.js';
@@ -29,7 +30,6 @@ type CompleteAccountSet = AccountSet & Required<Pick<AccountSet, 'appKey' | 'app
 /** Tokens live 24 hours; they are used for at most 22, like other clients do. */
 const TOKEN_LIFETIME_MS = 22 * 60 * 60 * 1000;
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 function isComplete(set: unknown): set is CompleteAccountSet {

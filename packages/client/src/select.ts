@@ -1,5 +1,6 @@
 // Several vendor actions share one route and are told apart by values in the body (the spec's
 // `x-qzz-actions[].select`). A caller passes the body without them; the action fills them in.
+import { isObject } from './json.js';
 
 /** The body values that select an action on its route: leaves, or nested objects of them. */
 export type SelectValues = { readonly [key: string]: string | number | boolean | SelectValues };
@@ -18,7 +19,6 @@ export type Selected<Input, Select> = Omit<Input, keyof Select> & {
   -readonly [K in keyof Select]: Select[K] extends SelectValues ? Selected<K extends keyof Input ? NonNullable<Input[K]> : object, Select[K]> : Select[K];
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `input` with the action's selecting values filled in, deeply, without changing `input`. */
 export function withSelect<Input extends object, const Select extends SelectValues>(select: Select, input: Input): Selected<Input, Select> {
