@@ -40,7 +40,19 @@ interface ClientOptions {
   middleware?: readonly Middleware[];
 }
 
-/** Makes openapi-fetch clients of the spec's paths (`P`) that share one fetch, base URL and timeout. */
+/** openapi-fetch's options that put `credentials` on every request: the three headers, and `access_token` after any other query. */
+function carrying(credentials: QzzCredentials) {
+  const token = `access_token=${encodeURIComponent(credentials.accessToken)}`;
+  return {
+    headers: { groupName: credentials.groupName, accountid: credentials.accountId, 'X-GW-Router-Addr': credentials.routerAddr },
+    querySerializer: (query: Record<string, unknown>) => {
+      const rest = defaultQuery(query);
+      return rest ? `${rest}&${token}` : token;
+    },
+  };
+}
+
+/** Makes openapi-fetch clients (of the spec's paths, or the paths `P`) that share one fetch, base URL and timeout. */
 export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
   const fetchImpl = fetch ?? globalThis.fetch.bind(globalThis);
 
@@ -64,21 +76,7 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
   function client<P extends {} = paths>(credentials?: QzzCredentials, { untimed = false, whole = false, middleware = [] }: ClientOptions = {}): Client<P> {
     const fetch = untimed ? untimedSend : timedSend;
     const Request = whole || middleware.length ? globalThis.Request : CarrierRequest;
-    let made: Client<P>;
-    if (!credentials) made = createClient<P>({ baseUrl, fetch, Request });
-    else {
-      const token = `access_token=${encodeURIComponent(credentials.accessToken)}`;
-      made = createClient<P>({
-        baseUrl,
-        fetch,
-        Request,
-        headers: { groupName: credentials.groupName, accountid: credentials.accountId, 'X-GW-Router-Addr': credentials.routerAddr },
-        querySerializer: (query) => {
-          const rest = defaultQuery(query);
-          return rest ? `${rest}&${token}` : token;
-        },
-      });
-    }
+    const made = createClient<P>({ baseUrl, fetch, Request, ...(credentials && carrying(credentials)) });
     made.use(...middleware);
     return made;
   }

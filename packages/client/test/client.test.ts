@@ -232,6 +232,21 @@ describe('errors', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
+    it('times out an answer whose body stalls after its headers', async () => {
+      const stalling = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"success": true, "data": ');
+      });
+      await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      try {
+        const client = createQzzClient({ baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`, credentials, timeoutMs: 150, retries: 0 });
+        const error = await failure(client.workshop.getInspection({ id: '1' }), QzzNetworkError);
+        expect(error.timedOut).toBe(true);
+      } finally {
+        await new Promise<void>((resolve) => (stalling.closeAllConnections(), stalling.close(() => resolve())));
+      }
+    });
+
     it('aborts on the caller\'s signal', async () => {
       const client = createQzzClient({ baseUrl: url, credentials });
       const controller = new AbortController();
