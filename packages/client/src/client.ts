@@ -127,13 +127,10 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
     return value;
   }
 
-  async function credentialsFor(label: string): Promise<QzzCredentials> {
-    try {
-      return await credentials();
-    } catch (error) {
+  const credentialsFor = (label: string): Promise<QzzCredentials> =>
+    credentials().catch((error: unknown) => {
       throw networkError(label, error, [...secrets]);
-    }
-  }
+    });
 
   const noCredentials = async () => undefined;
 
@@ -175,15 +172,13 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   }
 
   /** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
-  async function sendBusiness(label: string, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<TextAnswer>): Promise<unknown> {
-    let result: TextAnswer;
-    try {
-      result = await clients.withTimeout(signal, request);
-    } catch (error) {
-      throw networkError(label, error, [...secrets]);
-    }
-    return unwrap(label, result, secrets);
-  }
+  const sendBusiness = (label: string, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<TextAnswer>): Promise<unknown> =>
+    clients.withTimeout(signal, request).then(
+      (result) => unwrap(label, result, secrets),
+      (error: unknown) => {
+        throw networkError(label, error, [...secrets]);
+      },
+    );
 
   const run: ActionRunner = {
     business: (label, action, input, { signal } = {}) =>
