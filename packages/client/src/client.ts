@@ -1,11 +1,15 @@
 // createQzzClient: the typed raw client (openapi-fetch) plus one function per vendor action, by module.
 import type { Client, Middleware } from 'openapi-fetch';
-import { toProvider, type CredentialsProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
+import { jsonText, type ActionKind, type ActionRunner, type BodyType, type CallOptions, type SpecClient, type TextAnswer } from './action.js';
+import { toProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
-import { answerText, callGateway, networkError, parseJson, readFailure, type GatewayApp } from './gateway.js';
-import { actionTable, type ActionTypes } from './generated/actions.js';
+import { callGateway, networkError, readFailure, type GatewayApp } from './gateway.js';
+import { actionTable, bindActions, type ActionTypes } from './generated/actions.js';
+import { answerText, parseJson } from './json.js';
 import type { paths } from './generated/schema.js';
-import { timedClient } from './transport.js';
+import { transport } from './transport.js';
+
+export type { CallOptions } from './action.js';
 
 export const DEFAULT_BASE_URL = 'https://api.kingdee.com';
 /** The gateway's errcode when the app secret has rotated: credentials are fetched again and the call retried once. */
@@ -28,11 +32,6 @@ export interface QzzClientOptions {
   retryDelayMs?: number;
 }
 
-export interface CallOptions {
-  /** Aborts the call (and its retries). */
-  signal?: AbortSignal;
-}
-
 type ActionFunctions = {
   [M in keyof ActionTypes]: {
     [A in keyof ActionTypes[M]]: ActionTypes[M][A] extends { input: infer I; output: infer O }
@@ -44,9 +43,9 @@ type ActionFunctions = {
 /** How `client.call` sends a route the spec may not have yet. */
 export interface RouteCallOptions extends CallOptions {
   /** `text/plain` for a route that takes JSON text in a text/plain body; `application/json` by default. */
-  contentType?: 'application/json' | 'text/plain';
+  contentType?: BodyType;
   /** `query` makes the call read-only, so it is retried like the spec's queries; anything else is sent once (default). */
-  kind?: 'query' | 'save' | 'audit' | 'save-audit' | 'push' | 'operate';
+  kind?: ActionKind;
 }
 
 export type QzzClient = ActionFunctions & {
@@ -59,24 +58,22 @@ export type QzzClient = ActionFunctions & {
   call(route: string, body: unknown, options?: RouteCallOptions): Promise<unknown>;
 };
 
-interface ActionSpec {
-  method: string;
-  path: string;
-  /** What the operation's own server adds in front of `path` (e.g. `/mxocminimes`), if it has one. */
-  serverPrefix?: string;
-  contentType?: string;
-  kind: string;
-  select: Record<string, unknown>;
-  signed: boolean;
-}
+/** Any business route, as `client.call` sends it: a body in, the vendor's envelope out. */
+type RoutePaths = Record<
+  string,
+  {
+    post: {
+      parameters: { query?: never; header?: never; path?: never; cookie?: never };
+      requestBody: { content: { 'application/json': unknown } };
+      responses: { 200: { headers: Record<string, unknown>; content: { 'application/json': unknown } } };
+    };
+  }
+>;
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** `input` with the action's selecting values filled in, deeply. */
-function withSelect(select: Record<string, unknown>, input: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = isObject(input) ? { ...input } : {};
-  for (const [key, value] of Object.entries(select)) out[key] = isObject(value) ? withSelect(value, out[key]) : value;
-  return out;
+/** The paths of the gateway's own calls, which are signed and so carry no business credentials. */
+const signedPaths = new Set<string>();
+for (const actions of Object.values(actionTable)) {
+  for (const action of Object.values(actions)) if (action.signed) signedPaths.add(action.path);
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -91,32 +88,24 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Adds the four gateway values to business calls; the gateway's own calls are signed instead. */
-function credentialsMiddleware(provider: CredentialsProvider, secrets: Set<string>): Middleware {
+/** `make(credentials)`, made again only when the credentials change (a new token, a rotation). */
+function perCredentials<T>(make: (credentials: QzzCredentials) => T) {
+  let last: { credentials: QzzCredentials; value: T } | undefined;
   return {
-    async onRequest({ request, schemaPath }) {
-      if (schemaPath.startsWith('/jdyconnector/')) return undefined;
-      const credentials = await provider.get();
-      secrets.add(credentials.accessToken);
-      const url = new URL(request.url);
-      url.searchParams.set('access_token', credentials.accessToken);
-      const headers = new Headers(request.headers);
-      headers.set('groupName', credentials.groupName);
-      headers.set('accountid', credentials.accountId);
-      headers.set('X-GW-Router-Addr', credentials.routerAddr);
-      // Changing the URL takes a new Request (openapi-fetch middleware cannot edit one in place). The body is
-      // read out rather than streamed across: browsers other than Chromium cannot send a streamed body.
-      const body = request.body ? await request.arrayBuffer() : undefined;
-      return new Request(url, { method: request.method, headers, body, signal: request.signal });
+    get(credentials: QzzCredentials): T {
+      if (last?.credentials !== credentials) last = { credentials, value: make(credentials) };
+      return last.value;
     },
   };
 }
 
 /** The vendor's envelope: `data` on success; a typed error otherwise (every quoted part redacted). */
-function unwrap(label: string, response: Response, text: string, secrets: string[]): unknown {
+function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>): unknown {
+  const { response } = result;
+  const text = answerText(result);
   const answer = parseJson(text);
   if (response.ok && answer?.success === true) return answer.data;
-  const { body, description } = readFailure(text, answer, secrets);
+  const { body, description } = readFailure(text, answer, [...secrets]);
   if (!response.ok) throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
   if (body?.success === false) throw new QzzBusinessError(label, body);
   if (typeof body?.errcode === 'number') throw new QzzGatewayError(label, response.status, body.errcode, description);
@@ -130,66 +119,47 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   const provider = toProvider(options.credentials);
   // Every secret seen so far, so no message or error quotes one.
   const secrets = new Set<string>(gateway ? [gateway.clientSecret] : []);
+  const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs });
 
-  const raw = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
-  raw.use(credentialsMiddleware(provider, secrets));
-  // Action functions add the credentials per call (no middleware rebuilding the Request), so each call knows
-  // which credentials it sent and a rejection invalidates exactly those.
-  const transport = timedClient({ baseUrl, fetch: options.fetch, timeoutMs });
-
-  async function credentialsFor(label: string): Promise<QzzCredentials> {
-    try {
-      const credentials = await provider.get();
-      secrets.add(credentials.accessToken);
-      return credentials;
-    } catch (error) {
-      throw networkError(label, error, [...secrets]);
-    }
+  async function credentials(): Promise<QzzCredentials> {
+    const value = await provider.get();
+    secrets.add(value.accessToken);
+    return value;
   }
 
-  async function send(label: string, spec: ActionSpec, input: unknown, credentials: QzzCredentials | undefined, signal?: AbortSignal): Promise<unknown> {
-    if (spec.signed || !credentials) {
-      if (!gateway) throw new QzzError(`${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`, label);
-      const query = input as Record<string, string>;
-      // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
-      if (typeof query?.app_signature === 'string') secrets.add(query.app_signature);
-      return callGateway(transport, gateway, { label, method: spec.method as 'get' | 'post', path: spec.path as never, query, secrets: [...secrets] });
-    }
-    const body = Object.keys(spec.select).length ? withSelect(spec.select, input) : input;
-    const text = spec.contentType === 'text/plain';
-    let result: { response: Response; data?: unknown; error?: unknown };
-    try {
-      result = (await transport.POST(spec.path as never, {
-        body,
-        bodySerializer: (value: unknown) => JSON.stringify(value),
-        params: {
-          query: { access_token: credentials.accessToken },
-          header: { groupName: credentials.groupName, accountid: credentials.accountId, 'X-GW-Router-Addr': credentials.routerAddr },
-        },
-        headers: { 'Content-Type': text ? 'text/plain' : 'application/json' },
-        parseAs: 'text',
-        signal,
-        ...(spec.serverPrefix ? { baseUrl: `${baseUrl.replace(/\/$/, '')}${spec.serverPrefix}` } : {}),
-      } as never)) as typeof result;
-    } catch (error) {
+  const credentialsFor = (label: string): Promise<QzzCredentials> =>
+    credentials().catch((error: unknown) => {
       throw networkError(label, error, [...secrets]);
-    }
-    return unwrap(label, result.response, answerText(result), [...secrets]);
-  }
+    });
 
-  async function call(label: string, spec: ActionSpec, input: unknown, { signal }: CallOptions = {}): Promise<unknown> {
-    const attempts = spec.kind === 'query' ? retries + 1 : 1;
+  const noCredentials = async () => undefined;
+
+  // The action functions' clients: the credentials ride on the client, so each call knows which credentials it
+  // sent and a rejection invalidates exactly those.
+  const unsigned = clients.client();
+  const business = perCredentials((c) => ({ spec: clients.client(c, { untimed: true }), routes: clients.client<RoutePaths>(c, { untimed: true }) }));
+
+  /** Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`. */
+  async function call<Output, Sent extends QzzCredentials | undefined>(
+    label: string,
+    kind: ActionKind,
+    signal: AbortSignal | undefined,
+    credentialsOf: (label: string) => Promise<Sent>,
+    send: (sent: Sent) => Promise<unknown>,
+  ): Promise<Output> {
+    const attempts = kind === 'query' ? retries + 1 : 1;
     let reauthorised = false;
     for (let attempt = 0; ; attempt++) {
-      const credentials = spec.signed ? undefined : await credentialsFor(label);
+      const sent = await credentialsOf(label);
       try {
-        return await send(label, spec, input, credentials, signal);
+        // The one place the client trusts the wire: `data` is taken to be what the spec says the action answers.
+        return (await send(sent)) as Output;
       } catch (error) {
         // A rotated secret is refused before the vendor sees the call, so any call may be sent again, once.
         // Only the credentials this call sent are dropped: concurrent calls refused alike share one refresh.
-        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && credentials && !reauthorised && provider.invalidate) {
+        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && sent && !reauthorised && provider.invalidate) {
           reauthorised = true;
-          provider.invalidate(credentials);
+          provider.invalidate(sent);
           attempt--;
           continue;
         }
@@ -201,21 +171,87 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
     }
   }
 
+  /** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
+  const sendBusiness = (label: string, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<TextAnswer>): Promise<unknown> =>
+    clients.withTimeout(signal, request).then(
+      (result) => unwrap(label, result, secrets),
+      (error: unknown) => {
+        throw networkError(label, error, [...secrets]);
+      },
+    );
+
+  const run: ActionRunner = {
+    business: (label, action, input, { signal } = {}) =>
+      call(label, action.kind, signal, credentialsFor, (sent) =>
+        sendBusiness(label, signal, (bounded) =>
+          action.send(business.get(sent).spec, input, {
+            parseAs: 'text',
+            signal: bounded,
+            ...(action.serverPrefix ? { baseUrl: `${baseUrl.replace(/\/$/, '')}${action.serverPrefix}` } : {}),
+          }),
+        ),
+      ),
+    signed: (label, action, query, { signal } = {}) => {
+      if (!gateway) return Promise.reject(new QzzError(`${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`, label));
+      // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
+      if (typeof query.app_signature === 'string') secrets.add(query.app_signature);
+      return call(label, action.kind, signal, noCredentials, () => callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets], signal }));
+    },
+  };
+
   function callRoute(route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> {
     if (typeof route !== 'string' || !/^\/[^/?#]/.test(route) || /[?#]/.test(route)) {
       return Promise.reject(new TypeError(`client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`));
     }
-    const { contentType = 'application/json', kind = 'operate' } = options;
-    return call(`POST ${route}`, { method: 'post', path: route, contentType, kind, select: {}, signed: false }, body, options);
+    const { contentType = 'application/json', kind = 'operate', signal } = options;
+    const label = `POST ${route}`;
+    return call(label, kind, signal, credentialsFor, (sent) =>
+      sendBusiness(label, signal, (bounded) => business.get(sent).routes.POST(route, { ...(contentType === 'text/plain' ? jsonText(body) : { body }), parseAs: 'text', signal: bounded })),
+    );
   }
 
-  const client: Record<string, unknown> = { raw, call: callRoute };
-  for (const [module, actions] of Object.entries(actionTable)) {
-    const functions: Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>> = {};
-    for (const [name, spec] of Object.entries(actions as Record<string, ActionSpec>)) {
-      functions[name] = (input, callOptions) => call(`${module}.${name}`, spec, input, callOptions);
-    }
-    client[module] = Object.freeze(functions);
+  return { ...bindActions(run), raw: rawClient(), call: callRoute };
+
+  /** The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. */
+  function rawClient(): Client<paths> {
+    const middleware: Middleware[] = [];
+    // Remade when the middleware changes. A call no other code sees (no middleware, no fetch of its own) goes
+    // through a client that sends lighter Requests (see transport.ts).
+    const make = (whole: boolean) => ({
+      plain: clients.client(undefined, { whole, middleware }),
+      signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
+    });
+    let lean = make(false);
+    let whole = make(true);
+    const pick = async (path: string, init: { fetch?: unknown } | undefined): Promise<SpecClient> => {
+      const set = middleware.length || init?.fetch ? whole : lean;
+      return signedPaths.has(path) ? set.plain : set.signedIn.get(await credentials());
+    };
+    const remake = () => {
+      lean = make(false);
+      whole = make(true);
+    };
+    return {
+      GET: async (url, ...init) => (await pick(url, init[0])).GET(url, ...init),
+      PUT: async (url, ...init) => (await pick(url, init[0])).PUT(url, ...init),
+      POST: async (url, ...init) => (await pick(url, init[0])).POST(url, ...init),
+      DELETE: async (url, ...init) => (await pick(url, init[0])).DELETE(url, ...init),
+      OPTIONS: async (url, ...init) => (await pick(url, init[0])).OPTIONS(url, ...init),
+      HEAD: async (url, ...init) => (await pick(url, init[0])).HEAD(url, ...init),
+      PATCH: async (url, ...init) => (await pick(url, init[0])).PATCH(url, ...init),
+      TRACE: async (url, ...init) => (await pick(url, init[0])).TRACE(url, ...init),
+      request: async (method, url, ...init) => (await pick(url, init[0])).request(method, url, ...init),
+      use(...added) {
+        middleware.push(...added);
+        remake();
+      },
+      eject(...removed) {
+        for (const m of removed) {
+          const at = middleware.indexOf(m);
+          if (at !== -1) middleware.splice(at, 1);
+        }
+        remake();
+      },
+    };
   }
-  return client as QzzClient;
 }

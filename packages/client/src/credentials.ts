@@ -66,9 +66,10 @@ export function cachedCredentials(
   };
 }
 
+const isProvider = (source: QzzCredentials | CredentialsProvider): source is CredentialsProvider => 'get' in source && typeof source.get === 'function';
+
 /** The provider behind any CredentialsSource. */
 export function toProvider(source: CredentialsSource): CredentialsProvider {
   if (typeof source === 'function') return cachedCredentials(source);
-  if ('get' in source && typeof source.get === 'function') return source;
-  return staticCredentials(source as QzzCredentials);
+  return isProvider(source) ? source : staticCredentials(source);
 }

@@ -11,8 +11,8 @@ export class QzzError extends Error {
     this.action = action;
   }
   toJSON(): Record<string, unknown> {
-    const { stack: _stack, cause: _cause, ...fields } = this as unknown as Record<string, unknown>;
-    return { ...fields, name: this.name, message: this.message };
+    const fields = Object.entries(this).filter(([key]) => key !== 'stack' && key !== 'cause');
+    return { ...Object.fromEntries(fields), name: this.name, message: this.message };
   }
 }
 
@@ -28,7 +28,7 @@ export class QzzBusinessError extends QzzError {
   /** `body` is the answer with every secret already redacted (see `readAnswer`). */
   constructor(action: string, body: Record<string, unknown>) {
     const errorCode = typeof body.errorCode === 'string' ? body.errorCode : undefined;
-    const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v) => typeof v === 'string' && v) as string | undefined;
+    const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v): v is string => typeof v === 'string' && v !== '');
     super(`${action} failed: the vendor answered success: false${errorCode ? ` (errorCode ${errorCode})` : ''}${detail ? `: ${detail}` : ''}`, action);
     this.errorCode = errorCode;
     this.detail = detail;

@@ -1,8 +1,8 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
-import type { Client } from 'openapi-fetch';
+import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
 import { QzzGatewayError, QzzNetworkError, QzzError, redact, redactDeep } from './errors.js';
-import type { paths } from './generated/schema.js';
+import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
 
 export interface GatewayApp {
@@ -12,51 +12,35 @@ export interface GatewayApp {
   clientSecret: string;
 }
 
-export interface GatewayCall {
+export interface GatewayCallOptions {
   /** `module.action`, for messages. */
   label: string;
-  method: 'get' | 'post';
-  path: '/jdyconnector/app_management/push_app_authorize' | '/jdyconnector/app_management/kingdee_auth_token';
-  query: Record<string, string>;
-  /** Values to keep out of every message. */
-  secrets: string[];
+  /** Values to keep out of every message, besides the client secret. */
+  secrets: readonly string[];
+  signal?: AbortSignal | undefined;
 }
 
-/** Signs and sends one gateway call; resolves to the envelope's `data`. */
-export async function callGateway(raw: Client<paths>, app: GatewayApp, call: GatewayCall): Promise<unknown> {
-  const secrets = [app.clientSecret, ...call.secrets];
-  const headers = await signedHeaders(app, call.method, call.path, call.query);
-  let result: { response: Response; data?: unknown; error?: unknown };
+/** Signs and sends one call of the gateway itself (a signed action of the table); resolves to the envelope's `data`. */
+export async function callGateway<Query extends SignedQuery>(
+  client: SpecClient,
+  app: GatewayApp,
+  action: SignedAction<Query>,
+  query: Query,
+  { label, secrets: others, signal }: GatewayCallOptions,
+): Promise<unknown> {
+  const secrets = [app.clientSecret, ...others];
+  const headers = await signedHeaders(app, action.method, action.path, query);
+  let result: TextAnswer;
   try {
-    const init = { params: { query: call.query, header: headers }, parseAs: 'text' as const };
-    // The generated paths type both routes; the signed headers are typed as required header parameters.
-    result = (call.method === 'get'
-      ? await raw.GET(call.path as '/jdyconnector/app_management/kingdee_auth_token', init as never)
-      : await raw.POST(call.path as '/jdyconnector/app_management/push_app_authorize', { ...init, body: {} } as never)) as typeof result;
+    result = await action.send(client, query, { headers, signal });
   } catch (error) {
-    throw networkError(call.label, error, secrets);
+    throw networkError(label, error, secrets);
   }
   const text = answerText(result);
   const answer = parseJson(text);
   if (result.response.ok && answer?.errcode === 0) return answer.data;
   const { body, description } = readFailure(text, answer, secrets);
-  throw new QzzGatewayError(call.label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
-}
-
-/** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
-export function answerText({ data, error }: { data?: unknown; error?: unknown }): string {
-  const value = data ?? error ?? '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** The answer's JSON object, or undefined when it is not one. */
-export function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  throw new QzzGatewayError(label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
 }
 
 /** How much of an answer's text an error quotes when the answer says nothing more specific. */
@@ -72,7 +56,8 @@ export function readFailure(
   answer: Record<string, unknown> | undefined,
   secrets: readonly string[],
 ): { body: Record<string, unknown> | undefined; description: string | undefined } {
-  const body = answer && (redactDeep(answer, secrets) as Record<string, unknown>);
+  const redacted = answer && redactDeep(answer, secrets);
+  const body = isObject(redacted) ? redacted : undefined;
   const violations = Array.isArray(body?.validation) ? body.validation.map(violation).filter((v): v is string => v !== undefined) : [];
   if (violations.length) return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
   const said = [body?.description, body?.detail, body?.title, body?.message].find((v): v is string => typeof v === 'string' && v !== '');
@@ -82,8 +67,8 @@ export function readFailure(
 
 /** One entry of a problem's `validation` list as text: Prism's message, else the field's location and rule. */
 function violation(entry: unknown): string | undefined {
-  if (entry === null || typeof entry !== 'object') return undefined;
-  const { message, location, code } = entry as { message?: unknown; location?: unknown; code?: unknown };
+  if (!isObject(entry)) return undefined;
+  const { message, location, code } = entry;
   if (typeof message === 'string' && message) return message;
   return Array.isArray(location) ? `${location.join('.')}${typeof code === 'string' ? ` (${code})` : ''}` : undefined;
 }
@@ -91,7 +76,7 @@ function violation(entry: unknown): string | undefined {
 /** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */
 export function networkError(label: string, error: unknown, secrets: string[]): QzzError {
   if (error instanceof QzzError) return error;
-  const name = (error as { name?: string })?.name;
+  const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
   if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
   const said = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : error ? String(error) : '';

@@ -25,25 +25,37 @@ export function percentEncode(text: string): string {
 
 /**
  * The X-Api-Auth-Version 2.0 string to sign: five lines, each ending in `\n` — method, path (encoded, `/` as
- * `%2F`), query sorted by key with keys and values encoded twice (empty when none), nonce, timestamp.
+ * `%2F`), query sorted by key with keys and values encoded twice (empty when none), nonce, timestamp. A key
+ * whose value is undefined is left out, as it is left out of the URL.
  */
-export function stringToSign(method: string, path: string, query: Record<string, string>, nonce: string, timestamp: string): string {
+export function stringToSign(method: string, path: string, query: Record<string, string | undefined>, nonce: string, timestamp: string): string {
   const twice = (s: string) => percentEncode(percentEncode(s));
-  const sortedQuery = Object.keys(query)
-    .sort()
-    .map((key) => `${twice(key)}=${twice(query[key] ?? '')}`)
+  const sortedQuery = Object.entries(query)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]) => `${twice(key)}=${twice(value)}`)
     .join('&');
   return `${method.toUpperCase()}\n${percentEncode(path)}\n${sortedQuery}\nx-api-nonce:${nonce}\nx-api-timestamp:${timestamp}\n`;
 }
+
+/** The X-Api-* headers of one signed gateway call. */
+export type SignedHeaders = {
+  'X-Api-ClientID': string;
+  'X-Api-Auth-Version': '2.0';
+  'X-Api-TimeStamp': string;
+  'X-Api-Nonce': string;
+  'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce';
+  'X-Api-Signature': string;
+};
 
 /** The X-Api-* headers of one signed gateway call. */
 export async function signedHeaders(
   { clientId, clientSecret }: { clientId: string; clientSecret: string },
   method: string,
   path: string,
-  query: Record<string, string>,
+  query: Record<string, string | undefined>,
   { now = Date.now(), nonce = String(1 + Math.floor(Math.random() * 2_147_483_646)) }: { now?: number; nonce?: string } = {},
-): Promise<Record<string, string>> {
+): Promise<SignedHeaders> {
   const timestamp = String(now);
   return {
     'X-Api-ClientID': clientId,

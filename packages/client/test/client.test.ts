@@ -8,7 +8,8 @@ import { startMock } from '@qzz/mock';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQzzClient, QzzBusinessError, QzzGatewayError, QzzNetworkError, type QzzCredentials } from '../src/index.js';
+import { actionTable } from '../src/generated/actions.js';
+import { createQzzClient, QzzBusinessError, QzzGatewayError, QzzNetworkError, type QzzClient, type QzzCredentials } from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
@@ -35,6 +36,16 @@ function withoutSelect(select: Record<string, any>, body: Record<string, any>): 
   return out;
 }
 
+/** The error `promise` rejects with, which must be a `type`. */
+async function failure<E>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  const error: unknown = await promise.then(
+    () => new Error('the call succeeded'),
+    (e: unknown) => e,
+  );
+  if (error instanceof type) return error;
+  throw new Error(`expected a ${type.name}, got ${String(error)}`);
+}
+
 /** A fetch that records what it sends and can answer instead of the network. */
 function recordingFetch(answer?: (request: Request, n: number) => Response | undefined) {
   const seen: Request[] = [];
@@ -50,11 +61,14 @@ const business = listActions(doc).filter((a: any) => a.method === 'post' && !a.s
 
 describe('every action round-trips through the mock', () => {
   it.each(business.map((a: any) => [`${moduleOf(a.tag)}.${a.name}`, a]))('%s', async (_label, action: any) => {
-    const client = createQzzClient({ baseUrl: mock.url, credentials }) as any;
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
     const media = Object.values(doc.paths[action.path].post.requestBody.content)[0] as any;
     const raw = deref(media.examples[action.examples.request]).value;
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw;
-    const data = await client[moduleOf(action.tag)][action.name](withoutSelect(action.select, body));
+    // By name, as the spec lists it: the function's type is whichever action the row is.
+    const send: unknown = Reflect.get(Reflect.get(client, moduleOf(action.tag)), action.name);
+    if (typeof send !== 'function') throw new Error(`the client has no ${moduleOf(action.tag)}.${action.name}`);
+    const data: unknown = await send(withoutSelect(action.select, body));
     if (action.examples.response) {
       const answer = deref(doc.paths[action.path].post.responses['200'].content['application/json'].examples[action.examples.response]).value;
       expect(data).toEqual(answer.data);
@@ -218,6 +232,21 @@ describe('errors', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
+    it('times out an answer whose body stalls after its headers', async () => {
+      const stalling = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"success": true, "data": ');
+      });
+      await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      try {
+        const client = createQzzClient({ baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`, credentials, timeoutMs: 150, retries: 0 });
+        const error = await failure(client.workshop.getInspection({ id: '1' }), QzzNetworkError);
+        expect(error.timedOut).toBe(true);
+      } finally {
+        await new Promise<void>((resolve) => (stalling.closeAllConnections(), stalling.close(() => resolve())));
+      }
+    });
+
     it('aborts on the caller\'s signal', async () => {
       const client = createQzzClient({ baseUrl: url, credentials });
       const controller = new AbortController();
@@ -242,9 +271,9 @@ describe('retries', () => {
 
   it('never retries a push, a save or an audit', async () => {
     for (const call of [
-      (c: any) => c.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1' } }),
-      (c: any) => c.engineering.saveProcess({ params: { datainfo: {} } }),
-      (c: any) => c.projectManufacturing.auditTravelApplication({ billdata: {} }),
+      (c: QzzClient) => c.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1' } }),
+      (c: QzzClient) => c.engineering.saveProcess({ params: { datainfo: {} } }),
+      (c: QzzClient) => c.projectManufacturing.auditTravelApplication({ billdata: {} }),
     ]) {
       const { seen, fetch } = failing(503, 1);
       const error = await call(createQzzClient({ baseUrl: mock.url, credentials, fetch, retryDelayMs: 5 })).catch((e: unknown) => e);
@@ -289,6 +318,74 @@ describe('the raw client', () => {
     expect(response.status).toBe(200);
     expect(data && 'success' in data && data.success).toBe(true);
   });
+
+  it('adds access_token to a query of its own and the three headers to a caller\'s, the body as it was', async () => {
+    const { seen, fetch } = recordingFetch(() => Response.json({ success: true, data: {} }));
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '1' }, headers: { 'X-Trace': 't-1' } });
+    const sent = seen[0]!;
+    expect(new URL(sent.url).search).toBe(`?access_token=${TOKEN}`);
+    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr'), sent.headers.get('X-Trace')]).toEqual([
+      'demo-group',
+      '1234567890',
+      'https://tf.jdy.com',
+      't-1',
+    ]);
+    expect(await sent.json()).toEqual({ id: '1' });
+  });
+
+  it('sends the gateway\'s signed paths without business credentials', async () => {
+    const { seen, fetch } = recordingFetch(() => Response.json({ errcode: 0, data: [] }));
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    const header = { 'X-Api-Auth-Version': '2.0', 'X-Api-TimeStamp': '1', 'X-Api-Nonce': '1', 'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce' } as const;
+    await client.raw.POST('/jdyconnector/app_management/push_app_authorize', { params: { query: { outerInstanceId: 'OI' }, header }, body: {} });
+    const sent = seen[0]!;
+    expect(new URL(sent.url).searchParams.has('access_token')).toBe(false);
+    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual([null, null, null]);
+  });
+
+  it('runs middleware on whole Requests, and keeps the credentials and body of a Request it replaces', async () => {
+    const { seen, fetch } = recordingFetch(() => Response.json({ success: true, data: {} }));
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
+    const bodies: string[] = [];
+    client.raw.use({
+      async onRequest({ request }) {
+        bodies.push(await request.clone().text());
+        const replaced = new Request(request, { headers: new Headers(request.headers) });
+        replaced.headers.set('X-From-Middleware', 'yes');
+        return replaced;
+      },
+    });
+    await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '2' } });
+    expect(bodies).toEqual(['{"id":"2"}']);
+    const sent = seen[0]!;
+    expect(new URL(sent.url).searchParams.get('access_token')).toBe(TOKEN);
+    expect([sent.headers.get('groupName'), sent.headers.get('X-From-Middleware')]).toEqual(['demo-group', 'yes']);
+    expect(await sent.json()).toEqual({ id: '2' });
+  });
+
+  it("hands a call's own fetch a whole Request, body and credentials included", async () => {
+    const seen: Request[] = [];
+    const client = createQzzClient({ baseUrl: mock.url, credentials });
+    await client.raw.POST('/mxoc_qm/inspect_query', {
+      body: { id: '3' },
+      fetch: async (request) => (seen.push(request.clone()), Response.json({ success: true, data: {} })),
+    });
+    expect(new URL(seen[0]!.url).searchParams.get('access_token')).toBe(TOKEN);
+    expect(seen[0]!.headers.get('groupName')).toBe('demo-group');
+    expect(await seen[0]!.json()).toEqual({ id: '3' });
+  });
+});
+
+describe('the action table', () => {
+  it('marks signed exactly the actions whose operation requires the gateway signature scheme', () => {
+    for (const action of listActions(doc)) {
+      const operation = doc.paths[action.path][action.method];
+      const requirements: Array<Record<string, unknown>> = operation.security ?? doc.security;
+      const entry: unknown = Reflect.get(Reflect.get(actionTable, moduleOf(action.tag)), action.name);
+      expect(entry, action.name).toMatchObject({ signed: requirements.some((r) => 'kingdeeSignature' in r) });
+    }
+  });
 });
 
 describe('aborting during a retry', () => {
@@ -327,8 +424,7 @@ describe('client.call: any route', () => {
 
   it('answers a route the mock does not know with a typed error, and retries only a query', async () => {
     const client = createQzzClient({ baseUrl: mock.url, credentials });
-    const unknown = await client.call('/mxoc_pom/not_in_the_spec', {}).catch((e) => e);
-    expect(unknown).toBeInstanceOf(QzzGatewayError);
+    const unknown = await failure(client.call('/mxoc_pom/not_in_the_spec', {}), QzzGatewayError);
     expect(unknown.status).toBe(404);
     expect(unknown.action).toBe('POST /mxoc_pom/not_in_the_spec');
     const attempts = async (kind?: 'query' | 'push') => {

@@ -19,6 +19,8 @@ describe('Kingdee OpenAPI 2.0 signing', () => {
         'x-api-timestamp:1700000000000\n',
     );
     expect(stringToSign('POST', '/a b', {}, '1', '2')).toBe('POST\n%2Fa%20b\n\nx-api-nonce:1\nx-api-timestamp:2\n');
+    // An optional parameter left undefined is not in the URL, so it is not signed either.
+    expect(stringToSign('GET', '/p', { app_key: 'abc', uid: undefined }, '1', '2')).toBe(stringToSign('GET', '/p', { app_key: 'abc' }, '1', '2'));
   });
 
   it('percent-encodes like the gateway signers (everything but letters, digits and -_.~)', () => {
