@@ -55,3 +55,18 @@ export function applySelect(select, body) {
 export function selectWeight(select) {
   return Object.values(select ?? {}).reduce((n, v) => n + (isObject(v) ? selectWeight(v) : 1), 0);
 }
+
+/**
+ * The actions a body may ask for, most specific first: those whose `select` values it carries, by how many
+ * values they name. A body that carries none of them is tried against every action. `selectOf` reads an
+ * item's `select` (items may wrap their action). The mock and the proxy pick an action this way.
+ * @template T
+ * @param {T[]} items
+ * @param {unknown} body
+ * @param {(item: T) => object} [selectOf]
+ * @returns {T[]}
+ */
+export function candidateActions(items, body, selectOf = (item) => /** @type {any} */ (item).select) {
+  const selected = items.filter((item) => matchesSelect(selectOf(item), body));
+  return (selected.length ? selected : items).toSorted((a, b) => selectWeight(selectOf(b)) - selectWeight(selectOf(a)));
+}
