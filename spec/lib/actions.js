@@ -11,6 +11,9 @@ export function resolvePointer(doc, pointer) {
     .reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), doc);
 }
 
+/** The evidence records an action may name as its `source`: a vendor page, a third-party source, captured traffic. */
+export const RECORD_SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|captured-[a-z0-9-]+)$/;
+
 /** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
 export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
