@@ -1,0 +1,130 @@
+// spec:add on bad input: a malformed record, or one the spec already has, is refused with the reason and
+// nothing is written. (Its good path — capture, scaffold, lint, mock — is the leave-one-out test of @qzz/proxy.)
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseExample, planScaffold, recordProblems, ScaffoldError } from '../lib/scaffold.js';
+import { hasReference, loadRecords, specDir } from './helpers.js';
+
+const run = promisify(execFile);
+
+/** A fingerprint of every source file of the spec, to prove nothing was written. */
+async function fingerprint(dir = specDir) {
+  const hash = createHash('sha256');
+  for (const sub of ['openapi.yaml', 'coverage.yaml', 'paths', 'components', 'examples']) {
+    const walk = async (path) => {
+      const entries = await readdir(path, { withFileTypes: true }).catch(() => undefined);
+      if (!entries) return hash.update(path).update(await readFile(path));
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) await walk(join(path, e.name));
+    };
+    await walk(join(dir, sub));
+  }
+  return hash.digest('hex');
+}
+
+/** Runs `pnpm spec:add`'s script; resolves with its exit code and output. */
+const specAdd = (...args) =>
+  run(process.execPath, [join(specDir, 'scripts', 'add.js'), ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+
+const seed = {
+  source_page: 'captured-pq-orderexe-push-backup-audit-0a1b2c3d',
+  source_kind: 'captured',
+  method: 'POST',
+  path: '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup',
+  select: { operation: 'push' },
+  body_content_type: 'application/json',
+  body_fields: [],
+  response_fields: [],
+  request_example: '{"operation": "push", "billdata": {"id": "1634800180022794240"}}',
+  response_example: null,
+};
+
+let tmp;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'qzz-spec-add-'));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+describe('parseExample', () => {
+  it('parses whole JSON text', () => {
+    expect(parseExample('{"a": "1"}')).toEqual({ value: { a: '1' }, cut: false });
+  });
+
+  it('closes a cut example after its last complete member, inventing nothing', () => {
+    expect(parseExample('{"a": "1", "b": {"c": "2", "d": "3"}, "e": [{"f": "4"}, {"g": "5", "h"')).toEqual({
+      value: { a: '1', b: { c: '2', d: '3' }, e: [{ f: '4' }, { g: '5' }] },
+      cut: true,
+    });
+    expect(parseExample('{"a": "1}, \\"b", "c')).toEqual({ value: { a: '1}, "b' }, cut: true }); // not fooled by a string
+    expect(parseExample('{"a": "1}, ')).toBeUndefined();
+    expect(parseExample('{"a')).toBeUndefined();
+    expect(parseExample(null)).toBeUndefined();
+  });
+});
+
+describe('a malformed record', () => {
+  it('lists every problem', () => {
+    expect(recordProblems([])).toEqual(['the record is not a JSON object']);
+    const problems = recordProblems({ source_page: 'my record', method: 'POST /x', path: 'x', body_fields: 'none', request_example: { a: 1 } });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/source_page.*\n.*method.*\n.*path.*\n.*body_fields.*\n.*request_example/);
+    expect(recordProblems({ ...seed, request_example: null, body_fields: [] })).toEqual(['the record shows neither a request example nor body fields: there is nothing to describe']);
+  });
+
+  it('is refused by the CLI, which writes nothing', async () => {
+    const before = await fingerprint();
+    const file = join(tmp, 'bad.json');
+    await writeFile(file, JSON.stringify({ ...seed, path: 'no-slash', source_page: 'API-1' }));
+    const result = await specAdd(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/`source_page` must name the record[\s\S]*`path` must be the route[\s\S]*Nothing was written\./);
+    await writeFile(file, '{"cut": ');
+    const notJson = await specAdd(file);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toMatch(/Cannot read .*bad\.json as JSON: .*Nothing was written\./);
+    expect(await fingerprint()).toBe(before);
+  });
+});
+
+describe('a record the spec already has', () => {
+  it('is refused, naming the file to edit', async () => {
+    expect(() => planScaffold(seed, { specDir })).toThrow(ScaffoldError);
+    expect(() => planScaffold(seed, { specDir })).toThrow(/already has action `pushOrderExecutionToSparePartsUse` selected by \{"operation":"push"\}: edit .*spec\/paths\/project-manufacturing\/pq_orderexe_push_backup\.yaml instead/);
+    const before = await fingerprint();
+    const file = join(tmp, 'existing.json');
+    await writeFile(file, JSON.stringify(seed));
+    const result = await specAdd(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/edit .*pq_orderexe_push_backup\.yaml instead\.\nNothing was written\./);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it('is refused when it carries no values that tell a new action apart on a known route', () => {
+    const { select: _none, ...record } = { ...seed, request_example: '{"billdata": {"id": "1"}}' };
+    expect(() => planScaffold(record, { specDir })).toThrow(/carries no values that tell a new action apart .*: edit .*pq_orderexe_push_backup\.yaml instead/);
+  });
+
+  it('says which module to name when the route fits none', () => {
+    expect(() => planScaffold({ ...seed, path: '/mxoc_unknown/thing', select: {} }, { specDir })).toThrow(/pass --module <slug>, one of system, engineering/);
+  });
+
+  it.runIf(hasReference)('refuses every reference record as already specified, naming its path file', () => {
+    for (const record of loadRecords()) {
+      let error;
+      try {
+        planScaffold(record, { specDir });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, record.source_page).toBeInstanceOf(ScaffoldError);
+      expect(error.message, record.source_page).toMatch(/already (has action|specified as action)|edit .*spec\/paths\//);
+    }
+  });
+});
