@@ -83,13 +83,31 @@ export function selectorOf(body, selectorKeys) {
 export function createChecker(doc) {
   const validator = schemaValidator(doc);
   const { routes, selectorKeys } = indexSpec(doc);
+  const targets = new Map();
   const deref = (schema) => {
     let node = schema;
-    for (let i = 0; node?.$ref && i < 32; i++) node = resolvePointer(doc, node.$ref);
+    for (let i = 0; node?.$ref && i < 32; i++) {
+      const ref = node.$ref;
+      if (!targets.has(ref)) targets.set(ref, resolvePointer(doc, ref));
+      node = targets.get(ref);
+    }
     return node;
   };
 
-  const accepts = (action, body) => validator.compile(action.request)(body);
+  // Compiled validators by schema object or pointer: the schemas below are built once per action and status.
+  const compiledBy = new WeakMap();
+  const compile = (schema) => {
+    if (typeof schema === 'string') return validator.compile(schema);
+    if (!compiledBy.has(schema)) compiledBy.set(schema, validator.compile(schema));
+    return compiledBy.get(schema);
+  };
+  const memo = new Map();
+  const once = (key, make) => {
+    if (!memo.has(key)) memo.set(key, make());
+    return memo.get(key);
+  };
+
+  const accepts = (action, body) => compile(action.request)(body);
 
   /**
    * Which action a request body asks for. `unknown` when the route's every action names selector values and
@@ -107,7 +125,7 @@ export function createChecker(doc) {
 
   /** ajv's errors, one finding per pointer. */
   function schemaFindings(schema, value) {
-    const validate = validator.compile(schema);
+    const validate = compile(schema);
     if (validate(value)) return [];
     const byPointer = new Map();
     for (const error of validate.errors) {
@@ -132,6 +150,18 @@ export function createChecker(doc) {
     return { pointer, kind: 'constraint', spec: spec.join('; '), seen: fixed && printable(seenValue) ? JSON.stringify(seenValue) : shapeOf(seenValue) };
   }
 
+  /** An object schema's parts (itself and its allOf), their properties united, and whether they list every field. */
+  const shapes = new WeakMap();
+  function objectShape(node) {
+    if (!shapes.has(node)) {
+      const parts = [node, ...(node.allOf ?? []).map(deref)];
+      const properties = Object.assign({}, ...parts.map((p) => p?.properties ?? {}));
+      const listsFields = parts.some((p) => p?.properties) && !parts.some((p) => p?.patternProperties || isObject(p?.additionalProperties));
+      shapes.set(node, { parts, properties, listsFields });
+    }
+    return shapes.get(node);
+  }
+
   /** Fields the value carries that its schema does not list (schemas stay open, so ajv cannot see them). */
   function undocumentedFields(schema, value, pointer = '', out = []) {
     const node = deref(schema);
@@ -139,7 +169,7 @@ export function createChecker(doc) {
     if (node.contentSchema && typeof value === 'string') return out;
     const branches = node.oneOf ?? node.anyOf;
     if (branches) {
-      const fitting = branches.find((b) => validator.compile(b)(value)) ?? branches.find((b) => deref(b)?.type === jsonType(value));
+      const fitting = branches.find((b) => compile(b)(value)) ?? branches.find((b) => deref(b)?.type === jsonType(value));
       if (fitting) undocumentedFields(fitting, value, pointer, out);
     }
     if (Array.isArray(value)) {
@@ -147,9 +177,7 @@ export function createChecker(doc) {
       return out;
     }
     if (!isObject(value)) return out;
-    const parts = [node, ...(node.allOf ?? []).map(deref)];
-    const properties = Object.assign({}, ...parts.map((p) => p?.properties ?? {}));
-    const listsFields = parts.some((p) => p?.properties) && !parts.some((p) => p?.patternProperties || isObject(p?.additionalProperties));
+    const { parts, properties, listsFields } = objectShape(node);
     for (const [key, child] of Object.entries(value)) {
       if (key in properties) undocumentedFields(properties[key], child, `${pointer}/${escape(key)}`, out);
       else if (listsFields && !branches) out.push({ pointer: `${pointer}/${escape(key)}`, kind: 'undocumented-field', spec: 'not in the spec', seen: shapeOf(child) });
@@ -159,12 +187,16 @@ export function createChecker(doc) {
   }
 
   /** Fields the vendor's documented example carries and the answer lacks. */
+  const commonItems = new WeakMap();
   function missingFromExample(example, value, pointer = '', out = []) {
     if (Array.isArray(example) && Array.isArray(value)) {
-      const common = example.filter(isObject);
-      if (!common.length) return out;
-      const keys = Object.keys(common[0]).filter((k) => common.every((e) => k in e));
-      value.forEach((item, i) => missingFromExample(Object.fromEntries(keys.map((k) => [k, common[0][k]])), item, `${pointer}/${i}`, out));
+      // The members every item of the example's array has: what each item of the answer should have.
+      if (!commonItems.has(example)) {
+        const objects = example.filter(isObject);
+        commonItems.set(example, objects.length ? Object.fromEntries(Object.keys(objects[0]).filter((k) => objects.every((e) => k in e)).map((k) => [k, objects[0][k]])) : undefined);
+      }
+      const common = commonItems.get(example);
+      if (common) value.forEach((item, i) => missingFromExample(common, item, `${pointer}/${i}`, out));
       return out;
     }
     if (!isObject(example) || !isObject(value)) return out;
@@ -182,12 +214,17 @@ export function createChecker(doc) {
     if (!media) return [];
     if (parseError) return [{ pointer: '', kind: 'not-json', spec: route.textBody ? 'JSON text in a text/plain body' : 'a JSON body', seen: parseError }];
     if (body === undefined) return route.operation.requestBody.required ? [{ pointer: '', kind: 'missing-body', spec: 'a body', seen: 'no body' }] : [];
-    const requestSchema = { $ref: action.request };
+    const requestSchema = once(`request ${action.name}`, () => ({ $ref: action.request }));
     return dedupe([...schemaFindings(requestSchema, body), ...undocumentedFields(requestSchema, body)]);
   }
 
   /** The schema an answer with `status` must fit, for `action`: the 200 envelope narrowed to the action's data. */
   function answerSchema(route, action, status, body) {
+    const failure = isObject(body) && body.success === false;
+    return once(`answer ${route.method} ${route.path} ${action?.name} ${status} ${failure}`, () => buildAnswerSchema(route, action, status, failure));
+  }
+
+  function buildAnswerSchema(route, action, status, failure) {
     const response = deref(route.operation.responses?.[String(status)]);
     if (!response) return { undocumented: true };
     const media = response.content?.['application/json'] ?? Object.values(response.content ?? {})[0];
@@ -195,7 +232,7 @@ export function createChecker(doc) {
     const schema = media.schema;
     const success = schema.oneOf?.find((b) => b.allOf);
     if (!success || !action) return { schema };
-    if (isObject(body) && body.success === false) return { schema: { oneOf: schema.oneOf.filter((b) => b !== success) } };
+    if (failure) return { schema: { oneOf: schema.oneOf.filter((b) => b !== success) } };
     const [envelope, overlay] = success.allOf;
     return { schema: { allOf: [envelope, { ...overlay, properties: { ...overlay.properties, data: { $ref: action.response } } }] }, success: true };
   }
@@ -218,7 +255,7 @@ export function createChecker(doc) {
   return { routes, selectorKeys, pickAction, checkRequest, checkResponse };
 }
 
-const escape = (key) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+const escape = (key) => (/[~/]/.test(key) ? String(key).replace(/~/g, '~0').replace(/\//g, '~1') : key);
 
 /** One finding per pointer and kind. */
 function dedupe(findings) {
