@@ -135,7 +135,8 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
     const secrets = () => secretsOf({ query, headers, body: request.body });
 
     if (!route) {
-      out('request', null)({ pointer: '', kind: 'unknown-route', spec: 'no such route', seen: routeName });
+      const methods = [...checker.routes.values()].filter((r) => r.path === pathname).map((r) => r.method);
+      out('request', null)({ pointer: '', kind: 'unknown-route', spec: methods.length ? `only ${methods.join(', ')} on this path` : 'no such route', seen: routeName });
       if (store && !requestCopy.overflow && !responseCopy.overflow && status >= 200 && status < 300) {
         const file = await store.add({ method, path: pathname, selector: selectorOf(request.body, checker.selectorKeys), query, headers, headerNames: exchange.headerNames, contentType: headers['content-type'], body: request.body, status, answer: answer.body, secrets: secrets() });
         log(`${time.slice(11, 19)} ${routeName} captured in ${file}`);

@@ -64,7 +64,7 @@ function gateway(req, body, res) {
   if (url.pathname === '/slow') return setTimeout(() => json(res, 200, {}), 2000);
   if (url.pathname === '/hangup') return res.socket?.destroy();
   if (url.pathname === SEED && parsed?.operation === 'push') return json(res, 200, parsed.entryPk === DRIFT_ID ? drifted() : seedAnswer());
-  if (url.pathname === SEED && parsed?.operation !== 'push') {
+  if (url.pathname === SEED && parsed && parsed.operation !== 'push') {
     return json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: parsed.billdata.id, billno: 'BJLL-20230306-0001', auditorid_name: '张亚楠', creatorid_phone: '17349178237' } });
   }
   if (url.pathname === INSPECT) return json(res, 503, { errcode: 503, description: 'busy' });
@@ -175,6 +175,10 @@ describe('validation report', () => {
   it('reports a route the spec lacks, and a new action on a known route', async () => {
     const route = await reportOf(() => post(proxy.url, UNKNOWN, { formId: 'mxoc_widget', pageIndex: '1' }));
     expect(route.lines).toEqual([{ action: null, direction: 'request', pointer: '', kind: 'unknown-route' }]);
+    expect(route.full[0]).toMatchObject({ spec: 'no such route', seen: `POST ${UNKNOWN}` });
+    const method = await reportOf(() => send(proxy.url, { method: 'GET', path: withToken(SEED), headers: CREDENTIAL_HEADERS }));
+    expect(method.response.status).toBe(404); // the stand-in's answer, passed through
+    expect(method.full).toMatchObject([{ kind: 'unknown-route', spec: 'only POST on this path', seen: `GET ${SEED}` }]);
     const action = await reportOf(() => post(proxy.url, SEED, { operation: 'audit', billdata: { id: '1634800180022794240' } }));
     expect(action.lines).toEqual([{ action: null, direction: 'request', pointer: '', kind: 'unknown-action' }]);
     expect(action.full[0].seen).toBe('a body selecting operation="audit"');
