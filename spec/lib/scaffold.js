@@ -104,6 +104,7 @@ function kindOf(record, select) {
 /** One schema node for a wire value: strings stay strings, a 19-digit string is an Id, nothing is constrained beyond that. */
 function schemaOfValue(value, ctx, path) {
   const label = ctx.labels.get(path);
+  /** @param {Record<string, any>} node */
   const described = ({ $ref, type, ...rest }) => ({ ...($ref ? { $ref } : { type }), description: label ?? ctx.unlabelled(path), ...rest });
   if (typeof value === 'string') return ID.test(value) && !ctx.types.get(path)?.includes('null') ? described({ $ref: '../common/Id.yaml' }) : described(typed(ctx.types.get(path), 'string'));
   if (typeof value === 'number') return described(typed(ctx.types.get(path), 'number'));
@@ -201,8 +202,9 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const textBody = /^text\/plain/i.test(record.body_content_type ?? '');
   const requestValue = textBody && typeof request?.value === 'string' ? parseExample(request.value)?.value : request?.value;
   const response = parseExample(record.response_example);
-  const envelope = isObject(response?.value) && typeof response.value.success === 'boolean' && 'data' in response.value;
-  const answer = envelope && response.value.success === true ? response.value : undefined;
+  const responseValue = /** @type {any} */ (response?.value);
+  const envelope = isObject(responseValue) && typeof responseValue.success === 'boolean' && 'data' in responseValue;
+  const answer = envelope && responseValue.success === true ? responseValue : undefined;
 
   // The values that pick this action on its route.
   const doc = { paths: { [path]: existing ?? {} } };
@@ -340,7 +342,7 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   if (operation) {
     routePath = join(specDir, routeFile);
     const file = parseDocument(readFileSync(routePath, 'utf8'));
-    const op = file.get(method);
+    const op = /** @type {any} */ (file.get(method));
     op.get('x-qzz-actions').add(file.createNode(actionEntry));
     if (record.title) op.set('summary', `${op.get('summary')}、${record.title}`);
     const content = op.getIn(['requestBody', 'content']);
@@ -424,7 +426,7 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const coveragePath = join(specDir, 'coverage.yaml');
   if (record.title && existsSync(coveragePath)) {
     const coverage = parseDocument(readFileSync(coveragePath, 'utf8'));
-    const entries = coverage.get('modules').items.flatMap((m) => m.value.get('endpoints')?.items ?? []);
+    const entries = /** @type {any} */ (coverage.get('modules')).items.flatMap((m) => m.value.get('endpoints')?.items ?? []);
     const entry = entries.find((e) => e.get('name') === record.title || [e.get('aka')].flat().includes(record.title));
     if (entry && entry.get('spec') === 'unspecified') {
       entry.set('spec', coverage.createNode({ action: name, source: record.source_page }));
