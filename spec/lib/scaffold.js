@@ -133,7 +133,8 @@ function objectSchema(value, ctx, path) {
   for (const [fieldPath, types] of ctx.types) {
     const parent = fieldPath.includes('.') ? fieldPath.slice(0, fieldPath.lastIndexOf('.')) : '';
     const key = fieldPath.slice(parent ? parent.length + 1 : 0);
-    if (parent !== path || key in properties || ctx.exampleShown) continue;
+    // The table's `mxoc_picker` names the example's `mxoc_picker_name`, `mxoc_picker_number`: no field of its own.
+    if (parent !== path || key in properties || Object.keys(value).some((k) => k.startsWith(`${key}_`))) continue;
     properties[key] = fieldOnlySchema(types, ctx, fieldPath);
   }
   const required = Object.keys(properties).filter((key) => ctx.required.has(path ? `${path}.${key}` : key) && key in value);
@@ -154,17 +155,40 @@ function fieldOnlySchema(types, ctx, path) {
 }
 
 /** Field paths of a record's list, with their types, labels and `required` marks. Flat names follow their parent (`billdata` then `id`). */
-function fieldTable(fields, { skipEnvelope }) {
+function fieldTable(fields, { skipEnvelope, example }) {
+  // Containers: the paths that hold members, in the example (objects, arrays of objects) or typed so in the table.
+  const containers = new Set();
+  const walk = (value, path) => {
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, path));
+    if (!isObject(value)) return;
+    if (path) containers.add(path);
+    for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+  };
+  walk(example, '');
+  for (const field of fields ?? []) {
+    const path = field.path_from_example ?? field.name;
+    if (['object', 'array'].includes(String(field.type).split('[')[0])) containers.add(path);
+    // An entry table (`material_entity`, `entryentity`) holds its lines' members even where no example shows it.
+    const parts = path.split('.');
+    parts.slice(0, -1).forEach((part, i) => /(entity|entry)$/.test(part) && containers.add(parts.slice(0, i + 1).join('.')));
+  }
+  // A table path through something that is no container is the wire's flattened name: the table's
+  // `materialid.number` is the example's `materialid_number`, `mxoc_applicant.id` is `mxoc_applicant_id`.
+  const wirePath = (path) => path.split('.').reduce((at, part) => (at === undefined ? part : containers.has(at) ? `${at}.${part}` : `${at}_${part}`), undefined);
   const types = new Map();
   const labels = new Map();
   const required = new Set();
+  // The vendor's tables are flat: a field listed after an object-typed field is that object's member.
+  let parentObject;
   for (const field of fields ?? []) {
-    if (field.truncated || field.type === null || field.type === undefined) continue;
+    // A field cut off by the page's excerpt is kept when its name and type are whole; its cut label is not.
+    if (field.type === null || field.type === undefined) continue;
     if (skipEnvelope && ENVELOPE_FIELDS.has(field.name) && !field.path_from_example) continue;
-    let path = field.path_from_example ?? field.name;
+    const path = field.path_from_example ?? wirePath(parentObject && !field.name.includes('.') ? `${parentObject}.${field.name}` : field.name);
+    if (field.type === 'object' && !field.path_from_example) parentObject = path;
     const fieldTypes = String(field.type).split('|').map((t) => (t.startsWith('array') ? 'array' : t));
     types.set(path, fieldTypes);
-    if (typeof field.desc === 'string' && field.desc.trim()) labels.set(path, field.desc.trim());
+    if (typeof field.desc === 'string' && field.desc.trim() && !field.truncated) labels.set(path, field.desc.trim());
     if (field.required === true) required.add(path);
   }
   return { types, labels, required };
@@ -260,8 +284,8 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   };
 
   // Request schema: example structure, field table labels; selectors are `const` and required.
-  const requestTable = fieldTable(record.body_fields, { skipEnvelope: false });
-  const requestSchema = objectSchema(isObject(requestValue) ? requestValue : {}, { ...requestTable, exampleShown: false, unlabelled: fieldsNote(record.body_fields) }, '');
+  const requestTable = fieldTable(record.body_fields, { skipEnvelope: false, example: requestValue });
+  const requestSchema = objectSchema(isObject(requestValue) ? requestValue : {}, { ...requestTable, unlabelled: fieldsNote(record.body_fields) }, '');
   for (const keys of selectPaths(select)) {
     let node = requestSchema;
     keys.forEach((key, i) => {
@@ -285,12 +309,12 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   };
 
   // Answer schema: the envelope's `data`, from the example and the field table.
-  const responseTable = fieldTable(record.response_fields, { skipEnvelope: true });
+  const responseTable = fieldTable(record.response_fields, { skipEnvelope: true, example: answer?.data });
   const data = answer?.data;
   const hasAnswer = data !== undefined || responseTable.types.size > 0;
   let dataComponent;
   if (hasAnswer) {
-    const ctx = { ...responseTable, required: new Set(), exampleShown: false, unlabelled: fieldsNote(record.response_fields) };
+    const ctx = { ...responseTable, required: new Set(), unlabelled: fieldsNote(record.response_fields) };
     const node = isObject(data) || data === undefined ? objectSchema(isObject(data) ? data : {}, ctx, '') : schemaOfValue(data, ctx, '');
     const { description: _drop, type, ...shape } = node;
     dataComponent = {

@@ -2,13 +2,15 @@
 // nothing is written. (Its good path — capture, scaffold, lint, mock — is the leave-one-out test of @qzz/proxy.)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { parse } from 'yaml';
+import { listActions, resolvePointer } from '../lib/actions.js';
 import { parseExample, planScaffold, recordProblems, ScaffoldError } from '../lib/scaffold.js';
-import { hasReference, loadRecords, specDir } from './helpers.js';
+import { hasReference, loadBundle, loadRecords, specDir } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -128,3 +130,75 @@ describe('a record the spec already has', () => {
     }
   });
 });
+
+/** The dotted field paths a schema lists: through $ref (into the bundle, or a file beside `file`), allOf and items. */
+function schemaFields(schema, resolve, prefix = '', out = new Set(), depth = 0) {
+  const node = resolve(schema);
+  if (!node || depth > 12) return out;
+  if (node.contentSchema) return schemaFields(node.contentSchema, resolve, prefix, out, depth + 1);
+  for (const part of node.allOf ?? []) schemaFields(part, resolve, prefix, out, depth + 1);
+  if (node.items) schemaFields(node.items, resolve, prefix, out, depth + 1);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    out.add(path);
+    schemaFields(child, resolve, path, out, depth + 1);
+  }
+  return out;
+}
+
+describe.runIf(hasReference)('a reference record taken out of a copy of the spec', () => {
+  const bundle = loadBundle();
+  const actions = listActions(bundle);
+  const records = hasReference ? loadRecords() : [];
+  // Records whose action is alone on its route: the route can be taken out whole.
+  const alone = records.filter((r) => {
+    const action = actions.find((a) => a.source === r.source_page);
+    return action && actions.filter((a) => a.path === action.path).length === 1;
+  });
+  let copy;
+  beforeAll(async () => {
+    copy = join(tmp, 'copy');
+    for (const entry of ['openapi.yaml', 'paths', 'components', 'examples', 'coverage.yaml']) await cp(join(specDir, entry), join(copy, entry), { recursive: true });
+  });
+
+  it.each(alone.map((r) => [r.source_page, r]))('%s: spec:add reproduces its field sets', async (_source, record) => {
+    const action = actions.find((a) => a.source === record.source_page);
+    // The copy without the route: its line in openapi.yaml, and a bundle without it.
+    const rootText = await readFile(join(specDir, 'openapi.yaml'), 'utf8');
+    const ref = bundlePathRef(rootText, action.path);
+    await writeFile(join(copy, 'openapi.yaml'), rootText.replace(`  ${action.path}:\n    $ref: ${ref}\n`, ''));
+    await rm(join(copy, ref));
+    onTestFinished(() => cp(join(specDir, ref), join(copy, ref)));
+    const without = structuredClone(bundle);
+    delete without.paths[action.path];
+    await mkdir(join(copy, 'dist'), { recursive: true });
+    await writeFile(join(copy, 'dist', 'openapi.json'), JSON.stringify(without));
+    const plan = planScaffold(record, { specDir: copy });
+    const component = (pointer) => {
+      const name = pointer.split('/').at(-1);
+      const file = [...plan.files.keys()].find((f) => f.endsWith(`/${name}.yaml`));
+      return file ? parse(plan.files.get(file)) : undefined;
+    };
+    // Drafted schemas reference only ../common/*.yaml (leaves: Id) besides their own inline nodes.
+    const draft = (node) => (typeof node?.$ref === 'string' && node.$ref.startsWith('../common/') ? {} : node);
+    const original = (node) => {
+      let at = node;
+      while (at?.$ref) at = resolvePointer(bundle, at.$ref);
+      return at;
+    };
+    const fields = (root, resolve) => [...schemaFields(root, resolve)].sort();
+    expect(fields(component(plan.action.request), draft), 'request').toEqual(fields({ $ref: action.request }, original));
+    if (plan.action.response.endsWith('/UncapturedData')) expect(action.response, 'response').toMatch(/UncapturedData$/);
+    else if (actions.filter((a) => a.response === action.response).length === 1) {
+      expect(fields(component(plan.action.response), draft), 'response').toEqual(fields({ $ref: action.response }, original));
+    } else {
+      // An answer schema several actions share (the spare-parts use bill) unites their pages: one page gives part of it.
+      expect(fields({ $ref: action.response }, original), 'response').toEqual(expect.arrayContaining(fields(component(plan.action.response), draft)));
+    }
+  });
+});
+
+/** The `$ref` of a route's line in openapi.yaml. */
+function bundlePathRef(rootText, path) {
+  return new RegExp(`^  ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n    \\$ref: (.+)$`, 'm').exec(rootText)[1];
+}
