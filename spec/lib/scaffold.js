@@ -182,7 +182,7 @@ function fieldTable(fields, { skipEnvelope, example }) {
   let parentObject;
   for (const field of fields ?? []) {
     // A field cut off by the page's excerpt is kept when its name and type are whole; its cut label is not.
-    if (field.type === null || field.type === undefined) continue;
+    if (field.type === null || field.type === undefined || !field.name.trim()) continue;
     if (skipEnvelope && ENVELOPE_FIELDS.has(field.name) && !field.path_from_example) continue;
     const path = field.path_from_example ?? wirePath(parentObject && !field.name.includes('.') ? `${parentObject}.${field.name}` : field.name);
     if (field.type === 'object' && !field.path_from_example) parentObject = path;
@@ -249,6 +249,12 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       keys.slice(0, -1).forEach((k) => (node = node[k] ??= {}));
       node[keys.at(-1)] = value;
     }
+  }
+  // A save-and-audit action takes `operation: save` and `operation: audit` alike: that value does not select it.
+  const kind = kindOf(record, select);
+  if (kind === 'save-audit' && typeof select.operation === 'string' && !record.select) {
+    const { operation: _either, ...rest } = select;
+    select = rest;
   }
   if (operation) {
     const same = routeActions.find((a) => sameSelect(a.select, select));
@@ -342,7 +348,6 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   write(join(exampleDir, `${requestExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(request?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: textBody ? JSON.stringify(exampleBody) : exampleBody }, null, 2)}\n`);
   if (answer) write(join(exampleDir, `${responseExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(response?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: answer }, null, 2)}\n`);
 
-  const kind = kindOf(record, select);
   const push = kind === 'push' ? { from: select.formid ?? select.srcEntity, to: select.push ?? select.tarEntity } : {};
   const actionEntry = {
     name,

@@ -2,7 +2,8 @@
 // nothing is written. (Its good path — capture, scaffold, lint, mock — is the leave-one-out test of @qzz/proxy.)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { parse } from 'yaml';
 import { listActions, resolvePointer } from '../lib/actions.js';
 import { parseExample, planScaffold, recordProblems, ScaffoldError } from '../lib/scaffold.js';
 import { hasReference, loadBundle, loadRecords, specDir } from './helpers.js';
+import { copySpec, removeAction, removeRoute } from './spec-copy.js';
 
 const run = promisify(execFile);
 
@@ -150,30 +152,32 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
   const bundle = loadBundle();
   const actions = listActions(bundle);
   const records = hasReference ? loadRecords() : [];
-  // Records whose action is alone on its route: the route can be taken out whole.
-  const alone = records.filter((r) => {
-    const action = actions.find((a) => a.source === r.source_page);
-    return action && actions.filter((a) => a.path === action.path).length === 1;
-  });
-  let copy;
-  beforeAll(async () => {
-    copy = join(tmp, 'copy');
-    for (const entry of ['openapi.yaml', 'paths', 'components', 'examples', 'coverage.yaml']) await cp(join(specDir, entry), join(copy, entry), { recursive: true });
-  });
+  const rootDoc = parse(readFileSync(join(specDir, 'openapi.yaml'), 'utf8'));
 
-  it.each(alone.map((r) => [r.source_page, r]))('%s: spec:add reproduces its field sets', async (_source, record) => {
+  it.each(records.map((r) => [r.source_page, r]))('%s: spec:add reproduces its field sets', async (_source, record) => {
     const action = actions.find((a) => a.source === record.source_page);
-    // The copy without the route: its line in openapi.yaml, and a bundle without it.
-    const rootText = await readFile(join(specDir, 'openapi.yaml'), 'utf8');
-    const ref = bundlePathRef(rootText, action.path);
-    await writeFile(join(copy, 'openapi.yaml'), rootText.replace(`  ${action.path}:\n    $ref: ${ref}\n`, ''));
-    await rm(join(copy, ref));
-    onTestFinished(() => cp(join(specDir, ref), join(copy, ref)));
+    const alone = actions.filter((a) => a.path === action.path).length === 1;
+    const copy = await copySpec();
+    onTestFinished(() => copy.remove());
+    // The copy without the action: sources edited, and its bundle (what spec:add reads) without it too.
     const without = structuredClone(bundle);
-    delete without.paths[action.path];
-    await mkdir(join(copy, 'dist'), { recursive: true });
-    await writeFile(join(copy, 'dist', 'openapi.json'), JSON.stringify(without));
-    const plan = planScaffold(record, { specDir: copy });
+    if (alone) {
+      await removeRoute(copy.dir, action.path, action.name);
+      delete without.paths[action.path];
+    } else {
+      await removeAction(copy.dir, rootDoc.paths[action.path].$ref, action.name);
+      const operation = without.paths[action.path][action.method];
+      operation['x-qzz-actions'] = operation['x-qzz-actions'].filter((a) => a.name !== action.name);
+    }
+    await mkdir(join(copy.dir, 'dist'), { recursive: true });
+    await writeFile(join(copy.dir, 'dist', 'openapi.json'), JSON.stringify(without));
+    if (!alone && Object.keys(action.select).length === 0) {
+      // The action that takes any body on a shared route: no values tell it apart, so a person adds it.
+      expect(() => planScaffold(record, { specDir: copy.dir })).toThrow(/carries no values that tell a new action apart .*: edit .* instead/);
+      return;
+    }
+    const plan = planScaffold(record, { specDir: copy.dir });
+    if (!alone) expect(plan.action.select, 'select').toEqual(action.select);
     const component = (pointer) => {
       const name = pointer.split('/').at(-1);
       const file = [...plan.files.keys()].find((f) => f.endsWith(`/${name}.yaml`));
@@ -190,7 +194,11 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
     expect(fields(component(plan.action.request), draft), 'request').toEqual(fields({ $ref: action.request }, original));
     if (plan.action.response.endsWith('/UncapturedData')) expect(action.response, 'response').toMatch(/UncapturedData$/);
     else if (actions.filter((a) => a.response === action.response).length === 1) {
-      expect(fields(component(plan.action.response), draft), 'response').toEqual(fields({ $ref: action.response }, original));
+      // The one divergence: the page of api-50316981 is cut in the row of `mxoc_fmateriel_name` (name and type
+      // whole, label cut); spec:add keeps the field, the spec's OutsourcedPickBill leaves it out.
+      const keptFromCutRow = { 'api-50316981': ['mxoc_fmateriel_name'] }[record.source_page] ?? [];
+      const drafted = fields(component(plan.action.response), draft).filter((f) => !keptFromCutRow.includes(f));
+      expect(drafted, 'response').toEqual(fields({ $ref: action.response }, original));
     } else {
       // An answer schema several actions share (the spare-parts use bill) unites their pages: one page gives part of it.
       expect(fields({ $ref: action.response }, original), 'response').toEqual(expect.arrayContaining(fields(component(plan.action.response), draft)));
@@ -198,7 +206,3 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
   });
 });
 
-/** The `$ref` of a route's line in openapi.yaml. */
-function bundlePathRef(rootText, path) {
-  return new RegExp(`^  ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\n    \\$ref: (.+)$`, 'm').exec(rootText)[1];
-}

@@ -8,7 +8,7 @@ import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { planScaffold, writePlan } from '@qzz/spec/scaffold';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../src/index.js';
-import { copySpec, removeAction, removeRoute } from './spec-copy.js';
+import { copySpec, removeAction, removeRoute } from '@qzz/spec/test/spec-copy';
 
 const fullPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const full = JSON.parse(await readFile(fullPath, 'utf8'));

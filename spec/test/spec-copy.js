@@ -1,5 +1,6 @@
 // A throwaway copy of the spec's sources in a temporary folder, with the tools to take one action out of it,
-// bundle it and lint it exactly as the repository does (same redocly.yaml, same project rules).
+// bundle it and lint it exactly as the repository does (same redocly.yaml, same project rules). Used by the
+// spec:add tests here and by @qzz/proxy's leave-one-out test (as `@qzz/spec/test/spec-copy`).
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 
 const run = promisify(execFile);
-const specDir = join(dirname(fileURLToPath(import.meta.resolve('@qzz/spec/actions'))), '..');
+const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const style = { lineWidth: 120, indentSeq: false, singleQuote: true };
 
 /** Copies spec sources (and redocly.yaml) into a temporary folder; `dir` is the copy's spec folder. */
