@@ -194,6 +194,28 @@ function fieldTable(fields, { skipEnvelope, example }) {
   return { types, labels, required };
 }
 
+/** The words of a route's service segments (all but the last), without `mxoc`, `app` and numbers: `/mxoc_om_ext/x` → om, ext. */
+const serviceTokens = (path) =>
+  path.split('/').slice(1, -1).flatMap((segment) => segment.toLowerCase().split(/[_-]+/)).filter((t) => t && !/^[0-9]+$/.test(t) && !['mxoc', 'app'].includes(t));
+
+/**
+ * The module of a route no file of the spec shares a first segment with: the one module whose routes use one of
+ * its service words (`pom` → production), or a word that is a module's slug (`/mxoc_crm/…` → crm).
+ */
+function moduleByServiceToken(path, root, tagBySlug) {
+  const byToken = new Map();
+  for (const [known, item] of Object.entries(root.paths ?? {})) {
+    const slug = item.$ref.split('/')[1];
+    for (const token of serviceTokens(known)) byToken.set(token, (byToken.get(token) ?? new Set()).add(slug));
+  }
+  const found = new Set();
+  for (const token of serviceTokens(path)) {
+    if (byToken.get(token)?.size === 1) found.add([...byToken.get(token)][0]);
+    else if (tagBySlug.has(token)) found.add(token);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
 /**
  * The plan for one record: every file to create or change, with its content. Throws a ScaffoldError (and
  * nothing is written) when the record is malformed or its route and selector are already specified.
@@ -216,7 +238,13 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   // Module: the record's (vendor name or slug), the route's, or that of the spec's routes under the same first segment.
   const firstSegment = path.split('/')[1];
   const siblings = Object.entries(root.paths ?? {}).filter(([p]) => p.split('/')[1] === firstSegment).map(([, item]) => item.$ref.split('/')[1]);
-  const moduleSlug = wantedModule ?? (operation ? slugByTag.get(operation.tags[0]) : undefined) ?? slugByTag.get(record.module) ?? (tagBySlug.has(record.module) ? record.module : undefined) ?? (new Set(siblings).size === 1 ? siblings[0] : undefined);
+  const moduleSlug =
+    wantedModule ??
+    (operation ? slugByTag.get(operation.tags[0]) : undefined) ??
+    slugByTag.get(record.module) ??
+    (tagBySlug.has(record.module) ? record.module : undefined) ??
+    (new Set(siblings).size === 1 ? siblings[0] : undefined) ??
+    moduleByServiceToken(path, root, tagBySlug);
   if (!moduleSlug || !tagBySlug.has(moduleSlug)) {
     throw new ScaffoldError(`The record does not say which module ${path} belongs to${record.module ? ` ("${record.module}" is not one)` : ''}: pass --module <slug>, one of ${[...tagBySlug.keys()].join(', ')}.`);
   }

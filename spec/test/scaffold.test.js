@@ -115,6 +115,14 @@ describe('a record the spec already has', () => {
     expect(() => planScaffold(record, { specDir })).toThrow(/carries no values that tell a new action apart .*: edit .*pq_orderexe_push_backup\.yaml instead/);
   });
 
+  it('takes a new route\'s module from the spec\'s routes that share its service words, or a word that is a module', () => {
+    const route = (path) => planScaffold({ ...seed, path, select: {} }, { specDir }).routeFile;
+    expect(route('/mxoc_pom/mxoc_pom_widget_query')).toBe('paths/production/mxoc_pom_widget_query.yaml'); // same first segment
+    expect(route('/mxoc_om/widget_operate')).toBe('paths/outsourcing/widget_operate.yaml'); // `om` is outsourcing's
+    expect(route('/mxoc_crm/customer_query')).toBe('paths/crm/customer_query.yaml'); // `crm` is a module
+    expect(() => route('/mxoc_pom_ext/widget')).toThrow(/pass --module <slug>/); // `pom` and `ext` disagree
+  });
+
   it('says which module to name when the route fits none', () => {
     expect(() => planScaffold({ ...seed, path: '/mxoc_unknown/thing', select: {} }, { specDir })).toThrow(/pass --module <slug>, one of system, engineering/);
   });

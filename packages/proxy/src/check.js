@@ -214,6 +214,7 @@ export function createChecker(doc) {
     if (!media) return [];
     if (parseError) return [{ pointer: '', kind: 'not-json', spec: route.textBody ? 'JSON text in a text/plain body' : 'a JSON body', seen: parseError }];
     if (body === undefined) return route.operation.requestBody.required ? [{ pointer: '', kind: 'missing-body', spec: 'a body', seen: 'no body' }] : [];
+    if (!action) return [];
     const requestSchema = once(`request ${action.name}`, () => ({ $ref: action.request }));
     return dedupe([...schemaFindings(requestSchema, body), ...undocumentedFields(requestSchema, body)]);
   }

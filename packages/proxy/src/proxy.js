@@ -144,6 +144,11 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       return;
     }
     if (requestCopy.overflow) return;
+    if (request.parseError || request.body === undefined) {
+      // Without a body there is nothing to pick the action by: the request is reported, the answer not checked.
+      for (const finding of checker.checkRequest(route, undefined, request.body, request.parseError)) out('request', null)(finding);
+      return;
+    }
     const { action, unknown } = checker.pickAction(route, request.body);
     if (unknown) {
       const selector = selectorOf(request.body, route.selectorKeys);
@@ -154,7 +159,7 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       }
       return;
     }
-    for (const finding of checker.checkRequest(route, action, request.body, request.parseError)) out('request', action?.name ?? null)(finding);
+    for (const finding of checker.checkRequest(route, action, request.body)) out('request', action?.name ?? null)(finding);
     if (responseCopy.overflow) return;
     const responseBody = answer.parseError ? undefined : answer.body;
     for (const finding of checker.checkResponse(route, action, status, responseBody, responseHeaders['content-type'])) out('response', action?.name ?? null)(finding);

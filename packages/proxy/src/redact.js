@@ -17,9 +17,12 @@ export const REDACTED = '[redacted]';
 // `auditor`, `mxoc_personliable`). Its name, employee code or number is masked; a department, material or
 // currency name is not personal and stays.
 const ROLE = '(creator|auditor|modifier|picker|applicant|applier|emp|employee|operator|handler|submitter|approver|accountchecker|checker|reviewer|salesman|saler|salesperson|buyer|purchaser|contact|contacts|linkman|receiver|consignee|user|person|personliable|initiator|keeper|storekeeper|manager|leader|charger|principal|staff|worker|inspector|requester|proposer)';
-const PERSON_FIELD = new RegExp(`(^|_)${ROLE}((id)?_(name|number|code))?$`, 'i');
-const PHONE_FIELD = /(phone|mobile|tel|telephone)$/i;
+const PERSON_FIELD = new RegExp(`(^|_)(${ROLE}((id)?_?(name|number|code|no))?|(real|nick|true|full|first|last)_?name|job_?(no|number))$`, 'i');
+const PHONE_FIELD = /(phone|mobile|tel|telephone|fax)$/i;
 const ADDRESS_FIELD = /(address|addr)$/i;
+// Numbers that identify a person or an account: identity cards, bank cards and accounts.
+const NUMBER_FIELD = /(idcard|id_card|identity|idno|certno|cardno|card_no|bankaccount|bank_account|bankcard|account_?no)$/i;
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 const MOBILE = /(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])/g;
 
 /** The encodings a secret can be echoed in: raw, percent-encoded, form-encoded, JSON-escaped (and JSON-escaped encodings). */
@@ -72,7 +75,7 @@ export const maskName = (value) => {
 /** Mobile numbers in `text` masked as the spec's examples mask them (`17349178237` → `173****8237`). */
 export const maskMobiles = (text) => text.replace(MOBILE, '$1****$2');
 
-/** A phone field's value: mobiles masked, any other digits but the last four starred. */
+/** A phone or card number: mobiles masked, any other digits but the last four starred. */
 const maskPhone = (value) => {
   const masked = maskMobiles(value);
   if (masked.includes('****')) return masked;
@@ -103,8 +106,8 @@ export function cleanValue(value, secrets, key = '') {
       // Not JSON: cleaned as text below.
     }
   }
-  const text = maskMobiles(scrubText(value, secrets));
+  const text = maskMobiles(scrubText(value, secrets)).replace(EMAIL, '$1***@$2');
   if (PERSON_FIELD.test(key) || ADDRESS_FIELD.test(key)) return maskName(text);
-  if (PHONE_FIELD.test(key)) return maskPhone(text);
+  if (PHONE_FIELD.test(key) || NUMBER_FIELD.test(key)) return maskPhone(text);
   return text;
 }

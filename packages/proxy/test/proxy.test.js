@@ -54,7 +54,12 @@ function drifted() {
 }
 function gateway(req, body, res) {
   const url = new URL(req.url ?? '/', 'http://standin.invalid');
-  const parsed = body.length && /json/.test(req.headers['content-type'] ?? '') ? JSON.parse(body.toString('utf8')) : undefined;
+  let parsed;
+  try {
+    parsed = body.length && /json/.test(req.headers['content-type'] ?? '') ? JSON.parse(body.toString('utf8')) : undefined;
+  } catch {
+    return json(res, 200, { success: false, reachPlugin: false, errorCode: 'error', message: 'bad JSON' });
+  }
   const token = url.searchParams.get('access_token') ?? '';
   if (url.pathname === '/echo') {
     res.statusMessage = 'Echoed';
@@ -163,6 +168,13 @@ describe('validation report', () => {
       ]),
     );
     expect(full.find((l) => l.pointer === '/extra').seen).toBe('string of 1 characters (letters)'); // shapes, not values
+  });
+
+  it('reports a body that is not JSON, or missing, against the route: no action can be picked without it', async () => {
+    const broken = await reportOf(() => post(proxy.url, SEED, '{"operation": "push",'));
+    expect(broken.full).toMatchObject([{ action: null, direction: 'request', pointer: '', kind: 'not-json', spec: 'a JSON body', seen: expect.stringMatching(/^text that is not JSON/) }]);
+    const empty = await reportOf(() => post(proxy.url, SEED, ''));
+    expect(empty.lines).toEqual([{ action: null, direction: 'request', pointer: '', kind: 'missing-body' }]);
   });
 
   it('reports an undocumented status and passes it through', async () => {
