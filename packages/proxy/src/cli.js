@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>]`: proxies until Ctrl-C.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
 
@@ -46,8 +47,9 @@ try {
     upstream: options.upstream,
     port,
     host: options.host ?? '127.0.0.1',
-    report: options.report,
-    capture: options.capture,
+    // pnpm runs the root script in the repository root: relative paths are the caller's (INIT_CWD).
+    report: options.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.report),
+    capture: options.capture === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.capture),
     timeoutMs,
     log: options.quiet ? undefined : (line) => console.log(line),
   });

@@ -32,7 +32,7 @@ export function parseUpstream(value) {
   try {
     url = new URL(String(value ?? ''));
   } catch {
-    throw new Error(`The upstream must be an http(s) URL such as https://api.kingdee.com, not "${value ?? ''}".`);
+    throw new Error('The upstream must be an http(s) URL such as https://api.kingdee.com.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`The upstream must use http or https, not ${url.protocol}`);
   if (url.username || url.password || url.search || url.hash) throw new Error('The upstream URL takes no credentials, query or fragment: only scheme, host, port and an optional path prefix.');
@@ -108,12 +108,14 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
     } catch (error) {
       throw new Error(`Cannot write the report to ${report}: ${error.code ?? error.message}.`);
     }
+    // A report that stops being writable (a full disk) is said once on the console; traffic goes on.
+    reportStream.once('error', (/** @type {NodeJS.ErrnoException} */ error) => log(`the report ${report} can no longer be written (${error.code ?? error.message}); reporting to the console only`));
   }
   const pending = new Set();
 
   /** @param {ReportLine} line */
   function emit(line) {
-    reportStream?.write(`${JSON.stringify(line)}\n`);
+    if (reportStream?.writable) reportStream.write(`${JSON.stringify(line)}\n`);
     onReport?.(line);
     log(`${line.time.slice(11, 19)} ${line.action ?? line.route} ${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind}: spec ${line.spec}; seen ${line.seen}`);
   }
@@ -251,7 +253,7 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       });
       await flush();
       agent.destroy();
-      if (reportStream) await new Promise((resolve) => reportStream.end(resolve));
+      if (reportStream && !reportStream.destroyed) await new Promise((resolve) => reportStream.end(resolve));
     },
   };
 }
