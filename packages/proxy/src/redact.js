@@ -5,8 +5,12 @@
 /** Body fields that hold a secret, whatever the casing and separator (`access_token`, `app-token`, `appSecret`). */
 const SECRET_FIELD = /^(access[-_]?token|app[-_]?token|app[-_]?signature|app[-_]?secret|client[-_]?secret|secret|signature|password|refresh[-_]?token|token)$/i;
 
-/** Headers whose values are secrets: the gateway's signature headers (`X-Api-Signature`, `X-Api-Nonce`, …) and `Authorization`. */
-const SECRET_HEADER = /^(x-api-.*|authorization|proxy-authorization|cookie)$/i;
+/**
+ * Headers whose values are secrets: the gateway's signature and its nonce (its other X-Api-* headers carry a
+ * client id, a version and a timestamp, which are no secrets and too common to scrub everywhere), app tokens,
+ * `Authorization` and cookies.
+ */
+const SECRET_HEADER = /^(x-api-signature|x-api-nonce|app[-_]?token|app[-_]?signature|access[-_]?token|authorization|proxy-authorization|cookie)$/i;
 
 /** Query parameters whose values are secrets. */
 const SECRET_QUERY = /^(access[-_]?token|app[-_]?token|signature|app[-_]?signature|app[-_]?secret|secret|token)$/i;
