@@ -116,6 +116,9 @@ export function createChecker(doc) {
    */
   function pickAction(route, body) {
     const ranked = candidateActions(route.actions, body);
+    // A body that carries an action's selector values asks for that action: drift is reported against it even
+    // where a select-all sibling (whose open schema takes anything) would accept the body.
+    if (Object.keys(ranked[0]?.select ?? {}).length > 0 && matchesSelect(ranked[0].select, body)) return { action: ranked[0], unknown: false };
     const accepting = ranked.find((action) => accepts(action, body));
     if (accepting) return { action: accepting, unknown: false };
     // `{}` selects any body, so nothing selected means every action names values this body does not carry.

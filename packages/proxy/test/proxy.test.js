@@ -177,6 +177,27 @@ describe('validation report', () => {
     expect(empty.lines).toEqual([{ action: null, direction: 'request', pointer: '', kind: 'missing-body' }]);
   });
 
+  it('reports drift against the action whose selector values the body carries, not a select-all sibling', async () => {
+    // A spec where the receipt notice's save on om_operate (select {}) takes any object at all: a drifted push
+    // body would fit it, yet the body asks for the push, and the push is what drifted.
+    const loose = structuredClone(doc);
+    loose.components.schemas.SaveAuditReceiptNoticeRequest = { type: 'object', title: 'SaveAuditReceiptNoticeRequest' };
+    const specFile = join(captureDir, 'loose-openapi.json');
+    await writeFile(specFile, JSON.stringify(loose));
+    const lines = [];
+    const looseProxy = await startProxy({ upstream: standIn.url, port: 0, spec: specFile, onReport: ({ action, direction, pointer, kind }) => lines.push({ action, direction, pointer, kind }) });
+    try {
+      const action = 'pushReceiptNoticeToOutsourcedInStock';
+      const body = example(`${action}_request`);
+      body.billdata.id = 1487780914778882048;
+      await post(looseProxy.url, '/mxoc_om_ext/om_operate', body);
+      await looseProxy.flush();
+      expect(lines).toEqual([{ action, direction: 'request', pointer: '/billdata/id', kind: 'type' }]);
+    } finally {
+      await looseProxy.close();
+    }
+  });
+
   it('reports an undocumented status and passes it through', async () => {
     const { response, lines } = await reportOf(() => post(proxy.url, INSPECT, example('getInspection_request')));
     expect(response.status).toBe(503);
