@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync, mkdir
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
 import { listActions, moduleKey, RECORD_SOURCE } from './actions.js';
+import { schemaValidator } from './validate.js';
 
 const ENVELOPE_FIELDS = new Set(['success', 'reachPlugin', 'errorCode', 'data']);
 const ID = /^-?[0-9]{19}$/;
@@ -229,7 +230,7 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const slugByTag = new Map(root.tags.filter((t) => t['x-qzz-module']).map((t) => [t.name, t['x-qzz-module']]));
   const tagBySlug = new Map([...slugByTag].map(([tag, slug]) => [slug, tag]));
   const method = record.method.toLowerCase();
-  const path = record.path.replace(/^https?:\/\/[^/]+/, '').replace(/^\/mxocminimes(?=\/mxoc_pdm\/)/, '/mxocminimes');
+  const path = record.path.replace(/^https?:\/\/[^/]+/, '');
   const routeFile = root.paths?.[path]?.$ref;
   const existing = routeFile ? parse(readFileSync(join(specDir, routeFile), 'utf8')) : undefined;
   const operation = existing?.[method];
@@ -407,18 +408,20 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
     const holder = media.get('schema').has('contentSchema') ? media.get('schema') : media;
     const bodyKey = holder === media ? 'schema' : 'contentSchema';
     const body = holder.get(bodyKey);
-    // Branches stay exclusive (oneOf) only when every existing action is told apart by selector values.
-    const exclusive = routeActions.every((a) => Object.keys(a.select).length > 0);
+    // Branches stay exclusive (oneOf) only when no existing action's request schema accepts this one's example.
+    const validator = schemaValidator(bundle);
+    const exclusive = !listActions(bundle).some((a) => a.path === path && a.method === method && a.request.startsWith('#/components/schemas/') && validator.compile(a.request)(requestValue ?? {}));
     const composite = isMap(body) && (body.get('oneOf') ?? body.get('anyOf'));
     if (isSeq(composite)) {
       composite.add(file.createNode({ $ref: schemaRef(requestSchemaName) }));
       if (!exclusive && body.has('oneOf')) {
         body.set('anyOf', composite);
         body.delete('oneOf');
-        notes.push(`The request body of ${path} is now \`anyOf\`: an existing action there has no selector values, so the branches cannot exclude each other.`);
+        notes.push(`The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`);
       }
     } else {
       holder.set(bodyKey, file.createNode({ [exclusive ? 'oneOf' : 'anyOf']: [body, { $ref: schemaRef(requestSchemaName) }] }));
+      if (!exclusive) notes.push(`The request body of ${path} is \`anyOf\`: the existing action's schema accepts this one's example too.`);
     }
     media.get('examples').set(requestExampleName, file.createNode(exampleRef(requestExampleName)));
     const ok = op.getIn(['responses', '200', 'content']).items[0].value;

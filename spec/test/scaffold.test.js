@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { listActions, resolvePointer } from '../lib/actions.js';
-import { parseExample, planScaffold, recordProblems, ScaffoldError } from '../lib/scaffold.js';
+import { parseExample, planScaffold, recordProblems, ScaffoldError, writePlan } from '../lib/scaffold.js';
 import { hasReference, loadBundle, loadRecords, specDir } from './helpers.js';
 import { copySpec, removeAction, removeRoute } from './spec-copy.js';
 
@@ -155,6 +155,42 @@ function schemaFields(schema, resolve, prefix = '', out = new Set(), depth = 0) 
   }
   return out;
 }
+
+describe('a new action on a route with a select-all action', () => {
+  it('joins the route as an anyOf branch, with a note, and lints clean', async () => {
+    const copy = await copySpec();
+    onTestFinished(() => copy.remove());
+    // om_operate: the receipt notice's save/audit (select {}) with `operation` left open, as where the evidence
+    // does not fix its values: a new push beside it cannot exclude it.
+    const notice = join(copy.dir, 'components', 'schemas', 'outsourcing', 'SaveAuditReceiptNoticeRequest.yaml');
+    const schema = parseDocument(await readFile(notice, 'utf8'));
+    schema.deleteIn(['properties', 'operation', 'enum']);
+    await writeFile(notice, schema.toString());
+    await copy.bundle();
+    const record = {
+      source_page: 'captured-om-operate-push-mxoc-om-receiplist-mxoc-om-returnlist-0a1b2c3d',
+      source_kind: 'captured',
+      method: 'POST',
+      path: '/mxoc_om_ext/om_operate',
+      select: { operation: 'push', formid: 'mxoc_om_receiplist', push: 'mxoc_om_returnlist' },
+      body_content_type: 'application/json',
+      request_example: JSON.stringify({ operation: 'push', formid: 'mxoc_om_receiplist', push: 'mxoc_om_returnlist', billdata: { id: '1504361460845790208' } }),
+      response_example: JSON.stringify({ success: true, reachPlugin: true, errorCode: 'success', data: { id: '1504361460845790209', billno: 'WWTL-0001', qty: '1.0000000000' } }),
+      body_fields: [],
+      response_fields: [],
+      excerpt_complete: true,
+    };
+    const plan = planScaffold(record, { specDir: copy.dir });
+    expect(plan.action).toMatchObject({ kind: 'push', from: 'mxoc_om_receiplist', to: 'mxoc_om_returnlist', select: record.select });
+    expect(plan.notes.join('\n')).toMatch(/is now `anyOf`/);
+    writePlan(plan);
+    const doc = JSON.parse(await readFile(await copy.bundle(), 'utf8'));
+    await copy.lint();
+    const body = doc.paths['/mxoc_om_ext/om_operate'].post.requestBody.content['application/json'].schema;
+    expect(body.anyOf.map((b) => b.$ref.split('/').at(-1))).toContain(`${plan.action.request.split('/').at(-1)}`);
+    expect(listActions(doc).filter((a) => a.path === '/mxoc_om_ext/om_operate').map((a) => a.name)).toContain(plan.action.name);
+  });
+});
 
 describe.runIf(hasReference)('a reference record taken out of a copy of the spec', () => {
   const bundle = loadBundle();

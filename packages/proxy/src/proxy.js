@@ -146,12 +146,14 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       return;
     }
     if (requestCopy.overflow) return;
-    if (request.parseError || request.body === undefined) {
+    const takesBody = Boolean(route.operation.requestBody);
+    if (takesBody && (request.parseError || request.body === undefined)) {
       // Without a body there is nothing to pick the action by: the request is reported, the answer not checked.
       for (const finding of checker.checkRequest(route, undefined, request.body, request.parseError)) out('request', null)(finding);
       return;
     }
-    const { action, unknown } = checker.pickAction(route, request.body);
+    // An operation without a body (the gateway's token call) has one action.
+    const { action, unknown } = takesBody ? checker.pickAction(route, request.body) : { action: route.actions[0], unknown: false };
     if (unknown) {
       const selector = selectorOf(request.body, route.selectorKeys);
       out('request', null)({ pointer: '', kind: 'unknown-action', spec: `one of ${route.actions.map((a) => a.name).join(', ')}`, seen: `a body selecting ${describeSelector(selector)}` });

@@ -78,6 +78,7 @@ function gateway(req, body, res) {
     if (parsed?.pageIndex === '2') rows[0].extra_flag = true;
     return json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { rows, total: '1' } });
   }
+  if (url.pathname === '/jdyconnector/app_management/kingdee_auth_token') return json(res, 200, { errcode: '0', description: '成功' });
   if (url.pathname === '/big') return json(res, 200, { blob: 'x'.repeat(MAX_VALIDATED_BYTES + 10) });
   json(res, 404, { errcode: 404, description: 'No Route' });
 }
@@ -196,6 +197,11 @@ describe('validation report', () => {
     } finally {
       await looseProxy.close();
     }
+  });
+
+  it('checks the answer of an operation without a body (the gateway token call)', async () => {
+    const { lines } = await reportOf(() => send(proxy.url, { method: 'GET', path: '/jdyconnector/app_management/kingdee_auth_token?app_key=k&app_signature=s' }));
+    expect(lines).toEqual([{ action: 'getKingdeeAuthToken', direction: 'response', pointer: '/errcode', kind: 'type' }]);
   });
 
   it('reports an undocumented status and passes it through', async () => {
