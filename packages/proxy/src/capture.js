@@ -95,9 +95,11 @@ export async function openCapture(dir) {
   /**
    * Adds one exchange. Values are cleaned before they are kept; field types are read from the wire values.
    * @param {{ method: string, path: string, selector: object, module?: string, query: URLSearchParams, headers: Record<string, any>, headerNames: string[],
-   *   contentType?: string, body: unknown, status: number, answerType?: string, answer: unknown, secrets: string[] }} exchange
+   *   contentType?: string, body: unknown, status: number, answer: unknown, secrets: string[] }} raw
    */
-  async function add(exchange) {
+  async function add(raw) {
+    // Selector values name the record and its file: they are cleaned like every other kept value.
+    const exchange = { ...raw, selector: cleanValue(raw.selector, raw.secrets) };
     const id = recordId(exchange.method, exchange.path, exchange.selector);
     const previous = writes.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
