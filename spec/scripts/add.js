@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `pnpm spec:add <record.json> [--name <camelCase>] [--module <slug>] [--dry-run]`: drafts the spec files for
 // one evidence record (a reference page or a capture of @qzz/proxy). See docs/keeping-the-spec-true.md.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { planScaffold, ScaffoldError, writePlan } from '../lib/scaffold.js';
+import { planScaffold, recordProblems, ScaffoldError, writePlan } from '../lib/scaffold.js';
 
 const usage = 'Usage: pnpm spec:add <record.json> [--name <camelCase action name>] [--module <module slug>] [--dry-run]';
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,18 @@ try {
   record = JSON.parse(readFileSync(recordPath, 'utf8'));
 } catch (error) {
   console.error(`Cannot read ${recordPath} as JSON: ${error.message}. Nothing was written.`);
+  process.exit(1);
+}
+const problems = recordProblems(record);
+if (problems.length) {
+  console.error(`The record cannot be scaffolded:\n${problems.map((p) => `  - ${p}`).join('\n')}\nNothing was written.`);
+  process.exit(1);
+}
+// The draft is planned against the current sources: bundle them first (the bundle names every action and schema).
+try {
+  execFileSync(process.execPath, [join(specDir, 'scripts', 'bundle.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
+} catch (error) {
+  console.error(`The spec does not bundle as it is; fix that first:\n${error.stderr}\nNothing was written.`);
   process.exit(1);
 }
 try {
