@@ -3,7 +3,7 @@
 // from the example values (the wire truth) and the field tables, `required` only where the record says so or
 // for the values that select the action, no pattern but the Id schema for 19-digit ids, schemas stay open.
 // Nothing is written unless every file can be: the plan is built and checked first.
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
 import { listActions, moduleKey, RECORD_SOURCE } from './actions.js';
@@ -501,14 +501,28 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   return { action: actionEntry, files, notes, route: `${record.method.toUpperCase()} ${path}`, routeFile: relative(specDir, routePath) };
 }
 
-/** Writes a plan: every file to a temporary name first, then all renamed into place. */
+/**
+ * Writes a plan: every file to a temporary name first, then all renamed into place. Should a step fail, the
+ * files already in place are put back as they were and the temporary ones removed: nothing half-written stays.
+ */
 export function writePlan(plan) {
-  const temporary = [];
-  for (const [file, content] of plan.files) {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.spec-add-${process.pid}.tmp`;
-    writeFileSync(tmp, content);
-    temporary.push([tmp, file]);
+  /** @type {{ file: string, content: string, tmp: string, before?: Buffer, placed: boolean }[]} */
+  const steps = [...plan.files].map(([file, content]) => ({ file, content, tmp: `${file}.spec-add-${process.pid}.tmp`, placed: false }));
+  try {
+    for (const step of steps) {
+      if (existsSync(step.file) && statSync(step.file).isFile()) step.before = readFileSync(step.file);
+      mkdirSync(dirname(step.file), { recursive: true });
+      writeFileSync(step.tmp, step.content);
+    }
+    for (const step of steps) {
+      renameSync(step.tmp, step.file);
+      step.placed = true;
+    }
+  } catch (error) {
+    for (const step of steps) {
+      if (step.placed) step.before === undefined ? rmSync(step.file, { force: true }) : writeFileSync(step.file, step.before);
+      else rmSync(step.tmp, { force: true });
+    }
+    throw new ScaffoldError(`Writing the draft failed (${error.code ?? error.message}); every file is as it was.`);
   }
-  for (const [tmp, file] of temporary) renameSync(tmp, file);
 }

@@ -73,6 +73,23 @@ describe('parseExample', () => {
   });
 });
 
+describe('writePlan', () => {
+  it('puts everything back when a file cannot be written', async () => {
+    const dir = join(tmp, 'rollback');
+    await mkdir(join(dir, 'in-the-way', 'not-empty'), { recursive: true });
+    await writeFile(join(dir, 'existing.yaml'), 'old\n');
+    const files = new Map([
+      [join(dir, 'new.yaml'), 'new\n'],
+      [join(dir, 'existing.yaml'), 'changed\n'],
+      [join(dir, 'in-the-way'), 'a folder is in the way\n'],
+    ]);
+    // The third rename fails: the first two files are already in place and must be put back.
+    expect(() => writePlan({ files })).toThrow(/Writing the draft failed \((EISDIR|ENOTEMPTY)\); every file is as it was/);
+    expect((await readdir(dir)).sort()).toEqual(['existing.yaml', 'in-the-way']);
+    expect(await readFile(join(dir, 'existing.yaml'), 'utf8')).toBe('old\n');
+  });
+});
+
 describe('a malformed record', () => {
   it('lists every problem', () => {
     expect(recordProblems([])).toEqual(['the record is not a JSON object']);
