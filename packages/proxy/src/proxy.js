@@ -230,8 +230,10 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
   }
 
   const server = http.createServer(handle);
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  // Requests Node's parser refuses (malformed, headers too large) never reach `handle`: answered here, then closed.
+  server.on('clientError', (/** @type {NodeJS.ErrnoException} */ error, socket) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   await new Promise((resolve, reject) => {

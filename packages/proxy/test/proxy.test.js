@@ -259,6 +259,34 @@ describe('failing upstreams', () => {
     }
   });
 
+  it('survives malformed and hostile requests, answering each with a 4xx or a closed socket', async () => {
+    const address = new URL(proxy.url);
+    const raw = (payload) =>
+      new Promise((resolve) => {
+        const socket = connect(Number(address.port), address.hostname, () => socket.end(payload));
+        let text = '';
+        socket.on('data', (d) => (text += d));
+        socket.on('error', () => resolve(text));
+        socket.on('close', () => resolve(text));
+        socket.setTimeout(3000, () => socket.destroy());
+      });
+    const hostile = [
+      'NONSENSE\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',
+      'POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n',
+      'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc',
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`,
+      'CONNECT elsewhere.invalid:443 HTTP/1.1\r\nHost: elsewhere.invalid:443\r\n\r\n',
+      'GET /x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
+      'GET * HTTP/1.1\r\nHost: x\r\n\r\n',
+    ];
+    const answers = [];
+    for (const payload of hostile) answers.push((await raw(payload)).split('\r\n')[0]);
+    // CONNECT and upgrades have no place here: Node closes those sockets; everything else gets a 4xx.
+    expect(answers).toEqual(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 431 Request Header Fields Too Large', '', '', 'HTTP/1.1 400 Bad Request']);
+    expect((await post(proxy.url, SEED, example('pushOrderExecutionToSparePartsUse_request'))).status).toBe(200);
+  });
+
   it('refuses a target that is not a path, and keeps serving', async () => {
     const address = new URL(proxy.url);
     const raw = await new Promise((resolve) => {
