@@ -87,7 +87,7 @@ function parseBody(copy, contentType, expectJson) {
 
 /**
  * Starts the proxy. Resolves once it listens, with its URL, `flush()` (waits until every finished exchange is
- * checked, reported and captured) and `close()`.
+ * checked, reported — in the report file too — and captured) and `close()`.
  * @param {ProxyOptions} options
  */
 export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.0.1', spec, report, capture, timeoutMs = DEFAULT_TIMEOUT_MS, log = () => {}, onReport } = /** @type {any} */ ({})) {
@@ -245,6 +245,8 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
   const flush = async () => {
     while (pending.size) await Promise.all([...pending]);
     await store?.flush();
+    // Writes to the report are ordered: once an empty one is done, every line before it is in the file.
+    if (reportStream?.writable) await new Promise((resolve) => reportStream.write('', () => resolve(undefined)));
   };
   return {
     url,
