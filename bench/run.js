@@ -4,11 +4,13 @@
 //   3. `pnpm build` cold (turbo --force) vs warm (turbo cache).
 //   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
 //   5. The mock's sandbox vs the stateless mock on the seed push (autocannon).
+//   6. @qzz/proxy: added latency and throughput vs calling the upstream directly; its RSS under 100 connections.
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -207,18 +209,86 @@ async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
   return { rows, rounds, seconds, ratio: round(rows[1].rps / rows[0].rps, 2) };
 }
 
+// 6 ─ proxy cost ─────────────────────────────────────────────────────────────────────────────────────────
+/** The proxy's CLI in a child process, so its RSS is its own. Resolves once it listens. */
+async function proxyProcess(upstream) {
+  const child = spawn(process.execPath, [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const port = /listening on http:\/\/localhost:([0-9]+)/.exec(out)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}`)));
+  });
+  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  return { url, rss, close: async () => child.kill('SIGTERM') };
+}
+
+async function proxyCost({ calls = 3000 } = {}) {
+  const upstream = await plainServer(SEED_ANSWER);
+  const proxy = await proxyProcess(upstream.url);
+  const body = JSON.stringify(SEED_BODY);
+  const call = (base) => async () => (await fetch(`${base}${SEED_PATH}?access_token=bench-token`, { method: 'POST', headers: HEADERS, body })).arrayBuffer();
+  const contenders = { direct: call(upstream.url), proxy: call(proxy.url) };
+  const samples = { direct: [], proxy: [] };
+  for (const go of Object.values(contenders)) for (let i = 0; i < 300; i++) await go(); // warm-up (ajv compiles once)
+  // Calls alternate one by one, so a burst of load from elsewhere on the machine hits both sides alike.
+  for (let i = 0; i < calls; i++) {
+    for (const [name, go] of Object.entries(contenders)) {
+      const t = performance.now();
+      await go();
+      samples[name].push(performance.now() - t);
+    }
+  }
+  const stats = Object.fromEntries(Object.entries(samples).map(([name, times]) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    return [name, { p50: quantile(sorted, 0.5) * 1000, p99: quantile(sorted, 0.99) * 1000 }];
+  }));
+  const rows = [];
+  for (const [name, url] of [['upstream directly', upstream.url], ['through @qzz/proxy', proxy.url]]) {
+    await cannon(url, { seconds: 2 }); // warm-up
+    rows.push({ name, ...(await cannon(url)) });
+  }
+  // Memory: RSS at rest, then sampled every 250 ms under 100 concurrent connections for 10 s, then at rest again.
+  const idle = await proxy.rss();
+  const rss = [];
+  const sampler = setInterval(() => proxy.rss().then((v) => rss.push(v)), 250);
+  const loaded = await cannon(proxy.url, { seconds: 10, connections: 100 });
+  clearInterval(sampler);
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await proxy.rss();
+  await proxy.close();
+  await upstream.close();
+  const quarter = Math.max(1, Math.floor(rss.length / 4));
+  return {
+    latency: {
+      direct: { p50: round(stats.direct.p50, 0), p99: round(stats.direct.p99, 0) },
+      proxy: { p50: round(stats.proxy.p50, 0), p99: round(stats.proxy.p99, 0) },
+      added: { p50: round(stats.proxy.p50 - stats.direct.p50, 0), p99: round(stats.proxy.p99 - stats.direct.p99, 0) },
+      calls,
+    },
+    rows,
+    ratio: round(rows[1].rps / rows[0].rps, 2),
+    memory: { idle: round(idle), firstQuarter: round(median(rss.slice(0, quarter))), lastQuarter: round(median(rss.slice(-quarter))), peak: round(Math.max(...rss)), after: round(after), loaded },
+  };
+}
+
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/5 client overhead…');
+console.log('1/6 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/5 mock throughput…');
+console.log('2/6 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/5 build cache…');
+console.log('3/6 build cache…');
 const build = buildCache();
-console.log('4/5 docs in Chromium…');
+console.log('4/6 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/5 sandbox vs stateless mock…');
+console.log('5/6 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
+console.log('6/6 proxy cost…');
+const proxy = await proxyCost();
 
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const report = `# Benchmarks
@@ -266,6 +336,27 @@ ${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], sandbox.rows.map
 The sandbox serves **${sandbox.ratio}×** the stateless mock's throughput (goal: at least 0.8×). Both run the same Prism
 validation; the sandbox then finds the source bill in the caller's account set and answers its draft, built once
 per held bill and action (a held bill never changes: a save makes a new one) and then reused as text.
+
+## Validating proxy: cost per call
+
+\`qzz-proxy\` (its CLI, in a child process) in front of a plain local server that answers the seed request with the
+action's documented answer, so every exchange is checked against the spec in full (no discrepancy to report).
+Sequential calls with fetch, alternating one direct call and one through the proxy, after 300 warm-up calls
+each. The p99 of both sides is mostly this shared machine's scheduling noise; the p50 is the figure to read.
+
+${table(['', 'calls', 'p50 µs', 'p99 µs'], [['upstream directly', proxy.latency.calls, proxy.latency.direct.p50, proxy.latency.direct.p99], ['through @qzz/proxy', proxy.latency.calls, proxy.latency.proxy.p50, proxy.latency.proxy.p99], ['**added by the proxy**', '', `**${proxy.latency.added.p50}**`, `**${proxy.latency.added.p99}**`]])}
+
+Goal: p50 added ≤ 1000 µs on the seed request — ${proxy.latency.added.p50 <= 1000 ? 'met' : '**not met**'}.
+
+Throughput (autocannon, 10 connections, 8 s):
+
+${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], proxy.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+
+Through the proxy: **${proxy.ratio}×** the direct throughput.
+
+Memory (the proxy process's RSS) under 100 concurrent connections for 10 s (${proxy.memory.loaded.rps} req/s, ${proxy.memory.loaded.errors} errors):
+
+${table(['', 'MiB'], [['at rest, before', proxy.memory.idle], ['under load, median of the first quarter', proxy.memory.firstQuarter], ['under load, median of the last quarter', proxy.memory.lastQuarter], ['under load, peak', proxy.memory.peak], ['at rest, 1 s after', proxy.memory.after]])}
 `;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

@@ -11,6 +11,9 @@ export function resolvePointer(doc, pointer) {
     .reduce((node, key) => (node !== null && typeof node === 'object' ? node[key] : undefined), doc);
 }
 
+/** The evidence records an action may name as its `source`: a vendor page, a third-party source, captured traffic. */
+export const RECORD_SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|captured-[a-z0-9-]+)$/;
+
 /** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
 export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
@@ -83,4 +86,19 @@ export function applySelect(select, body) {
 /** How many leaf values `select` names: the more, the more specific the action. */
 export function selectWeight(select) {
   return Object.values(select ?? {}).reduce((n, v) => n + (isObject(v) ? selectWeight(v) : 1), 0);
+}
+
+/**
+ * The actions a body may ask for, most specific first: those whose `select` values it carries, by how many
+ * values they name. A body that carries none of them is tried against every action. `selectOf` reads an
+ * item's `select` (items may wrap their action). The mock and the proxy pick an action this way.
+ * @template T
+ * @param {T[]} items
+ * @param {unknown} body
+ * @param {(item: T) => object} [selectOf]
+ * @returns {T[]}
+ */
+export function candidateActions(items, body, selectOf = (item) => /** @type {any} */ (item).select) {
+  const selected = items.filter((item) => matchesSelect(selectOf(item), body));
+  return (selected.length ? selected : items).toSorted((a, b) => selectWeight(selectOf(b)) - selectWeight(selectOf(a)));
 }

@@ -1,12 +1,11 @@
 // Redocly lint rules for this project's conventions (see ../../docs/spec-layout.md).
 // Built-in rules cannot see the `x-qzz-actions` extension or relate an operation to its module folder,
 // so these rules do.
-import { matchesSelect, moduleKey } from '../lib/actions.js';
+import { matchesSelect, moduleKey, RECORD_SOURCE } from '../lib/actions.js';
 
 const ACTION_KEYS = ['name', 'summary', 'source', 'status', 'kind', 'select', 'request', 'response', 'examples'];
 const STATUSES = ['stable', 'in-development'];
 const KINDS = ['save', 'audit', 'save-audit', 'push', 'query', 'operate'];
-const SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|gateway)$/;
 const CAMEL = /^[a-z][a-zA-Z0-9]*$/;
 const SCHEMA_POINTER = /^#\/components\/schemas\/[A-Za-z0-9_.-]+$|^#\/paths\/.+\/parameters$/;
 
@@ -103,7 +102,7 @@ function OperationActions() {
           ctx.report({ message: `Action name \`${action.name}\` is already used by ${seen.get(action.name)}.`, location: at.child('name') });
         }
         seen.set(action.name, operation.operationId);
-        if (!SOURCE.test(action.source)) ctx.report({ message: 'Action `source` names a reference record (api-N, ext-…) or `gateway`.', location: at.child('source') });
+        if (action.source !== 'gateway' && !RECORD_SOURCE.test(action.source)) ctx.report({ message: 'Action `source` names an evidence record (api-N, ext-…, captured-…) or `gateway`.', location: at.child('source') });
         if (!STATUSES.includes(action.status)) ctx.report({ message: `Action \`status\` is one of ${STATUSES.join(', ')}.`, location: at.child('status') });
         if (!KINDS.includes(action.kind)) ctx.report({ message: `Action \`kind\` is one of ${KINDS.join(', ')}.`, location: at.child('kind') });
         if (!isObject(action.select)) ctx.report({ message: 'Action `select` is an object of body values ({} if none).', location: at.child('select') });

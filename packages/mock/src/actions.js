@@ -1,7 +1,7 @@
 // One Prism operation per vendor action. Several actions share one wire path; giving each its own operation
 // (its own request schema, response examples and `data` schema) lets Prism validate a body against the action
 // it asks for and answer with that action's example, never another action's.
-import { listActions, matchesSelect, selectWeight } from '@qzz/spec/actions';
+import { candidateActions as rankActions, listActions } from '@qzz/spec/actions';
 
 const componentName = (pointer) => pointer.split('/').at(-1);
 
@@ -70,11 +70,5 @@ export function buildActionOperations(doc, prismOperations) {
 const isTextBody = (operation) =>
   (operation.request?.body?.contents ?? []).some((m) => m.schema?.contentMediaType === 'application/json');
 
-/**
- * The actions a body may ask for, most specific first: those whose `select` values it carries, by how many
- * values they name. A body that carries none of them is tried against every action.
- */
-export function candidateActions(actions, body) {
-  const selected = actions.filter(({ action }) => matchesSelect(action.select, body));
-  return (selected.length ? selected : actions).toSorted((a, b) => selectWeight(b.action.select) - selectWeight(a.action.select));
-}
+/** The actions a body may ask for, most specific first (see `candidateActions` in @qzz/spec/actions). */
+export const candidateActions = (actions, body) => rankActions(actions, body, ({ action }) => action.select);

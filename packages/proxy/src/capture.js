@@ -1,0 +1,197 @@
+// Evidence records from traffic: every exchange on a route or action the spec lacks becomes (or joins) a
+// record of the same shape as the reference's `endpoints/*.json`, with secrets removed and personal data
+// masked before anything is kept. One record per route and selector; fields are united across exchanges.
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jsonType } from './check.js';
+import { cleanValue, scrubText } from './redact.js';
+
+/** Headers a record names (never with values): those the caller chose, not the transport's own. */
+const TRANSPORT_HEADERS = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'te', 'upgrade', 'proxy-connection', 'expect', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-dest']);
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The record's id: `captured-<route's last segment>-<selector values>-<hash>`, stable for one route and selector. */
+export function recordId(method, path, selector) {
+  const hash = createHash('sha256').update(`${method} ${path} ${JSON.stringify(sortDeep(selector))}`).digest('hex').slice(0, 8);
+  const words = [path.split('/').filter(Boolean).at(-1) ?? 'root', ...Object.values(flatten(selector))].join('-');
+  const slug = words.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return `captured-${slug ? `${slug}-` : ''}${hash}`;
+}
+
+function flatten(value, prefix = '', out = {}) {
+  for (const [k, v] of Object.entries(value ?? {})) {
+    if (isObject(v)) flatten(v, `${prefix}${k}.`, out);
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}
+
+const sortDeep = (value) => (isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep(value[k])])) : value);
+
+/** The fields of a value as dotted paths (array items merged, no indices), each with the JSON types seen. */
+export function fieldsOf(value, prefix = '', out = new Map()) {
+  const add = (path, type) => {
+    if (!out.has(path)) out.set(path, new Set());
+    out.get(path).add(type);
+  };
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (isObject(item)) fieldsOf(item, prefix, out);
+    }
+    return out;
+  }
+  if (!isObject(value)) return out;
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (Array.isArray(child)) {
+      const itemTypes = [...new Set(child.filter((c) => !isObject(c)).map(jsonType))];
+      add(path, itemTypes.length ? `array[${itemTypes.join('|')}]` : 'array');
+      fieldsOf(child, path, out);
+    } else {
+      add(path, jsonType(child));
+      if (isObject(child)) fieldsOf(child, path, out);
+    }
+  }
+  return out;
+}
+
+/** The envelope's `data` when the answer is the vendor's envelope, else the whole answer. */
+const answerData = (body) => (isObject(body) && 'success' in body && 'data' in body ? body.data : body);
+const isEnvelope = (body) => isObject(body) && typeof body.success === 'boolean';
+
+/**
+ * The capture store: merges exchanges into records and writes each record to `<dir>/<id>.json` atomically.
+ * @param {string} dir
+ */
+export async function openCapture(dir) {
+  const folder = resolve(dir);
+  try {
+    await mkdir(folder, { recursive: true });
+    const probe = join(folder, `.qzz-proxy-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    throw new Error(`Cannot write captures to ${folder}: ${error.code ?? error.message}. Pick a folder this user can write (--capture <dir>).`);
+  }
+  /** @type {Map<string, any>} */
+  const records = new Map();
+  /** @type {Map<string, Promise<void>>} */
+  const writes = new Map();
+
+  async function load(id) {
+    try {
+      const record = JSON.parse(await readFile(join(folder, `${id}.json`), 'utf8'));
+      if (record?.source_kind === 'captured' && Number.isInteger(record.exchanges)) return record;
+    } catch {
+      // No record yet (or an unreadable one, which this capture replaces).
+    }
+    return undefined;
+  }
+
+  /**
+   * Adds one exchange. Values are cleaned before they are kept; field types are read from the wire values.
+   * @param {{ method: string, path: string, selector: object, module?: string, query: URLSearchParams, headers: Record<string, any>, headerNames: string[],
+   *   contentType?: string, body: unknown, status: number, answer: unknown, secrets: string[] }} raw
+   */
+  async function add(raw) {
+    // Selector values name the record and its file: they are cleaned like every other kept value.
+    const exchange = { ...raw, selector: cleanValue(raw.selector, raw.secrets) };
+    const id = recordId(exchange.method, exchange.path, exchange.selector);
+    const previous = writes.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const record = records.get(id) ?? (await load(id)) ?? newRecord(id, exchange);
+      merge(record, exchange);
+      records.set(id, record);
+      const file = join(folder, `${id}.json`);
+      const temporary = `${file}.${process.pid}.tmp`;
+      await writeFile(temporary, `${JSON.stringify(record, null, 1)}\n`);
+      await rename(temporary, file);
+    });
+    writes.set(id, next.catch(() => {}));
+    await next;
+    return join(folder, `${id}.json`);
+  }
+
+  return { dir: folder, add, flush: () => Promise.all(writes.values()).then(() => undefined) };
+}
+
+function newRecord(id, exchange) {
+  return {
+    source_page: id,
+    source_kind: 'captured',
+    captured_by: '@qzz/proxy',
+    title: null,
+    module: exchange.module ?? null,
+    group: null,
+    status: null,
+    method: exchange.method,
+    path: exchange.path,
+    select: exchange.selector,
+    query: [],
+    headers: [],
+    body_content_type: exchange.contentType ?? null,
+    body_fields: [],
+    response_fields: [],
+    response_envelope: false,
+    request_example: null,
+    response_example: null,
+    response_statuses: {},
+    exchanges: 0,
+    excerpt_complete: true,
+  };
+}
+
+/** Unites one exchange's names and fields into the record; keeps the first success answer as the example. */
+function merge(record, exchange) {
+  record.exchanges += 1;
+  record.response_statuses[exchange.status] = (record.response_statuses[exchange.status] ?? 0) + 1;
+  const names = (list, incoming) => {
+    for (const name of incoming) if (!list.some((p) => p.name.toLowerCase() === name.toLowerCase())) list.push({ name, type: 'string', required: null, default: null, desc: null });
+  };
+  names(record.query, [...new Set(exchange.query.keys())]);
+  names(record.headers, exchange.headerNames.filter((h) => !TRANSPORT_HEADERS.has(h.toLowerCase())));
+  record.body_content_type ??= exchange.contentType ?? null;
+  uniteFields(record.body_fields, fieldsOf(exchange.body), record.exchanges);
+  const success = exchange.status >= 200 && exchange.status < 300 && !(isEnvelope(exchange.answer) && exchange.answer.success === false);
+  if (success) {
+    record.response_envelope ||= isEnvelope(exchange.answer);
+    record.successful_exchanges = (record.successful_exchanges ?? 0) + 1;
+    uniteFields(record.response_fields, fieldsOf(answerData(exchange.answer)), record.successful_exchanges);
+  }
+  if (record.request_example === null || (success && !record.example_is_success)) {
+    record.request_example = exampleText(exchange.body, exchange.secrets);
+    record.response_example = exampleText(exchange.answer, exchange.secrets);
+    record.example_status = exchange.status;
+    record.example_is_success = success;
+  }
+}
+
+/** Merges the fields of one body into a record's list: types united, `seen_in_exchanges` counted. */
+function uniteFields(list, fields, total) {
+  for (const [path, types] of fields) {
+    let entry = list.find((f) => f.path_from_example === path);
+    if (!entry) {
+      entry = { name: path, type: null, required: null, default: null, desc: null, path_from_example: path, seen_in_exchanges: 0 };
+      list.push(entry);
+    }
+    const known = new Set(entry.type ? entry.type.split('|').filter((t) => !t.startsWith('array[')) : []);
+    const arrays = entry.type?.split('|').filter((t) => t.startsWith('array[')) ?? [];
+    for (const t of types) (t.startsWith('array') ? arrays.push(t) : known.add(t));
+    entry.type = [...known, ...new Set(arrays)].join('|');
+    entry.seen_in_exchanges += 1;
+  }
+  for (const entry of list) entry.in_every_exchange = entry.seen_in_exchanges === total;
+}
+
+/** A body as the record keeps it: cleaned JSON text (or cleaned text when it is not JSON), null when absent. */
+function exampleText(body, secrets) {
+  if (body === undefined) return null;
+  // Binary bodies are not kept: a record holds text a person can review.
+  if (typeof body === 'string') return /[\uFFFD\x00-\x08\x0e-\x1f]/.test(body) ? null : cleanValue(scrubText(body, secrets), secrets);
+  // Leaves were scrubbed one by one; the text is scrubbed again for a secret split across a key or escapes.
+  return scrubText(JSON.stringify(cleanValue(body, secrets), null, 1), secrets);
+}

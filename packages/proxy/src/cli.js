@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>]`: proxies until Ctrl-C.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
+
+const usage = 'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--quiet]';
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      upstream: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      report: { type: 'string' },
+      capture: { type: 'string' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  }));
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (!options.upstream) {
+  console.error(`--upstream is required: the gateway to forward to, e.g. https://api.kingdee.com.\n${usage}`);
+  process.exit(2);
+}
+const port = Number(options.port ?? DEFAULT_PORT);
+if (!/^[0-9]+$/.test(options.port ?? String(DEFAULT_PORT)) || port > 65535) {
+  console.error(`--port must be a whole number from 0 to 65535, not "${options.port}".\n${usage}`);
+  process.exit(2);
+}
+const timeoutMs = Number(options.timeout ?? DEFAULT_TIMEOUT_MS);
+if (!/^[0-9]+$/.test(options.timeout ?? String(DEFAULT_TIMEOUT_MS)) || timeoutMs <= 0) {
+  console.error(`--timeout must be a positive whole number of milliseconds, not "${options.timeout}".\n${usage}`);
+  process.exit(2);
+}
+
+try {
+  const proxy = await startProxy({
+    upstream: options.upstream,
+    port,
+    host: options.host ?? '127.0.0.1',
+    // pnpm runs the root script in the repository root: relative paths are the caller's (INIT_CWD).
+    report: options.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.report),
+    capture: options.capture === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.capture),
+    timeoutMs,
+    log: options.quiet ? undefined : (line) => console.log(line),
+  });
+  console.log(`qzz proxy listening on ${proxy.url.replace('127.0.0.1', 'localhost')} → ${new URL(options.upstream).origin}`);
+  const stop = () => proxy.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: pick another with --port.` : error.message);
+  process.exit(1);
+}

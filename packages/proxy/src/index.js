@@ -1,0 +1,1 @@
+export { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, MAX_VALIDATED_BYTES, startProxy } from './proxy.js';

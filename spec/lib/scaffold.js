@@ -1,0 +1,542 @@
+// `pnpm spec:add`: an evidence record (a reference page's `endpoints/*.json`, or one the proxy captured) turned
+// into a draft in this spec's layout, for a person to review. It claims nothing beyond the record: types come
+// from the example values (the wire truth) and the field tables, `required` only where the record says so or
+// for the values that select the action, no pattern but the Id schema for 19-digit ids, schemas stay open.
+// Nothing is written unless every file can be: the plan is built and checked first.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
+import { listActions, moduleKey, RECORD_SOURCE } from './actions.js';
+import { schemaValidator } from './validate.js';
+
+const ENVELOPE_FIELDS = new Set(['success', 'reachPlugin', 'errorCode', 'data']);
+const ID = /^-?[0-9]{19}$/;
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A problem with the input: the CLI prints its message and writes nothing. */
+export class ScaffoldError extends Error {}
+
+/**
+ * JSON text as a record holds it: parsed, or — when the page's excerpt stops mid-JSON — closed after its last
+ * complete member (nothing completed, nothing invented). `undefined` when nothing usable is left.
+ * @param {string | null | undefined} text
+ * @returns {{ value: unknown, cut: boolean } | undefined}
+ */
+export function parseExample(text) {
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  try {
+    return { value: JSON.parse(text), cut: false };
+  } catch {
+    // Cut: close it after the last complete member.
+  }
+  const stack = [];
+  let inString = false;
+  let escaped = false;
+  let best;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') stack.push(c === '{' ? '}' : ']');
+    else if (c === '}' || c === ']') {
+      stack.pop();
+      if (stack.length) best = { at: i + 1, closers: [...stack].reverse().join('') };
+    } else if (c === ',' && stack.length) best = { at: i, closers: [...stack].reverse().join('') };
+  }
+  if (!best) return undefined;
+  try {
+    return { value: JSON.parse(text.slice(0, best.at) + best.closers), cut: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is wrong with a record's shape (nothing when it can be scaffolded). */
+export function recordProblems(record) {
+  if (!isObject(record)) return ['the record is not a JSON object'];
+  const problems = [];
+  if (typeof record.source_page !== 'string' || !RECORD_SOURCE.test(record.source_page)) problems.push('`source_page` must name the record: api-N, ext-…, or captured-… (lowercase letters, digits, hyphens)');
+  if (typeof record.method !== 'string' || !/^[A-Za-z]+$/.test(record.method)) problems.push('`method` must be an HTTP method');
+  if (typeof record.path !== 'string' || !/^(https?:\/\/[^/]+)?\/[^\s?#]*$/.test(record.path)) problems.push('`path` must be the route (starting with "/")');
+  for (const key of ['body_fields', 'response_fields']) {
+    if (record[key] != null && (!Array.isArray(record[key]) || record[key].some((f) => !isObject(f) || typeof f.name !== 'string'))) problems.push(`\`${key}\` must be a list of fields, each with a \`name\``);
+  }
+  for (const key of ['request_example', 'response_example']) {
+    if (record[key] != null && typeof record[key] !== 'string') problems.push(`\`${key}\` must be JSON text (or null)`);
+  }
+  if (record.select != null && !isObject(record.select)) problems.push('`select` must be an object of body values');
+  if (record.title != null && typeof record.title !== 'string') problems.push('`title` must be text');
+  if (problems.length === 0 && parseExample(record.request_example) === undefined && !(record.body_fields ?? []).length && record.method.toUpperCase() !== 'GET') {
+    problems.push('the record shows neither a request example nor body fields: there is nothing to describe');
+  }
+  return problems;
+}
+
+const pascal = (text) => text.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
+const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
+
+/** Leaf values of a select object, in order. */
+const selectValues = (select) => Object.values(select ?? {}).flatMap((v) => (isObject(v) ? selectValues(v) : [v]));
+const selectPaths = (select, prefix = []) => Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
+const at = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
+const sameSelect = (a, b) => JSON.stringify(sortDeep(a ?? {})) === JSON.stringify(sortDeep(b ?? {}));
+const sortDeep = (v) => (isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep(v[k])])) : v);
+
+/** The kind of action, from the vendor's title when there is one, else from the selecting `operation` or the route. */
+function kindOf(record, select) {
+  const title = record.title ?? '';
+  if (/下推/.test(title)) return 'push';
+  if (/保存.*审核|审核.*保存/.test(title)) return 'save-audit';
+  if (/审核/.test(title)) return 'audit';
+  if (/保存/.test(title)) return 'save';
+  if (/查询|详情|列表|获取/.test(title)) return 'query';
+  const operation = String(select.operation ?? select.params?.operate ?? '').toLowerCase();
+  if (['push', 'save', 'audit'].includes(operation)) return operation;
+  if (/query|list|get|detail/i.test(record.path.split('/').at(-1) ?? '')) return 'query';
+  return 'operate';
+}
+
+/** One schema node for a wire value: strings stay strings, a 19-digit string is an Id, nothing is constrained beyond that. */
+function schemaOfValue(value, ctx, path) {
+  const label = ctx.labels.get(path);
+  /** @param {Record<string, any>} node */
+  const described = ({ $ref, type, ...rest }) => ({ ...($ref ? { $ref } : { type }), description: label ?? ctx.unlabelled(path), ...rest });
+  if (typeof value === 'string') return ID.test(value) && !ctx.types.get(path)?.includes('null') ? described({ $ref: '../common/Id.yaml' }) : described(typed(ctx.types.get(path), 'string'));
+  if (typeof value === 'number') return described(typed(ctx.types.get(path), 'number'));
+  if (typeof value === 'boolean') return described(typed(ctx.types.get(path), 'boolean'));
+  if (value === null) return described(ctx.types.get(path) ? typed(ctx.types.get(path), 'null') : {});
+  if (Array.isArray(value)) {
+    const objects = value.filter(isObject);
+    if (objects.length) return described({ type: 'array', items: objectSchema(Object.assign({}, ...objects), ctx, path) });
+    if (value.length) return described({ type: 'array', items: schemaOfValue(value[0], { ...ctx, labels: new Map() }, `${path}[]`) });
+    return described({ type: 'array', items: {} });
+  }
+  return described(objectSchema(value, ctx, path));
+}
+
+/** A JSON Schema `type` from a record's type names (`string|null`, `integer`), or `fallback`. */
+function typed(types, fallback) {
+  const names = [...new Set((types ?? [fallback]).map((t) => (t === 'integer' ? 'number' : t)).filter((t) => ['string', 'number', 'boolean', 'null', 'object', 'array'].includes(t)))];
+  if (!names.length) return { type: fallback };
+  return { type: names.length === 1 ? names[0] : names };
+}
+
+/** An object's schema: the example's members, then fields the record lists that the example does not show. Always open. */
+function objectSchema(value, ctx, path) {
+  const properties = {};
+  for (const [key, child] of Object.entries(value)) properties[key] = schemaOfValue(child, ctx, path ? `${path}.${key}` : key);
+  for (const [fieldPath, types] of ctx.types) {
+    const parent = fieldPath.includes('.') ? fieldPath.slice(0, fieldPath.lastIndexOf('.')) : '';
+    const key = fieldPath.slice(parent ? parent.length + 1 : 0);
+    // The table's `mxoc_picker` names the example's `mxoc_picker_name`, `mxoc_picker_number`: no field of its own.
+    if (parent !== path || key in properties || Object.keys(value).some((k) => k.startsWith(`${key}_`))) continue;
+    properties[key] = fieldOnlySchema(types, ctx, fieldPath);
+  }
+  const required = Object.keys(properties).filter((key) => ctx.required.has(path ? `${path}.${key}` : key) && key in value);
+  return { type: 'object', ...(required.length ? { required } : {}), properties };
+}
+
+/** A field the record lists but no example shows: its listed type only. */
+function fieldOnlySchema(types, ctx, path) {
+  const node = types.some((t) => t.startsWith('array')) ? { type: 'array', items: {} } : typed(types, 'string');
+  if (node.type === 'object') {
+    const children = {};
+    for (const [fieldPath, childTypes] of ctx.types) {
+      if (fieldPath.startsWith(`${path}.`) && !fieldPath.slice(path.length + 1).includes('.')) children[fieldPath.slice(path.length + 1)] = fieldOnlySchema(childTypes, ctx, fieldPath);
+    }
+    node.properties = children;
+  }
+  return { ...node, description: ctx.labels.get(path) ?? ctx.unlabelled(path) };
+}
+
+/** Field paths of a record's list, with their types, labels and `required` marks. Flat names follow their parent (`billdata` then `id`). */
+function fieldTable(fields, { skipEnvelope, example }) {
+  // Containers: the paths that hold members, in the example (objects, arrays of objects) or typed so in the table.
+  const containers = new Set();
+  const present = new Set();
+  const walk = (value, path) => {
+    if (path) present.add(path);
+    if (Array.isArray(value)) return value.forEach((item) => walk(item, path));
+    if (!isObject(value)) return;
+    if (path) containers.add(path);
+    for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+  };
+  walk(example, '');
+  for (const field of fields ?? []) {
+    const path = field.path_from_example ?? field.name;
+    if (['object', 'array'].includes(String(field.type).split('[')[0])) containers.add(path);
+    // An entry table (`material_entity`, `entryentity`) holds its lines' members even where no example shows it.
+    const parts = path.split('.');
+    parts.slice(0, -1).forEach((part, i) => /(entity|entry)$/.test(part) && containers.add(parts.slice(0, i + 1).join('.')));
+  }
+  // A table path through something that is no container may be the wire's flattened name (the seed's table
+  // `materialid.number` is its example's `materialid_number`), but only an example shows it: a flattened name
+  // no example carries is a guess, and the field is left out (`unplaced`) rather than given that name.
+  const wirePath = (path) => path.split('.').reduce((at, part) => (at === undefined ? part : containers.has(at) ? `${at}.${part}` : `${at}_${part}`), undefined);
+  const types = new Map();
+  const labels = new Map();
+  const required = new Set();
+  /** @type {string[]} */
+  const unplaced = [];
+  // The vendor's tables are flat: a field listed after an object-typed field is that object's member.
+  let parentObject;
+  for (const field of fields ?? []) {
+    // A field cut off by the page's excerpt is kept when its name and type are whole; its cut label is not.
+    if (field.type === null || field.type === undefined || !field.name.trim()) continue;
+    if (skipEnvelope && ENVELOPE_FIELDS.has(field.name) && !field.path_from_example) continue;
+    const tablePath = parentObject && !field.name.includes('.') ? `${parentObject}.${field.name}` : field.name;
+    const path = field.path_from_example ?? wirePath(tablePath);
+    if (!field.path_from_example && path !== tablePath && !present.has(path)) {
+      unplaced.push(`\`${tablePath}\`${typeof field.desc === 'string' && field.desc.trim() ? ` (${field.desc.trim()})` : ''}`);
+      continue;
+    }
+    if (field.type === 'object' && !field.path_from_example) parentObject = path;
+    const fieldTypes = String(field.type).split('|').map((t) => (t.startsWith('array') ? 'array' : t));
+    types.set(path, fieldTypes);
+    if (typeof field.desc === 'string' && field.desc.trim() && !field.truncated) labels.set(path, field.desc.trim());
+    if (field.required === true) required.add(path);
+  }
+  return { types, labels, required, unplaced };
+}
+
+/** A schema's note on the table's fields whose wire name no example shows (see fieldTable). */
+const unplacedNote = (unplaced) =>
+  unplaced.length ? ` The field table also lists ${unplaced.join(', ')}, whose wire name no example shows: left out.` : '';
+
+/** The words of a route's service segments (all but the last), without `mxoc`, `app` and numbers: `/mxoc_om_ext/x` → om, ext. */
+const serviceTokens = (path) =>
+  path.split('/').slice(1, -1).flatMap((segment) => segment.toLowerCase().split(/[_-]+/)).filter((t) => t && !/^[0-9]+$/.test(t) && !['mxoc', 'app'].includes(t));
+
+/**
+ * The module of a route no file of the spec shares a first segment with: the one module whose routes use one of
+ * its service words (`pom` → production), or a word that is a module's slug (`/mxoc_crm/…` → crm).
+ */
+function moduleByServiceToken(path, root, tagBySlug) {
+  const byToken = new Map();
+  for (const [known, item] of Object.entries(root.paths ?? {})) {
+    const slug = item.$ref.split('/')[1];
+    for (const token of serviceTokens(known)) byToken.set(token, (byToken.get(token) ?? new Set()).add(slug));
+  }
+  const found = new Set();
+  for (const token of serviceTokens(path)) {
+    if (byToken.get(token)?.size === 1) found.add([...byToken.get(token)][0]);
+    else if (tagBySlug.has(token)) found.add(token);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
+/**
+ * The plan for one record: every file to create or change, with its content. Throws a ScaffoldError (and
+ * nothing is written) when the record is malformed or its route and selector are already specified.
+ * @param {any} record
+ * @param {{ specDir: string, name?: string, module?: string }} options
+ */
+export function planScaffold(record, { specDir, name: wantedName, module: wantedModule }) {
+  const problems = recordProblems(record);
+  if (problems.length) throw new ScaffoldError(`The record cannot be scaffolded:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const root = parse(readFileSync(join(specDir, 'openapi.yaml'), 'utf8'));
+  const slugByTag = new Map(root.tags.filter((t) => t['x-qzz-module']).map((t) => [t.name, t['x-qzz-module']]));
+  const tagBySlug = new Map([...slugByTag].map(([tag, slug]) => [slug, tag]));
+  const method = record.method.toLowerCase();
+  const path = record.path.replace(/^https?:\/\/[^/]+/, '');
+  const routeFile = root.paths?.[path]?.$ref;
+  const existing = routeFile ? parse(readFileSync(join(specDir, routeFile), 'utf8')) : undefined;
+  const operation = existing?.[method];
+  if (existing && !operation) throw new ScaffoldError(`${path} is specified, but not for ${record.method.toUpperCase()}: add the operation to ${join(specDir, routeFile)} by hand.`);
+
+  // Module: the record's (vendor name or slug), the route's, or that of the spec's routes under the same first segment.
+  const firstSegment = path.split('/')[1];
+  const siblings = Object.entries(root.paths ?? {}).filter(([p]) => p.split('/')[1] === firstSegment).map(([, item]) => item.$ref.split('/')[1]);
+  const moduleSlug =
+    wantedModule ??
+    (operation ? slugByTag.get(operation.tags[0]) : undefined) ??
+    slugByTag.get(record.module) ??
+    (tagBySlug.has(record.module) ? record.module : undefined) ??
+    (new Set(siblings).size === 1 ? siblings[0] : undefined) ??
+    moduleByServiceToken(path, root, tagBySlug);
+  if (!moduleSlug || !tagBySlug.has(moduleSlug)) {
+    throw new ScaffoldError(`The record does not say which module ${path} belongs to${record.module ? ` ("${record.module}" is not one)` : ''}: pass --module <slug>, one of ${[...tagBySlug.keys()].join(', ')}.`);
+  }
+
+  // The request and answer as the wire showed them.
+  const request = parseExample(record.request_example);
+  const textBody = /^text\/plain/i.test(record.body_content_type ?? '');
+  const requestValue = textBody && typeof request?.value === 'string' ? parseExample(request.value)?.value : request?.value;
+  const response = parseExample(record.response_example);
+  const responseValue = /** @type {any} */ (response?.value);
+  const envelope = isObject(responseValue) && typeof responseValue.success === 'boolean' && 'data' in responseValue;
+  const answer = envelope && responseValue.success === true ? responseValue : undefined;
+
+  // The values that pick this action on its route.
+  const doc = { paths: { [path]: existing ?? {} } };
+  const routeActions = operation ? listActions(doc) : [];
+  // The bundle knows every action and schema name; the sources would have to be resolved to know them.
+  const bundlePath = join(specDir, 'dist', 'openapi.json');
+  if (!existsSync(bundlePath)) throw new ScaffoldError(`${bundlePath} is missing: run \`pnpm bundle\` first (spec:add reads the actions and schema names from it).`);
+  const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
+  const knownKeys = new Map();
+  for (const action of [...listActions(bundle), ...routeActions]) for (const keys of selectPaths(action.select)) knownKeys.set(keys.join('.'), keys);
+  let select = record.select;
+  if (!select) {
+    select = {};
+    for (const keys of knownKeys.values()) {
+      const value = at(requestValue, keys);
+      if (typeof value !== 'string') continue;
+      let node = select;
+      keys.slice(0, -1).forEach((k) => (node = node[k] ??= {}));
+      node[keys.at(-1)] = value;
+    }
+  }
+  // A save-and-audit action takes `operation: save` and `operation: audit` alike: that value does not select it.
+  const kind = kindOf(record, select);
+  if (kind === 'save-audit' && typeof select.operation === 'string' && !record.select) {
+    const { operation: _either, ...rest } = select;
+    select = rest;
+  }
+  if (operation) {
+    const same = routeActions.find((a) => sameSelect(a.select, select));
+    const file = join(specDir, routeFile);
+    if (same) throw new ScaffoldError(`${record.method.toUpperCase()} ${path} already has action \`${same.name}\` selected by ${JSON.stringify(select)}: edit ${file} instead.`);
+    if (Object.keys(select).length === 0) throw new ScaffoldError(`${record.method.toUpperCase()} ${path} is already specified and the record carries no values that tell a new action apart (${[...knownKeys.keys()].join(', ') || 'none known'}): edit ${file} instead.`);
+  }
+  const bySource = listActions(bundle).find((a) => a.source === record.source_page);
+  if (bySource) throw new ScaffoldError(`Record ${record.source_page} is already specified as action \`${bySource.name}\` (${bySource.method.toUpperCase()} ${bySource.path}): edit that action instead.`);
+
+  // Names: the client's function name, the schemas', the examples'.
+  const takenActions = new Set(listActions(bundle).map((a) => a.name));
+  const lastSegment = path.split('/').filter(Boolean).at(-1) ?? 'root';
+  let name = wantedName ?? camel([lastSegment, ...selectValues(select).filter((v) => typeof v === 'string' && !lastSegment.toLowerCase().includes(v.toLowerCase()))].join(' '));
+  if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) throw new ScaffoldError(`The action name "${name}" is not camelCase: pass --name <camelCase>.`);
+  if (wantedName && takenActions.has(name)) throw new ScaffoldError(`Action name \`${name}\` is already used: pass another --name.`);
+  for (let n = 2; takenActions.has(name); n++) name = `${name.replace(/[0-9]+$/, '')}${n}`;
+  const schemaDir = join(specDir, 'components', 'schemas', moduleSlug);
+  const taken = new Set(Object.keys(bundle.components?.schemas ?? {}).concat(existsSync(schemaDir) ? readdirSync(schemaDir).map((f) => f.replace(/\.yaml$/, '')) : []));
+  const requestSchemaName = `${pascal(name)}Request`;
+  const dataSchemaName = `${pascal(name)}Data`;
+  for (const schemaName of [requestSchemaName, dataSchemaName]) if (taken.has(schemaName)) throw new ScaffoldError(`A schema named ${schemaName} already exists: pass another --name.`);
+
+  // Evidence markers and descriptions.
+  const captured = record.source_kind === 'captured';
+  const cut = record.excerpt_complete === false || request?.cut || response?.cut;
+  const evidence = captured ? 'captured' : cut ? 'partial' : record.source_page.startsWith('ext-') ? 'third-party' : undefined;
+  const from = captured ? 'captured traffic' : record.source_page.startsWith('ext-') ? 'the third-party source' : "the vendor's page";
+  const title = record.title ?? `${record.method.toUpperCase()} ${path}${Object.keys(select).length ? ` (${selectValues(select).join(', ')})` : ''}`;
+  const fieldsNote = (list) => {
+    const seenIn = new Map((list ?? []).filter((f) => f.path_from_example && typeof f.in_every_exchange === 'boolean').map((f) => [f.path_from_example, f.in_every_exchange]));
+    return (fieldPath) => (captured ? `Not labelled: seen in captured traffic${seenIn.get(fieldPath) === false ? ' (not in every exchange)' : ''}.` : `Not labelled on ${from} (seen in its example).`);
+  };
+
+  // Request schema: example structure, field table labels; selectors are `const` and required.
+  const requestTable = fieldTable(record.body_fields, { skipEnvelope: false, example: requestValue });
+  const requestSchema = objectSchema(isObject(requestValue) ? requestValue : {}, { ...requestTable, unlabelled: fieldsNote(record.body_fields) }, '');
+  for (const keys of selectPaths(select)) {
+    let node = requestSchema;
+    keys.forEach((key, i) => {
+      node.properties ??= {};
+      node.properties[key] ??= i === keys.length - 1 ? { type: 'string', description: `Selects this action (${from}).` } : { type: 'object', properties: {} };
+      node.required = [...new Set([...(node.required ?? []), key])];
+      if (i === keys.length - 1) {
+        const { $ref, ...rest } = node.properties[key];
+        node.properties[key] = { ...rest, type: 'string', const: at(select, keys) };
+      }
+      node = node.properties[key];
+    });
+  }
+  const requestComponent = {
+    type: 'object',
+    title: requestSchemaName,
+    description: `${title}: the request body, as ${from} (${record.source_page}) shows it. Drafted by \`pnpm spec:add\`; review before release.${unplacedNote(requestTable.unplaced)}`,
+    ...(evidence ? { 'x-qzz-evidence': evidence } : {}),
+    ...(requestSchema.required ? { required: requestSchema.required } : {}),
+    properties: requestSchema.properties,
+  };
+
+  // Answer schema: the envelope's `data`, from the example and the field table.
+  const responseTable = fieldTable(record.response_fields, { skipEnvelope: true, example: answer?.data });
+  const data = answer?.data;
+  const hasAnswer = data !== undefined || responseTable.types.size > 0;
+  let dataComponent;
+  if (hasAnswer) {
+    const ctx = { ...responseTable, required: new Set(), unlabelled: fieldsNote(record.response_fields) };
+    const node = isObject(data) || data === undefined ? objectSchema(isObject(data) ? data : {}, ctx, '') : schemaOfValue(data, ctx, '');
+    const { description: _drop, type, ...shape } = node;
+    dataComponent = {
+      ...(type ? { type } : {}),
+      title: dataSchemaName,
+      description: `${title}: the envelope's \`data\`, as ${from} (${record.source_page}) shows it. Drafted by \`pnpm spec:add\`; review before release.${unplacedNote(responseTable.unplaced)}`,
+      ...(evidence ? { 'x-qzz-evidence': evidence } : {}),
+      ...shape,
+    };
+  }
+
+  // Files.
+  const files = new Map();
+  const write = (file, content) => files.set(file, content);
+  // The spec's own YAML style: sequences not indented, single quotes, lines up to 120 characters.
+  const style = { lineWidth: 120, indentSeq: false, singleQuote: true };
+  const yamlText = (value) => stringify(value, { ...style, aliasDuplicateObjects: false });
+  write(join(schemaDir, `${requestSchemaName}.yaml`), yamlText(requestComponent));
+  if (dataComponent) write(join(schemaDir, `${dataSchemaName}.yaml`), yamlText(dataComponent));
+  const exampleDir = join(specDir, 'examples', moduleSlug);
+  const exampleDescription = `${captured ? 'Captured through @qzz/proxy' : `The example on ${from}`} (${record.source_page})${cut ? '; cut off there, closed after its last complete field' : ''}.`;
+  const requestExampleName = `${name}_request`;
+  const responseExampleName = answer ? `${name}_response` : undefined;
+  const exampleBody = requestValue === undefined ? {} : requestValue;
+  write(join(exampleDir, `${requestExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(request?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: textBody ? JSON.stringify(exampleBody) : exampleBody }, null, 2)}\n`);
+  if (answer) write(join(exampleDir, `${responseExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(response?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: answer }, null, 2)}\n`);
+
+  const push = kind === 'push' ? { from: select.formid ?? select.srcEntity, to: select.push ?? select.tarEntity } : {};
+  const actionEntry = {
+    name,
+    summary: title,
+    source: record.source_page,
+    status: record.status === '开发中' ? 'in-development' : 'stable',
+    kind,
+    select,
+    ...(typeof push.from === 'string' && typeof push.to === 'string' ? push : {}),
+    request: `#/components/schemas/${requestSchemaName}`,
+    response: `#/components/schemas/${dataComponent ? dataSchemaName : 'UncapturedData'}`,
+    examples: { request: requestExampleName, ...(responseExampleName ? { response: responseExampleName } : {}) },
+  };
+  const schemaRef = (schemaName) => `../../components/schemas/${moduleSlug}/${schemaName}.yaml`;
+  const dataRef = dataComponent ? schemaRef(dataSchemaName) : '../../components/schemas/common/UncapturedData.yaml';
+  const exampleRef = (exampleName) => ({ $ref: `../../examples/${moduleSlug}/${exampleName}.json` });
+  const contentType = textBody ? 'text/plain' : (record.body_content_type ?? 'application/json').split(';')[0].trim() || 'application/json';
+  const notes = [];
+  let routePath;
+
+  if (operation) {
+    routePath = join(specDir, routeFile);
+    const file = parseDocument(readFileSync(routePath, 'utf8'));
+    const op = /** @type {any} */ (file.get(method));
+    op.get('x-qzz-actions').add(file.createNode(actionEntry));
+    if (record.title) op.set('summary', `${op.get('summary')}、${record.title}`);
+    const content = op.getIn(['requestBody', 'content']);
+    const media = content.items[0].value;
+    const holder = media.get('schema').has('contentSchema') ? media.get('schema') : media;
+    const bodyKey = holder === media ? 'schema' : 'contentSchema';
+    const body = holder.get(bodyKey);
+    // Branches stay exclusive (oneOf) only when no existing action's request schema accepts this one's example.
+    const validator = schemaValidator(bundle);
+    const exclusive = !listActions(bundle).some((a) => a.path === path && a.method === method && a.request.startsWith('#/components/schemas/') && validator.compile(a.request)(requestValue ?? {}));
+    const composite = isMap(body) && (body.get('oneOf') ?? body.get('anyOf'));
+    if (isSeq(composite)) {
+      composite.add(file.createNode({ $ref: schemaRef(requestSchemaName) }));
+      if (!exclusive && body.has('oneOf')) {
+        body.set('anyOf', composite);
+        body.delete('oneOf');
+        notes.push(`The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`);
+      }
+    } else {
+      holder.set(bodyKey, file.createNode({ [exclusive ? 'oneOf' : 'anyOf']: [body, { $ref: schemaRef(requestSchemaName) }] }));
+      if (!exclusive) notes.push(`The request body of ${path} is \`anyOf\`: the existing action's schema accepts this one's example too.`);
+    }
+    media.get('examples').set(requestExampleName, file.createNode(exampleRef(requestExampleName)));
+    const ok = op.getIn(['responses', '200', 'content']).items[0].value;
+    const successData = ok.getIn(['schema', 'oneOf', 0, 'allOf', 1, 'properties']);
+    const currentData = successData.get('data');
+    const dataBranches = isMap(currentData) && currentData.get('anyOf');
+    if (isSeq(dataBranches)) dataBranches.add(file.createNode({ $ref: dataRef }));
+    else successData.set('data', file.createNode({ anyOf: [currentData, { $ref: dataRef }] }));
+    if (responseExampleName) {
+      if (!ok.has('examples')) ok.set('examples', file.createNode({}));
+      ok.get('examples').set(responseExampleName, file.createNode(exampleRef(responseExampleName)));
+    }
+    write(routePath, file.toString(style));
+  } else {
+    const fileName = `${lastSegment.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`;
+    routePath = join(specDir, 'paths', moduleSlug, fileName);
+    if (existsSync(routePath)) throw new ScaffoldError(`${routePath} already exists for another route: rename it or pass the route's file by hand.`);
+    const requestMedia = textBody
+      ? { schema: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: schemaRef(requestSchemaName) }, description: 'JSON text in a `text/plain` body, as the record shows it.' } }
+      : { schema: { $ref: schemaRef(requestSchemaName) } };
+    const operationObject = {
+      tags: [tagBySlug.get(moduleSlug)],
+      operationId: `${moduleKey(moduleSlug)}_${name}`,
+      summary: title,
+      description: `${title}, drafted by \`pnpm spec:add\` from ${from} (${record.source_page}); review before release.`,
+      'x-qzz-actions': [actionEntry],
+      requestBody: {
+        required: true,
+        description: textBody ? 'Sent as JSON text in a `text/plain` body.' : 'A JSON body.',
+        content: { [contentType]: { ...requestMedia, examples: { [requestExampleName]: exampleRef(requestExampleName) } } },
+      },
+      responses: {
+        200: {
+          description: "The vendor's envelope: `success: true` with the action's `data`, or a business failure with `success: false` (also HTTP 200).",
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  { allOf: [{ $ref: '../../components/schemas/common/SuccessEnvelope.yaml' }, { type: 'object', properties: { data: { $ref: dataRef } } }] },
+                  { $ref: '../../components/schemas/common/BusinessFailure.yaml' },
+                ],
+              },
+              ...(responseExampleName ? { examples: { [responseExampleName]: exampleRef(responseExampleName) } } : {}),
+            },
+          },
+        },
+        401: { $ref: '../../components/responses/Unauthorized.yaml' },
+        404: { $ref: '../../components/responses/NoRoute.yaml' },
+        429: { $ref: '../../components/responses/RateLimited.yaml' },
+        519: { $ref: '../../components/responses/GatewayRejected.yaml' },
+      },
+    };
+    write(routePath, yamlText({ [method]: operationObject }));
+    const rootPath = join(specDir, 'openapi.yaml');
+    const rootText = readFileSync(rootPath, 'utf8');
+    const componentsAt = rootText.search(/^components:/m);
+    if (componentsAt < 0) throw new ScaffoldError(`${rootPath} has no \`components:\` after \`paths:\`; add the route by hand.`);
+    write(rootPath, `${rootText.slice(0, componentsAt)}  ${path}:\n    $ref: paths/${moduleSlug}/${fileName}\n${rootText.slice(componentsAt)}`);
+  }
+
+  // coverage.yaml: the vendor's endpoint of the same name, when it is still unspecified.
+  const coveragePath = join(specDir, 'coverage.yaml');
+  if (record.title && existsSync(coveragePath)) {
+    const coverage = parseDocument(readFileSync(coveragePath, 'utf8'));
+    const entries = /** @type {any} */ (coverage.get('modules')).items.flatMap((m) => m.value.get('endpoints')?.items ?? []);
+    const entry = entries.find((e) => e.get('name') === record.title || [e.get('aka')].flat().includes(record.title));
+    if (entry && entry.get('spec') === 'unspecified') {
+      entry.set('spec', coverage.createNode({ action: name, source: record.source_page }));
+      write(coveragePath, coverage.toString(style));
+    } else if (entry) notes.push(`coverage.yaml already maps "${record.title}"; left as it is.`);
+    else notes.push(`No endpoint named "${record.title}" in coverage.yaml; nothing mapped.`);
+  }
+
+  for (const file of files.keys()) {
+    if (file !== routePath && !file.endsWith('openapi.yaml') && !file.endsWith('coverage.yaml') && existsSync(file)) throw new ScaffoldError(`${file} already exists: pass another --name.`);
+  }
+  return { action: actionEntry, files, notes, route: `${record.method.toUpperCase()} ${path}`, routeFile: relative(specDir, routePath) };
+}
+
+/**
+ * Writes a plan: every file to a temporary name first, then all renamed into place. Should a step fail, the
+ * files already in place are put back as they were and the temporary ones removed: nothing half-written stays.
+ */
+export function writePlan(plan) {
+  /** @type {{ file: string, content: string, tmp: string, before?: Buffer, placed: boolean }[]} */
+  const steps = [...plan.files].map(([file, content]) => ({ file, content, tmp: `${file}.spec-add-${process.pid}.tmp`, placed: false }));
+  try {
+    for (const step of steps) {
+      if (existsSync(step.file) && statSync(step.file).isFile()) step.before = readFileSync(step.file);
+      mkdirSync(dirname(step.file), { recursive: true });
+      writeFileSync(step.tmp, step.content);
+    }
+    for (const step of steps) {
+      renameSync(step.tmp, step.file);
+      step.placed = true;
+    }
+  } catch (error) {
+    for (const step of steps) {
+      if (step.placed) step.before === undefined ? rmSync(step.file, { force: true }) : writeFileSync(step.file, step.before);
+      else rmSync(step.tmp, { force: true });
+    }
+    throw new ScaffoldError(`Writing the draft failed (${error.code ?? error.message}); every file is as it was.`);
+  }
+}
