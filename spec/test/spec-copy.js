@@ -1,6 +1,7 @@
 // A throwaway copy of the spec's sources in a temporary folder, with the tools to take one action out of it,
 // bundle it and lint it exactly as the repository does (same redocly.yaml, same project rules). Used by the
-// spec:add tests here and by @qzz/proxy's leave-one-out test (as `@qzz/spec/test/spec-copy`).
+// spec:add tests here and by @qzz/proxy's leave-one-out test (from the workspace: it copies the repository's
+// sources, which the published package does not carry).
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

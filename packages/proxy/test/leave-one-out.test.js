@@ -8,7 +8,8 @@ import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { planScaffold, writePlan } from '@qzz/spec/scaffold';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../src/index.js';
-import { copySpec, removeAction, removeRoute } from '@qzz/spec/test/spec-copy';
+// The spec's sources are the repository's, not the package's: the helper is imported from the workspace.
+import { copySpec, removeAction, removeRoute } from '../../../spec/test/spec-copy.js';
 
 const fullPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const full = JSON.parse(await readFile(fullPath, 'utf8'));
