@@ -8,9 +8,9 @@
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,11 @@ const HEADERS = { groupName: 'bench', accountid: 'bench', 'X-GW-Router-Addr': 'h
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const round = (n, digits = 1) => Number(n.toFixed(digits));
-const median = (values) => quantile([...values].sort((a, b) => a - b), 0.5);
+const median = (values) =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** A plain Node server answering every request with `bytes`: the floor any server here is measured against. */
 async function plainServer(bytes) {
@@ -73,7 +77,15 @@ async function clientOverhead({ calls = 3000, rounds = 3 } = {}) {
   return Object.entries(samples).map(([name, times]) => {
     const sorted = [...times].sort((a, b) => a - b);
     const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    return { name, calls: times.length, mean: round(mean * 1000, 0), p50: round(quantile(sorted, 0.5) * 1000, 0), p99: round(quantile(sorted, 0.99) * 1000, 0), ratio: round(mean / base, 2), overhead: round((mean - base) * 1000, 0) };
+    return {
+      name,
+      calls: times.length,
+      mean: round(mean * 1000, 0),
+      p50: round(quantile(sorted, 0.5) * 1000, 0),
+      p99: round(quantile(sorted, 0.99) * 1000, 0),
+      ratio: round(mean / base, 2),
+      overhead: round((mean - base) * 1000, 0),
+    };
   });
 }
 
@@ -92,7 +104,11 @@ async function waitForHttp(url, deadline = Date.now() + 60_000) {
 
 async function rawPrism() {
   const port = 4099;
-  const child = spawn(join(here, 'node_modules', '.bin', 'prism'), ['mock', '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', bundlePath], { stdio: 'ignore' });
+  const child = spawn(
+    join(here, 'node_modules', '.bin', 'prism'),
+    ['mock', '--host', '127.0.0.1', '--port', String(port), '--errors', 'false', bundlePath],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url);
   return { url, close: async () => child.kill('SIGTERM') };
@@ -107,19 +123,37 @@ async function cannon(url, { seconds = 8, connections = 10 } = {}) {
     connections,
     duration: seconds,
   });
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 async function mockThroughput() {
   const mock = await startMock({ port: 0 });
-  const probe = await fetch(`${mock.url}${SEED_PATH}?access_token=t`, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) });
+  const probe = await fetch(`${mock.url}${SEED_PATH}?access_token=t`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify(SEED_BODY),
+  });
   const mockBytes = Buffer.from(await probe.arrayBuffer());
   const prism = await rawPrism();
-  const prismProbe = await fetch(`${prism.url}${SEED_PATH}?access_token=t`, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) });
+  const prismProbe = await fetch(`${prism.url}${SEED_PATH}?access_token=t`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify(SEED_BODY),
+  });
   if (prismProbe.status !== 200) throw new Error(`raw Prism answered the seed request with ${prismProbe.status}`);
   const plain = await plainServer(mockBytes);
   const rows = [];
-  for (const [name, target] of [['@qzz/mock (action-aware, on prism-http)', mock], ['raw Prism (prism mock, same bundle)', prism], ['plain Node http, same bytes', plain]]) {
+  for (const [name, target] of [
+    ['@qzz/mock (action-aware, on prism-http)', mock],
+    ['raw Prism (prism mock, same bundle)', prism],
+    ['plain Node http, same bytes', plain],
+  ]) {
     await cannon(target.url, { seconds: 2 }); // warm-up
     rows.push({ name, ...(await cannon(target.url)) });
   }
@@ -146,7 +180,14 @@ async function docsLoad({ runs = 5 } = {}) {
   const docs = await startDocsServer({ port: 0 });
   const browser = await chromium.launch({
     executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // The landing page lists each module's operations by route; the first one is the first operation a reader sees.
   const [firstPath, firstItem] = Object.entries(doc.paths)[0];
@@ -168,7 +209,13 @@ async function docsLoad({ runs = 5 } = {}) {
     const page = await context.newPage();
     // Page weight of the cold visit: every response body until the network is idle.
     const sizes = [];
-    const onFinished = (request) => sizes.push(request.sizes().then((s) => s.responseBodySize, () => 0));
+    const onFinished = (request) =>
+      sizes.push(
+        request.sizes().then(
+          (s) => s.responseBodySize,
+          () => 0,
+        ),
+      );
     page.on('requestfinished', onFinished);
     cold.push(await visit(page));
     await page.waitForLoadState('networkidle');
@@ -181,7 +228,16 @@ async function docsLoad({ runs = 5 } = {}) {
   }
   await browser.close();
   await docs.close();
-  return { weightKiB: round(weight / 1024, 0), requests, cold: round(median(cold), 0), warm: round(median(warm), 0), deep: round(median(deep), 0), ratio: round(median(cold) / median(warm), 2), first: `${method.toUpperCase()} ${firstPath}`, summary };
+  return {
+    weightKiB: round(weight / 1024, 0),
+    requests,
+    cold: round(median(cold), 0),
+    warm: round(median(warm), 0),
+    deep: round(median(deep), 0),
+    ratio: round(median(cold) / median(warm), 2),
+    first: `${method.toUpperCase()} ${firstPath}`,
+    summary,
+  };
 }
 
 // 5 ─ sandbox vs stateless ──────────────────────────────────────────────────────────────────────────────
@@ -190,7 +246,10 @@ async function docsLoad({ runs = 5 } = {}) {
 async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
   const stateless = await startMock({ port: 0 });
   const sandbox = await startMock({ port: 0, sandbox: true });
-  const contenders = [['@qzz/mock, stateless', stateless], ['@qzz/mock --sandbox (draft from the held source)', sandbox]];
+  const contenders = [
+    ['@qzz/mock, stateless', stateless],
+    ['@qzz/mock --sandbox (draft from the held source)', sandbox],
+  ];
   const runs = Object.fromEntries(contenders.map(([name]) => [name, []]));
   for (const [, target] of contenders) await cannon(target.url, { seconds: 2 }); // warm-up
   for (let r = 0; r < rounds; r++) for (const [name, target] of contenders) runs[name].push(await cannon(target.url, { seconds }));
@@ -212,7 +271,11 @@ async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
 // 6 ─ proxy cost ─────────────────────────────────────────────────────────────────────────────────────────
 /** The proxy's CLI in a child process, so its RSS is its own. Resolves once it listens. */
 async function proxyProcess(upstream) {
-  const child = spawn(process.execPath, [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream, '--port', '0', '--quiet'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -230,7 +293,8 @@ async function proxyCost({ calls = 3000 } = {}) {
   const upstream = await plainServer(SEED_ANSWER);
   const proxy = await proxyProcess(upstream.url);
   const body = JSON.stringify(SEED_BODY);
-  const call = (base) => async () => (await fetch(`${base}${SEED_PATH}?access_token=bench-token`, { method: 'POST', headers: HEADERS, body })).arrayBuffer();
+  const call = (base) => async () =>
+    (await fetch(`${base}${SEED_PATH}?access_token=bench-token`, { method: 'POST', headers: HEADERS, body })).arrayBuffer();
   const contenders = { direct: call(upstream.url), proxy: call(proxy.url) };
   const samples = { direct: [], proxy: [] };
   for (const go of Object.values(contenders)) for (let i = 0; i < 300; i++) await go(); // warm-up (ajv compiles once)
@@ -242,12 +306,17 @@ async function proxyCost({ calls = 3000 } = {}) {
       samples[name].push(performance.now() - t);
     }
   }
-  const stats = Object.fromEntries(Object.entries(samples).map(([name, times]) => {
-    const sorted = [...times].sort((a, b) => a - b);
-    return [name, { p50: quantile(sorted, 0.5) * 1000, p99: quantile(sorted, 0.99) * 1000 }];
-  }));
+  const stats = Object.fromEntries(
+    Object.entries(samples).map(([name, times]) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return [name, { p50: quantile(sorted, 0.5) * 1000, p99: quantile(sorted, 0.99) * 1000 }];
+    }),
+  );
   const rows = [];
-  for (const [name, url] of [['upstream directly', upstream.url], ['through @qzz/proxy', proxy.url]]) {
+  for (const [name, url] of [
+    ['upstream directly', upstream.url],
+    ['through @qzz/proxy', proxy.url],
+  ]) {
     await cannon(url, { seconds: 2 }); // warm-up
     rows.push({ name, ...(await cannon(url)) });
   }
@@ -271,7 +340,14 @@ async function proxyCost({ calls = 3000 } = {}) {
     },
     rows,
     ratio: round(rows[1].rps / rows[0].rps, 2),
-    memory: { idle: round(idle), firstQuarter: round(median(rss.slice(0, quarter))), lastQuarter: round(median(rss.slice(-quarter))), peak: round(Math.max(...rss)), after: round(after), loaded },
+    memory: {
+      idle: round(idle),
+      firstQuarter: round(median(rss.slice(0, quarter))),
+      lastQuarter: round(median(rss.slice(-quarter))),
+      peak: round(Math.max(...rss)),
+      after: round(after),
+      loaded,
+    },
   };
 }
 
@@ -290,7 +366,8 @@ const sandbox = await sandboxThroughput();
 console.log('6/6 proxy cost…');
 const proxy = await proxyCost();
 
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const report = `# Benchmarks
 
 Measured by \`pnpm bench\` (bench/run.js) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: Node ${process.version},
@@ -302,13 +379,19 @@ move with the machine's load; the ratios, measured side by side in one run, are 
 The same seed request (工单执行下推备品备件, credentials in query and headers, 5 KB JSON answer) against one
 plain local server, sequential calls, interleaved in ${3} rounds after 200 warm-up calls each.
 
-${table(['', 'calls', 'mean µs', 'p50 µs', 'p99 µs', 'overhead µs/call', '× raw fetch'], overhead.map((r) => [r.name, r.calls, r.mean, r.p50, r.p99, r.overhead, r.ratio]))}
+${table(
+  ['', 'calls', 'mean µs', 'p50 µs', 'p99 µs', 'overhead µs/call', '× raw fetch'],
+  overhead.map((r) => [r.name, r.calls, r.mean, r.p50, r.p99, r.overhead, r.ratio]),
+)}
 
 ## Mock throughput and latency (autocannon, 10 connections, 8 s)
 
 The seed request against each server; the plain server returns the very bytes the mock answers.
 
-${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], throughput.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+${table(
+  ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+  throughput.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]),
+)}
 
 @qzz/mock serves **${throughput.ratios.vsPrism}×** raw Prism's throughput and **${throughput.ratios.vsPlain}×** the plain server's. Raw Prism
 runs as its CLI does by default, logging every request; @qzz/mock drives the same prism-http with a silent logger
@@ -316,7 +399,14 @@ and picks the action's own Prism operation, so Prism matches one candidate inste
 
 ## \`pnpm build\`: cold vs warm turbo cache
 
-${table(['', 'seconds'], [['cold (`turbo run build --force`)', build.cold], ['warm (cache hit, median of 3)', build.warm], ['cold ÷ warm', `${build.ratio}×`]])}
+${table(
+  ['', 'seconds'],
+  [
+    ['cold (`turbo run build --force`)', build.cold],
+    ['warm (cache hit, median of 3)', build.warm],
+    ['cold ÷ warm', `${build.ratio}×`],
+  ],
+)}
 
 ## Docs site in Chromium
 
@@ -324,14 +414,26 @@ Headless Chromium, a fresh browser context per run (median of 5), timed from nav
 operation (\`${docs.first}\`) is visible on the landing page; then the same with the page cached, and that
 operation's own page (“${docs.summary}”) opened by its link.
 
-${table(['', ''], [['page weight', `${docs.weightKiB} KiB in ${docs.requests} requests`], ['first operation visible, cold cache', `${docs.cold} ms`], ['first operation visible, warm cache (reload)', `${docs.warm} ms`], ['cold ÷ warm', `${docs.ratio}×`], ['an operation opened by its link (warm)', `${docs.deep} ms`]])}
+${table(
+  ['', ''],
+  [
+    ['page weight', `${docs.weightKiB} KiB in ${docs.requests} requests`],
+    ['first operation visible, cold cache', `${docs.cold} ms`],
+    ['first operation visible, warm cache (reload)', `${docs.warm} ms`],
+    ['cold ÷ warm', `${docs.ratio}×`],
+    ['an operation opened by its link (warm)', `${docs.deep} ms`],
+  ],
+)}
 
 ## Sandbox vs stateless mock on the seed push (autocannon, 10 connections)
 
 The seed request (工单执行下推备品备件) against the stateless mock and the sandbox (\`--sandbox\`, in memory),
 ${sandbox.rounds} alternating rounds of ${sandbox.seconds} s each after a warm-up: mean req/s, median p50, worst p99.
 
-${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], sandbox.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+${table(
+  ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+  sandbox.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]),
+)}
 
 The sandbox serves **${sandbox.ratio}×** the stateless mock's throughput (goal: at least 0.8×). Both run the same Prism
 validation; the sandbox then finds the source bill in the caller's account set and answers its draft, built once
@@ -344,19 +446,38 @@ action's documented answer, so every exchange is checked against the spec in ful
 Sequential calls with fetch, alternating one direct call and one through the proxy, after 300 warm-up calls
 each. The p99 of both sides is mostly this shared machine's scheduling noise; the p50 is the figure to read.
 
-${table(['', 'calls', 'p50 µs', 'p99 µs'], [['upstream directly', proxy.latency.calls, proxy.latency.direct.p50, proxy.latency.direct.p99], ['through @qzz/proxy', proxy.latency.calls, proxy.latency.proxy.p50, proxy.latency.proxy.p99], ['**added by the proxy**', '', `**${proxy.latency.added.p50}**`, `**${proxy.latency.added.p99}**`]])}
+${table(
+  ['', 'calls', 'p50 µs', 'p99 µs'],
+  [
+    ['upstream directly', proxy.latency.calls, proxy.latency.direct.p50, proxy.latency.direct.p99],
+    ['through @qzz/proxy', proxy.latency.calls, proxy.latency.proxy.p50, proxy.latency.proxy.p99],
+    ['**added by the proxy**', '', `**${proxy.latency.added.p50}**`, `**${proxy.latency.added.p99}**`],
+  ],
+)}
 
 Goal: p50 added ≤ 1000 µs on the seed request — ${proxy.latency.added.p50 <= 1000 ? 'met' : '**not met**'}.
 
 Throughput (autocannon, 10 connections, 8 s):
 
-${table(['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], proxy.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]))}
+${table(
+  ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+  proxy.rows.map((r) => [r.name, r.rps, r.p50, r.p99, r.non2xx, r.errors]),
+)}
 
 Through the proxy: **${proxy.ratio}×** the direct throughput.
 
 Memory (the proxy process's RSS) under 100 concurrent connections for 10 s (${proxy.memory.loaded.rps} req/s, ${proxy.memory.loaded.errors} errors):
 
-${table(['', 'MiB'], [['at rest, before', proxy.memory.idle], ['under load, median of the first quarter', proxy.memory.firstQuarter], ['under load, median of the last quarter', proxy.memory.lastQuarter], ['under load, peak', proxy.memory.peak], ['at rest, 1 s after', proxy.memory.after]])}
+${table(
+  ['', 'MiB'],
+  [
+    ['at rest, before', proxy.memory.idle],
+    ['under load, median of the first quarter', proxy.memory.firstQuarter],
+    ['under load, median of the last quarter', proxy.memory.lastQuarter],
+    ['under load, peak', proxy.memory.peak],
+    ['at rest, 1 s after', proxy.memory.after],
+  ],
+)}
 `;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

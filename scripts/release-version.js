@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'spec', 'package.json'), 'utf8'));
 const rootFile = join(root, 'spec', 'openapi.yaml');
 const source = readFileSync(rootFile, 'utf8');
-const updated = source.replace(/^(info:\n(?:  .*\n)*?  version: ).*$/m, `$1${version}`);
+const updated = source.replace(/^(info:\n(?: {2}.*\n)*? {2}version: ).*$/m, `$1${version}`);
 if (!updated.includes(`  version: ${version}\n`)) throw new Error('Could not find info.version in spec/openapi.yaml');
 writeFileSync(rootFile, updated);
 execFileSync(process.execPath, [join(root, 'spec', 'scripts', 'bundle.js')], { stdio: 'inherit' });

@@ -30,7 +30,9 @@ const children = new Map();
 /** Starts one service; resolves with its URL once it says it listens, rejects if it exits before that. */
 function run(service, restarts = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, service.script), '--port', String(service.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, service.script), '--port', String(service.port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.set(service.name, child);
     let ready = false;
     let said = '';
@@ -59,7 +61,9 @@ function run(service, restarts = []) {
       const now = Date.now();
       const recent = [...restarts.filter((t) => now - t < 60_000), now];
       if (recent.length > MAX_RESTARTS_PER_MINUTE) {
-        console.error(`${service.name} keeps failing (${recent.length} times in a minute): not restarting it. The other server keeps running.`);
+        console.error(
+          `${service.name} keeps failing (${recent.length} times in a minute): not restarting it. The other server keeps running.`,
+        );
         return;
       }
       console.error(`${service.name} stopped (${signal ?? `exit ${code}`}); starting it again.`);

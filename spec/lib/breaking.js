@@ -31,15 +31,16 @@ function flatten(doc, schema, seen = new Set()) {
   if (!node.allOf) return node;
   const parts = node.allOf.map((part) => flatten(doc, part, new Set(seen)));
   const { allOf: _allOf, ...rest } = node;
-  return parts.reduce(
-    (merged, part) => ({
+  let merged = rest;
+  for (const part of parts) {
+    merged = {
       ...part,
       ...merged,
       properties: { ...part.properties, ...merged.properties },
       required: [...new Set([...(merged.required ?? []), ...(part.required ?? [])])],
-    }),
-    rest,
-  );
+    };
+  }
+  return merged;
 }
 
 /** The branches of a union, keyed by title where they have one. */
@@ -86,7 +87,14 @@ function compareSchemas(before, after, where, direction, out, depth = 0) {
       out.push(`${where}.${name}: field removed`);
       continue;
     }
-    compareSchemas({ doc: before.doc, schema: schemaA }, { doc: after.doc, schema: propsB[name] }, `${where}.${name}`, direction, out, depth + 1);
+    compareSchemas(
+      { doc: before.doc, schema: schemaA },
+      { doc: after.doc, schema: propsB[name] },
+      `${where}.${name}`,
+      direction,
+      out,
+      depth + 1,
+    );
   }
   if (direction === 'request') {
     const required = new Set(a.required ?? []);
@@ -99,14 +107,29 @@ function compareSchemas(before, after, where, direction, out, depth = 0) {
     compareSchemas({ doc: before.doc, schema: a.items }, { doc: after.doc, schema: b.items }, `${where}[]`, direction, out, depth + 1);
   }
   if (a.contentSchema && b.contentSchema) {
-    compareSchemas({ doc: before.doc, schema: a.contentSchema }, { doc: after.doc, schema: b.contentSchema }, where, direction, out, depth + 1);
+    compareSchemas(
+      { doc: before.doc, schema: a.contentSchema },
+      { doc: after.doc, schema: b.contentSchema },
+      where,
+      direction,
+      out,
+      depth + 1,
+    );
   }
   const unionA = branches(before.doc, a);
   const unionB = branches(after.doc, b);
   if (unionA && unionB) {
     for (const [key, branch] of unionA) {
       if (!unionB.has(key)) out.push(`${where}: variant ${key} removed`);
-      else compareSchemas({ doc: before.doc, schema: branch }, { doc: after.doc, schema: unionB.get(key) }, `${where}<${key}>`, direction, out, depth + 1);
+      else
+        compareSchemas(
+          { doc: before.doc, schema: branch },
+          { doc: after.doc, schema: unionB.get(key) },
+          `${where}<${key}>`,
+          direction,
+          out,
+          depth + 1,
+        );
     }
   }
 }
@@ -129,7 +152,13 @@ export function breakingChanges(before, after) {
       for (const [type, media] of Object.entries(answerBefore?.content ?? {})) {
         const mediaAfter = answerAfter?.content?.[type];
         if (!media.schema || !mediaAfter?.schema) continue;
-        compareSchemas({ doc: before, schema: media.schema }, { doc: after, schema: mediaAfter.schema }, `${operationKey(operation)} ${status} answer`, 'response', out);
+        compareSchemas(
+          { doc: before, schema: media.schema },
+          { doc: after, schema: mediaAfter.schema },
+          `${operationKey(operation)} ${status} answer`,
+          'response',
+          out,
+        );
       }
     }
   }
@@ -142,9 +171,22 @@ export function breakingChanges(before, after) {
       continue;
     }
     if (operationKey(now) !== operationKey(action)) out.push(`${at}: moved from ${operationKey(action)} to ${operationKey(now)}`);
-    if (JSON.stringify(now.select) !== JSON.stringify(action.select)) out.push(`${at}: now selected by ${JSON.stringify(now.select)} (was ${JSON.stringify(action.select)})`);
-    compareSchemas({ doc: before, schema: { $ref: action.request } }, { doc: after, schema: { $ref: now.request } }, `${at} request`, 'request', out);
-    compareSchemas({ doc: before, schema: { $ref: action.response } }, { doc: after, schema: { $ref: now.response } }, `${at} response data`, 'response', out);
+    if (JSON.stringify(now.select) !== JSON.stringify(action.select))
+      out.push(`${at}: now selected by ${JSON.stringify(now.select)} (was ${JSON.stringify(action.select)})`);
+    compareSchemas(
+      { doc: before, schema: { $ref: action.request } },
+      { doc: after, schema: { $ref: now.request } },
+      `${at} request`,
+      'request',
+      out,
+    );
+    compareSchemas(
+      { doc: before, schema: { $ref: action.response } },
+      { doc: after, schema: { $ref: now.response } },
+      `${at} response data`,
+      'response',
+      out,
+    );
   }
   return [...new Set(out)];
 }

@@ -29,7 +29,19 @@ function withEnglish(/** @type {string} */ label, /** @type {string} */ english,
 }
 
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
-const SCHEMA_ONE = ['items', 'additionalProperties', 'not', 'contains', 'contentSchema', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'];
+const SCHEMA_ONE = [
+  'items',
+  'additionalProperties',
+  'not',
+  'contains',
+  'contentSchema',
+  'if',
+  'then',
+  'else',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 
 /**
@@ -127,7 +139,8 @@ export function applyEnglish(doc, glossary) {
       const titles = actions.map((/** @type {any} */ a) => a.summary);
       const missing = titles.filter((/** @type {string} */ t) => !Object.hasOwn(glossary.titles, t));
       for (const title of missing) problems.add(`title ${title}`);
-      if (operation.summary !== titles.join('、')) problems.add(`summary of ${operation.operationId} (not its actions' titles joined with 、)`);
+      if (operation.summary !== titles.join('、'))
+        problems.add(`summary of ${operation.operationId} (not its actions' titles joined with 、)`);
       if (missing.length || operation.summary !== titles.join('、')) continue;
       for (const title of titles) titlesEn[title] = glossary.titles[title];
       operation.summary = `${operation.summary} · ${titles.map((/** @type {string} */ t) => titlesEn[t]).join('; ')}`;

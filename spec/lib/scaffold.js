@@ -61,18 +61,26 @@ export function parseExample(text) {
 export function recordProblems(record) {
   if (!isObject(record)) return ['the record is not a JSON object'];
   const problems = [];
-  if (typeof record.source_page !== 'string' || !RECORD_SOURCE.test(record.source_page)) problems.push('`source_page` must name the record: api-N, ext-…, or captured-… (lowercase letters, digits, hyphens)');
+  if (typeof record.source_page !== 'string' || !RECORD_SOURCE.test(record.source_page))
+    problems.push('`source_page` must name the record: api-N, ext-…, or captured-… (lowercase letters, digits, hyphens)');
   if (typeof record.method !== 'string' || !/^[A-Za-z]+$/.test(record.method)) problems.push('`method` must be an HTTP method');
-  if (typeof record.path !== 'string' || !/^(https?:\/\/[^/]+)?\/[^\s?#]*$/.test(record.path)) problems.push('`path` must be the route (starting with "/")');
+  if (typeof record.path !== 'string' || !/^(https?:\/\/[^/]+)?\/[^\s?#]*$/.test(record.path))
+    problems.push('`path` must be the route (starting with "/")');
   for (const key of ['body_fields', 'response_fields']) {
-    if (record[key] != null && (!Array.isArray(record[key]) || record[key].some((f) => !isObject(f) || typeof f.name !== 'string'))) problems.push(`\`${key}\` must be a list of fields, each with a \`name\``);
+    if (record[key] != null && (!Array.isArray(record[key]) || record[key].some((f) => !isObject(f) || typeof f.name !== 'string')))
+      problems.push(`\`${key}\` must be a list of fields, each with a \`name\``);
   }
   for (const key of ['request_example', 'response_example']) {
     if (record[key] != null && typeof record[key] !== 'string') problems.push(`\`${key}\` must be JSON text (or null)`);
   }
   if (record.select != null && !isObject(record.select)) problems.push('`select` must be an object of body values');
   if (record.title != null && typeof record.title !== 'string') problems.push('`title` must be text');
-  if (problems.length === 0 && parseExample(record.request_example) === undefined && !(record.body_fields ?? []).length && record.method.toUpperCase() !== 'GET') {
+  if (
+    problems.length === 0 &&
+    parseExample(record.request_example) === undefined &&
+    !(record.body_fields ?? []).length &&
+    record.method.toUpperCase() !== 'GET'
+  ) {
     problems.push('the record shows neither a request example nor body fields: there is nothing to describe');
   }
   return problems;
@@ -83,10 +91,18 @@ const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
 
 /** Leaf values of a select object, in order. */
 const selectValues = (select) => Object.values(select ?? {}).flatMap((v) => (isObject(v) ? selectValues(v) : [v]));
-const selectPaths = (select, prefix = []) => Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
+const selectPaths = (select, prefix = []) =>
+  Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
 const at = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
 const sameSelect = (a, b) => JSON.stringify(sortDeep(a ?? {})) === JSON.stringify(sortDeep(b ?? {}));
-const sortDeep = (v) => (isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep(v[k])])) : v);
+const sortDeep = (v) =>
+  isObject(v)
+    ? Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sortDeep(v[k])]),
+      )
+    : v;
 
 /** The kind of action, from the vendor's title when there is one, else from the selecting `operation` or the route. */
 function kindOf(record, select) {
@@ -107,7 +123,10 @@ function schemaOfValue(value, ctx, path) {
   const label = ctx.labels.get(path);
   /** @param {Record<string, any>} node */
   const described = ({ $ref, type, ...rest }) => ({ ...($ref ? { $ref } : { type }), description: label ?? ctx.unlabelled(path), ...rest });
-  if (typeof value === 'string') return ID.test(value) && !ctx.types.get(path)?.includes('null') ? described({ $ref: '../common/Id.yaml' }) : described(typed(ctx.types.get(path), 'string'));
+  if (typeof value === 'string')
+    return ID.test(value) && !ctx.types.get(path)?.includes('null')
+      ? described({ $ref: '../common/Id.yaml' })
+      : described(typed(ctx.types.get(path), 'string'));
   if (typeof value === 'number') return described(typed(ctx.types.get(path), 'number'));
   if (typeof value === 'boolean') return described(typed(ctx.types.get(path), 'boolean'));
   if (value === null) return described(ctx.types.get(path) ? typed(ctx.types.get(path), 'null') : {});
@@ -122,7 +141,13 @@ function schemaOfValue(value, ctx, path) {
 
 /** A JSON Schema `type` from a record's type names (`string|null`, `integer`), or `fallback`. */
 function typed(types, fallback) {
-  const names = [...new Set((types ?? [fallback]).map((t) => (t === 'integer' ? 'number' : t)).filter((t) => ['string', 'number', 'boolean', 'null', 'object', 'array'].includes(t)))];
+  const names = [
+    ...new Set(
+      (types ?? [fallback])
+        .map((t) => (t === 'integer' ? 'number' : t))
+        .filter((t) => ['string', 'number', 'boolean', 'null', 'object', 'array'].includes(t)),
+    ),
+  ];
   if (!names.length) return { type: fallback };
   return { type: names.length === 1 ? names[0] : names };
 }
@@ -148,7 +173,8 @@ function fieldOnlySchema(types, ctx, path) {
   if (node.type === 'object') {
     const children = {};
     for (const [fieldPath, childTypes] of ctx.types) {
-      if (fieldPath.startsWith(`${path}.`) && !fieldPath.slice(path.length + 1).includes('.')) children[fieldPath.slice(path.length + 1)] = fieldOnlySchema(childTypes, ctx, fieldPath);
+      if (fieldPath.startsWith(`${path}.`) && !fieldPath.slice(path.length + 1).includes('.'))
+        children[fieldPath.slice(path.length + 1)] = fieldOnlySchema(childTypes, ctx, fieldPath);
     }
     node.properties = children;
   }
@@ -162,7 +188,10 @@ function fieldTable(fields, { skipEnvelope, example }) {
   const present = new Set();
   const walk = (value, path) => {
     if (path) present.add(path);
-    if (Array.isArray(value)) return value.forEach((item) => walk(item, path));
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, path);
+      return;
+    }
     if (!isObject(value)) return;
     if (path) containers.add(path);
     for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
@@ -173,12 +202,15 @@ function fieldTable(fields, { skipEnvelope, example }) {
     if (['object', 'array'].includes(String(field.type).split('[')[0])) containers.add(path);
     // An entry table (`material_entity`, `entryentity`) holds its lines' members even where no example shows it.
     const parts = path.split('.');
-    parts.slice(0, -1).forEach((part, i) => /(entity|entry)$/.test(part) && containers.add(parts.slice(0, i + 1).join('.')));
+    parts.slice(0, -1).forEach((part, i) => {
+      if (/(entity|entry)$/.test(part)) containers.add(parts.slice(0, i + 1).join('.'));
+    });
   }
   // A table path through something that is no container may be the wire's flattened name (the seed's table
   // `materialid.number` is its example's `materialid_number`), but only an example shows it: a flattened name
   // no example carries is a guess, and the field is left out (`unplaced`) rather than given that name.
-  const wirePath = (path) => path.split('.').reduce((at, part) => (at === undefined ? part : containers.has(at) ? `${at}.${part}` : `${at}_${part}`), undefined);
+  const wirePath = (path) =>
+    path.split('.').reduce((at, part) => (at === undefined ? part : containers.has(at) ? `${at}.${part}` : `${at}_${part}`), undefined);
   const types = new Map();
   const labels = new Map();
   const required = new Set();
@@ -197,7 +229,9 @@ function fieldTable(fields, { skipEnvelope, example }) {
       continue;
     }
     if (field.type === 'object' && !field.path_from_example) parentObject = path;
-    const fieldTypes = String(field.type).split('|').map((t) => (t.startsWith('array') ? 'array' : t));
+    const fieldTypes = String(field.type)
+      .split('|')
+      .map((t) => (t.startsWith('array') ? 'array' : t));
     types.set(path, fieldTypes);
     if (typeof field.desc === 'string' && field.desc.trim() && !field.truncated) labels.set(path, field.desc.trim());
     if (field.required === true) required.add(path);
@@ -211,7 +245,11 @@ const unplacedNote = (unplaced) =>
 
 /** The words of a route's service segments (all but the last), without `mxoc`, `app` and numbers: `/mxoc_om_ext/x` → om, ext. */
 const serviceTokens = (path) =>
-  path.split('/').slice(1, -1).flatMap((segment) => segment.toLowerCase().split(/[_-]+/)).filter((t) => t && !/^[0-9]+$/.test(t) && !['mxoc', 'app'].includes(t));
+  path
+    .split('/')
+    .slice(1, -1)
+    .flatMap((segment) => segment.toLowerCase().split(/[_-]+/))
+    .filter((t) => t && !/^[0-9]+$/.test(t) && !['mxoc', 'app'].includes(t));
 
 /**
  * The module of a route no file of the spec shares a first segment with: the one module whose routes use one of
@@ -248,11 +286,16 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const routeFile = root.paths?.[path]?.$ref;
   const existing = routeFile ? parse(readFileSync(join(specDir, routeFile), 'utf8')) : undefined;
   const operation = existing?.[method];
-  if (existing && !operation) throw new ScaffoldError(`${path} is specified, but not for ${record.method.toUpperCase()}: add the operation to ${join(specDir, routeFile)} by hand.`);
+  if (existing && !operation)
+    throw new ScaffoldError(
+      `${path} is specified, but not for ${record.method.toUpperCase()}: add the operation to ${join(specDir, routeFile)} by hand.`,
+    );
 
   // Module: the record's (vendor name or slug), the route's, or that of the spec's routes under the same first segment.
   const firstSegment = path.split('/')[1];
-  const siblings = Object.entries(root.paths ?? {}).filter(([p]) => p.split('/')[1] === firstSegment).map(([, item]) => item.$ref.split('/')[1]);
+  const siblings = Object.entries(root.paths ?? {})
+    .filter(([p]) => p.split('/')[1] === firstSegment)
+    .map(([, item]) => item.$ref.split('/')[1]);
   const moduleSlug =
     wantedModule ??
     (operation ? slugByTag.get(operation.tags[0]) : undefined) ??
@@ -261,7 +304,9 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
     (new Set(siblings).size === 1 ? siblings[0] : undefined) ??
     moduleByServiceToken(path, root, tagBySlug);
   if (!moduleSlug || !tagBySlug.has(moduleSlug)) {
-    throw new ScaffoldError(`The record does not say which module ${path} belongs to${record.module ? ` ("${record.module}" is not one)` : ''}: pass --module <slug>, one of ${[...tagBySlug.keys()].join(', ')}.`);
+    throw new ScaffoldError(
+      `The record does not say which module ${path} belongs to${record.module ? ` ("${record.module}" is not one)` : ''}: pass --module <slug>, one of ${[...tagBySlug.keys()].join(', ')}.`,
+    );
   }
 
   // The request and answer as the wire showed them.
@@ -278,10 +323,12 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const routeActions = operation ? listActions(doc) : [];
   // The bundle knows every action and schema name; the sources would have to be resolved to know them.
   const bundlePath = join(specDir, 'dist', 'openapi.json');
-  if (!existsSync(bundlePath)) throw new ScaffoldError(`${bundlePath} is missing: run \`pnpm bundle\` first (spec:add reads the actions and schema names from it).`);
+  if (!existsSync(bundlePath))
+    throw new ScaffoldError(`${bundlePath} is missing: run \`pnpm bundle\` first (spec:add reads the actions and schema names from it).`);
   const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
   const knownKeys = new Map();
-  for (const action of [...listActions(bundle), ...routeActions]) for (const keys of selectPaths(action.select)) knownKeys.set(keys.join('.'), keys);
+  for (const action of [...listActions(bundle), ...routeActions])
+    for (const keys of selectPaths(action.select)) knownKeys.set(keys.join('.'), keys);
   let select = record.select;
   if (!select) {
     select = {};
@@ -289,7 +336,10 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       const value = at(requestValue, keys);
       if (typeof value !== 'string') continue;
       let node = select;
-      keys.slice(0, -1).forEach((k) => (node = node[k] ??= {}));
+      for (const k of keys.slice(0, -1)) {
+        node[k] ??= {};
+        node = node[k];
+      }
       node[keys.at(-1)] = value;
     }
   }
@@ -302,44 +352,78 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   if (operation) {
     const same = routeActions.find((a) => sameSelect(a.select, select));
     const file = join(specDir, routeFile);
-    if (same) throw new ScaffoldError(`${record.method.toUpperCase()} ${path} already has action \`${same.name}\` selected by ${JSON.stringify(select)}: edit ${file} instead.`);
-    if (Object.keys(select).length === 0) throw new ScaffoldError(`${record.method.toUpperCase()} ${path} is already specified and the record carries no values that tell a new action apart (${[...knownKeys.keys()].join(', ') || 'none known'}): edit ${file} instead.`);
+    if (same)
+      throw new ScaffoldError(
+        `${record.method.toUpperCase()} ${path} already has action \`${same.name}\` selected by ${JSON.stringify(select)}: edit ${file} instead.`,
+      );
+    if (Object.keys(select).length === 0)
+      throw new ScaffoldError(
+        `${record.method.toUpperCase()} ${path} is already specified and the record carries no values that tell a new action apart (${[...knownKeys.keys()].join(', ') || 'none known'}): edit ${file} instead.`,
+      );
   }
   const bySource = listActions(bundle).find((a) => a.source === record.source_page);
-  if (bySource) throw new ScaffoldError(`Record ${record.source_page} is already specified as action \`${bySource.name}\` (${bySource.method.toUpperCase()} ${bySource.path}): edit that action instead.`);
+  if (bySource)
+    throw new ScaffoldError(
+      `Record ${record.source_page} is already specified as action \`${bySource.name}\` (${bySource.method.toUpperCase()} ${bySource.path}): edit that action instead.`,
+    );
 
   // Names: the client's function name, the schemas', the examples'.
   const takenActions = new Set(listActions(bundle).map((a) => a.name));
   const lastSegment = path.split('/').filter(Boolean).at(-1) ?? 'root';
-  let name = wantedName ?? camel([lastSegment, ...selectValues(select).filter((v) => typeof v === 'string' && !lastSegment.toLowerCase().includes(v.toLowerCase()))].join(' '));
+  let name =
+    wantedName ??
+    camel(
+      [
+        lastSegment,
+        ...selectValues(select).filter((v) => typeof v === 'string' && !lastSegment.toLowerCase().includes(v.toLowerCase())),
+      ].join(' '),
+    );
   if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) throw new ScaffoldError(`The action name "${name}" is not camelCase: pass --name <camelCase>.`);
   if (wantedName && takenActions.has(name)) throw new ScaffoldError(`Action name \`${name}\` is already used: pass another --name.`);
   for (let n = 2; takenActions.has(name); n++) name = `${name.replace(/[0-9]+$/, '')}${n}`;
   const schemaDir = join(specDir, 'components', 'schemas', moduleSlug);
-  const taken = new Set(Object.keys(bundle.components?.schemas ?? {}).concat(existsSync(schemaDir) ? readdirSync(schemaDir).map((f) => f.replace(/\.yaml$/, '')) : []));
+  const taken = new Set(
+    Object.keys(bundle.components?.schemas ?? {}).concat(
+      existsSync(schemaDir) ? readdirSync(schemaDir).map((f) => f.replace(/\.yaml$/, '')) : [],
+    ),
+  );
   const requestSchemaName = `${pascal(name)}Request`;
   const dataSchemaName = `${pascal(name)}Data`;
-  for (const schemaName of [requestSchemaName, dataSchemaName]) if (taken.has(schemaName)) throw new ScaffoldError(`A schema named ${schemaName} already exists: pass another --name.`);
+  for (const schemaName of [requestSchemaName, dataSchemaName])
+    if (taken.has(schemaName)) throw new ScaffoldError(`A schema named ${schemaName} already exists: pass another --name.`);
 
   // Evidence markers and descriptions.
   const captured = record.source_kind === 'captured';
   const cut = record.excerpt_complete === false || request?.cut || response?.cut;
   const evidence = captured ? 'captured' : cut ? 'partial' : record.source_page.startsWith('ext-') ? 'third-party' : undefined;
   const from = captured ? 'captured traffic' : record.source_page.startsWith('ext-') ? 'the third-party source' : "the vendor's page";
-  const title = record.title ?? `${record.method.toUpperCase()} ${path}${Object.keys(select).length ? ` (${selectValues(select).join(', ')})` : ''}`;
+  const title =
+    record.title ?? `${record.method.toUpperCase()} ${path}${Object.keys(select).length ? ` (${selectValues(select).join(', ')})` : ''}`;
   const fieldsNote = (list) => {
-    const seenIn = new Map((list ?? []).filter((f) => f.path_from_example && typeof f.in_every_exchange === 'boolean').map((f) => [f.path_from_example, f.in_every_exchange]));
-    return (fieldPath) => (captured ? `Not labelled: seen in captured traffic${seenIn.get(fieldPath) === false ? ' (not in every exchange)' : ''}.` : `Not labelled on ${from} (seen in its example).`);
+    const seenIn = new Map(
+      (list ?? [])
+        .filter((f) => f.path_from_example && typeof f.in_every_exchange === 'boolean')
+        .map((f) => [f.path_from_example, f.in_every_exchange]),
+    );
+    return (fieldPath) =>
+      captured
+        ? `Not labelled: seen in captured traffic${seenIn.get(fieldPath) === false ? ' (not in every exchange)' : ''}.`
+        : `Not labelled on ${from} (seen in its example).`;
   };
 
   // Request schema: example structure, field table labels; selectors are `const` and required.
   const requestTable = fieldTable(record.body_fields, { skipEnvelope: false, example: requestValue });
-  const requestSchema = objectSchema(isObject(requestValue) ? requestValue : {}, { ...requestTable, unlabelled: fieldsNote(record.body_fields) }, '');
+  const requestSchema = objectSchema(
+    isObject(requestValue) ? requestValue : {},
+    { ...requestTable, unlabelled: fieldsNote(record.body_fields) },
+    '',
+  );
   for (const keys of selectPaths(select)) {
     let node = requestSchema;
     keys.forEach((key, i) => {
       node.properties ??= {};
-      node.properties[key] ??= i === keys.length - 1 ? { type: 'string', description: `Selects this action (${from}).` } : { type: 'object', properties: {} };
+      node.properties[key] ??=
+        i === keys.length - 1 ? { type: 'string', description: `Selects this action (${from}).` } : { type: 'object', properties: {} };
       node.required = [...new Set([...(node.required ?? []), key])];
       if (i === keys.length - 1) {
         const { $ref, ...rest } = node.properties[key];
@@ -388,8 +472,15 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const requestExampleName = `${name}_request`;
   const responseExampleName = answer ? `${name}_response` : undefined;
   const exampleBody = requestValue === undefined ? {} : requestValue;
-  write(join(exampleDir, `${requestExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(request?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: textBody ? JSON.stringify(exampleBody) : exampleBody }, null, 2)}\n`);
-  if (answer) write(join(exampleDir, `${responseExampleName}.json`), `${JSON.stringify({ summary: title, description: exampleDescription, ...(response?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: answer }, null, 2)}\n`);
+  write(
+    join(exampleDir, `${requestExampleName}.json`),
+    `${JSON.stringify({ summary: title, description: exampleDescription, ...(request?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: textBody ? JSON.stringify(exampleBody) : exampleBody }, null, 2)}\n`,
+  );
+  if (answer)
+    write(
+      join(exampleDir, `${responseExampleName}.json`),
+      `${JSON.stringify({ summary: title, description: exampleDescription, ...(response?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: answer }, null, 2)}\n`,
+    );
 
   const push = kind === 'push' ? { from: select.formid ?? select.srcEntity, to: select.push ?? select.tarEntity } : {};
   const actionEntry = {
@@ -424,14 +515,22 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
     const body = holder.get(bodyKey);
     // Branches stay exclusive (oneOf) only when no existing action's request schema accepts this one's example.
     const validator = schemaValidator(bundle);
-    const exclusive = !listActions(bundle).some((a) => a.path === path && a.method === method && a.request.startsWith('#/components/schemas/') && validator.compile(a.request)(requestValue ?? {}));
+    const exclusive = !listActions(bundle).some(
+      (a) =>
+        a.path === path &&
+        a.method === method &&
+        a.request.startsWith('#/components/schemas/') &&
+        validator.compile(a.request)(requestValue ?? {}),
+    );
     const composite = isMap(body) && (body.get('oneOf') ?? body.get('anyOf'));
     if (isSeq(composite)) {
       composite.add(file.createNode({ $ref: schemaRef(requestSchemaName) }));
       if (!exclusive && body.has('oneOf')) {
         body.set('anyOf', composite);
         body.delete('oneOf');
-        notes.push(`The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`);
+        notes.push(
+          `The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`,
+        );
       }
     } else {
       holder.set(bodyKey, file.createNode({ [exclusive ? 'oneOf' : 'anyOf']: [body, { $ref: schemaRef(requestSchemaName) }] }));
@@ -452,9 +551,17 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   } else {
     const fileName = `${lastSegment.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`;
     routePath = join(specDir, 'paths', moduleSlug, fileName);
-    if (existsSync(routePath)) throw new ScaffoldError(`${routePath} already exists for another route: rename it or pass the route's file by hand.`);
+    if (existsSync(routePath))
+      throw new ScaffoldError(`${routePath} already exists for another route: rename it or pass the route's file by hand.`);
     const requestMedia = textBody
-      ? { schema: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: schemaRef(requestSchemaName) }, description: 'JSON text in a `text/plain` body, as the record shows it.' } }
+      ? {
+          schema: {
+            type: 'string',
+            contentMediaType: 'application/json',
+            contentSchema: { $ref: schemaRef(requestSchemaName) },
+            description: 'JSON text in a `text/plain` body, as the record shows it.',
+          },
+        }
       : { schema: { $ref: schemaRef(requestSchemaName) } };
     const operationObject = {
       tags: [tagBySlug.get(moduleSlug)],
@@ -469,12 +576,18 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       },
       responses: {
         200: {
-          description: "The vendor's envelope: `success: true` with the action's `data`, or a business failure with `success: false` (also HTTP 200).",
+          description:
+            "The vendor's envelope: `success: true` with the action's `data`, or a business failure with `success: false` (also HTTP 200).",
           content: {
             'application/json': {
               schema: {
                 oneOf: [
-                  { allOf: [{ $ref: '../../components/schemas/common/SuccessEnvelope.yaml' }, { type: 'object', properties: { data: { $ref: dataRef } } }] },
+                  {
+                    allOf: [
+                      { $ref: '../../components/schemas/common/SuccessEnvelope.yaml' },
+                      { type: 'object', properties: { data: { $ref: dataRef } } },
+                    ],
+                  },
                   { $ref: '../../components/schemas/common/BusinessFailure.yaml' },
                 ],
               },
@@ -493,7 +606,10 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
     const rootText = readFileSync(rootPath, 'utf8');
     const componentsAt = rootText.search(/^components:/m);
     if (componentsAt < 0) throw new ScaffoldError(`${rootPath} has no \`components:\` after \`paths:\`; add the route by hand.`);
-    write(rootPath, `${rootText.slice(0, componentsAt)}  ${path}:\n    $ref: paths/${moduleSlug}/${fileName}\n${rootText.slice(componentsAt)}`);
+    write(
+      rootPath,
+      `${rootText.slice(0, componentsAt)}  ${path}:\n    $ref: paths/${moduleSlug}/${fileName}\n${rootText.slice(componentsAt)}`,
+    );
   }
 
   // coverage.yaml: the vendor's endpoint of the same name, when it is still unspecified.
@@ -510,7 +626,8 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   }
 
   for (const file of files.keys()) {
-    if (file !== routePath && !file.endsWith('openapi.yaml') && !file.endsWith('coverage.yaml') && existsSync(file)) throw new ScaffoldError(`${file} already exists: pass another --name.`);
+    if (file !== routePath && !file.endsWith('openapi.yaml') && !file.endsWith('coverage.yaml') && existsSync(file))
+      throw new ScaffoldError(`${file} already exists: pass another --name.`);
   }
   return { action: actionEntry, files, notes, route: `${record.method.toUpperCase()} ${path}`, routeFile: relative(specDir, routePath) };
 }

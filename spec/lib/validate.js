@@ -3,8 +3,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 
 const BASE = 'https://qzz.invalid/openapi.json';
 // The bundle's pointers (#/components/schemas/X) rewritten to point into one registered schema's $defs.
-const rebase = (schema) =>
-  JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/components/schemas/', `"$ref":"${BASE}#/$defs/`));
+const rebase = (schema) => JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/components/schemas/', `"$ref":"${BASE}#/$defs/`));
 
 /**
  * An ajv (JSON Schema 2020-12) that knows the bundle's components: compile a schema object or a

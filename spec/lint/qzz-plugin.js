@@ -60,7 +60,7 @@ function examplesOf(content, resolve) {
   const names = new Map();
   for (const media of Object.values(content ?? {})) {
     for (const [name, example] of Object.entries(media.examples ?? {})) {
-      const node = example && example.$ref ? resolve(example).node : example;
+      const node = example?.$ref ? resolve(example).node : example;
       names.set(name, node?.value);
     }
   }
@@ -70,7 +70,7 @@ function examplesOf(content, resolve) {
 function parameterExamples(parameters, resolve) {
   const names = new Set();
   for (const p of parameters ?? []) {
-    const node = p && p.$ref ? resolve(p).node : p;
+    const node = p?.$ref ? resolve(p).node : p;
     for (const name of Object.keys(node?.examples ?? {})) names.add(name);
   }
   return names;
@@ -99,13 +99,23 @@ function OperationActions() {
         }
         if (!CAMEL.test(action.name)) ctx.report({ message: 'Action `name` is camelCase.', location: at.child('name') });
         if (seen.has(action.name)) {
-          ctx.report({ message: `Action name \`${action.name}\` is already used by ${seen.get(action.name)}.`, location: at.child('name') });
+          ctx.report({
+            message: `Action name \`${action.name}\` is already used by ${seen.get(action.name)}.`,
+            location: at.child('name'),
+          });
         }
         seen.set(action.name, operation.operationId);
-        if (action.source !== 'gateway' && !RECORD_SOURCE.test(action.source)) ctx.report({ message: 'Action `source` names an evidence record (api-N, ext-…, captured-…) or `gateway`.', location: at.child('source') });
-        if (!STATUSES.includes(action.status)) ctx.report({ message: `Action \`status\` is one of ${STATUSES.join(', ')}.`, location: at.child('status') });
-        if (!KINDS.includes(action.kind)) ctx.report({ message: `Action \`kind\` is one of ${KINDS.join(', ')}.`, location: at.child('kind') });
-        if (!isObject(action.select)) ctx.report({ message: 'Action `select` is an object of body values ({} if none).', location: at.child('select') });
+        if (action.source !== 'gateway' && !RECORD_SOURCE.test(action.source))
+          ctx.report({
+            message: 'Action `source` names an evidence record (api-N, ext-…, captured-…) or `gateway`.',
+            location: at.child('source'),
+          });
+        if (!STATUSES.includes(action.status))
+          ctx.report({ message: `Action \`status\` is one of ${STATUSES.join(', ')}.`, location: at.child('status') });
+        if (!KINDS.includes(action.kind))
+          ctx.report({ message: `Action \`kind\` is one of ${KINDS.join(', ')}.`, location: at.child('kind') });
+        if (!isObject(action.select))
+          ctx.report({ message: 'Action `select` is an object of body values ({} if none).', location: at.child('select') });
         for (const key of ['request', 'response']) {
           if (typeof action[key] !== 'string' || !SCHEMA_POINTER.test(action[key])) {
             ctx.report({ message: `Action \`${key}\` is a JSON pointer into the bundle's components/schemas.`, location: at.child(key) });
@@ -117,7 +127,10 @@ function OperationActions() {
         }
         const wanted = action.examples?.request;
         if (!wanted || !(requestExamples.has(wanted) || paramExamples.has(wanted))) {
-          ctx.report({ message: `Action's request example \`${wanted}\` is not among the operation's examples.`, location: at.child('examples') });
+          ctx.report({
+            message: `Action's request example \`${wanted}\` is not among the operation's examples.`,
+            location: at.child('examples'),
+          });
         } else if (requestExamples.has(wanted) && isObject(action.select)) {
           let body = requestExamples.get(wanted);
           if (typeof body === 'string') {
@@ -134,7 +147,10 @@ function OperationActions() {
         }
         const answer = action.examples?.response;
         if (answer !== undefined && !responseExamples.has(answer)) {
-          ctx.report({ message: `Action's response example \`${answer}\` is not among the 200 response's examples.`, location: at.child('examples') });
+          ctx.report({
+            message: `Action's response example \`${answer}\` is not among the 200 response's examples.`,
+            location: at.child('examples'),
+          });
         }
       });
     },

@@ -12,7 +12,10 @@ const usage = 'Usage: pnpm spec:add <record.json> [--name <camelCase action name
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, module: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean' } } });
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, module: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -51,7 +54,9 @@ try {
   const plan = planScaffold(record, { specDir, name: options.name, module: options.module });
   if (!options['dry-run']) writePlan(plan);
   const root = join(specDir, '..');
-  console.log(`${options['dry-run'] ? 'Would add' : 'Added'} action \`${plan.action.name}\` (${plan.action.kind}) on ${plan.route}, from ${record.source_page}:`);
+  console.log(
+    `${options['dry-run'] ? 'Would add' : 'Added'} action \`${plan.action.name}\` (${plan.action.kind}) on ${plan.route}, from ${record.source_page}:`,
+  );
   for (const file of plan.files.keys()) console.log(`  ${relative(root, file)}`);
   for (const note of plan.notes) console.log(`Note: ${note}`);
   console.log('Review the draft (names, summary, descriptions), then: pnpm lint && pnpm build && pnpm test');

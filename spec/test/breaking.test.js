@@ -56,7 +56,9 @@ describe('breakingChanges', () => {
       'action pushOrderExecutionToSparePartsUse request.entryPk: field removed',
     ]);
     const response = change((d) => delete schemas(d).SparePartsUseMaterialEntry.properties.qty);
-    expect(response).toEqual(expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.material_entity[].qty: field removed']));
+    expect(response).toEqual(
+      expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.material_entity[].qty: field removed']),
+    );
   });
 
   it('reports a removed enum value and a newly required field', () => {
@@ -75,7 +77,11 @@ describe('breakingChanges', () => {
       expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.billno: no longer always present']),
     );
     const envelope = change((d) => (schemas(d).BusinessFailure.required = []));
-    expect(envelope).toEqual(expect.arrayContaining([expect.stringMatching(/^POST \/app\/mxoc_0001_mxoc_pq\/pq_orderexe_push_backup 200 answer.*success: no longer always present$/)]));
+    expect(envelope).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^POST \/app\/mxoc_0001_mxoc_pq\/pq_orderexe_push_backup 200 answer.*success: no longer always present$/),
+      ]),
+    );
   });
 
   it('reports a request type narrowed and a response type widened', () => {
@@ -84,7 +90,9 @@ describe('breakingChanges', () => {
     const pattern = change((d) => (schemas(d).DecimalString.pattern = '^[0-9]+$'));
     expect(pattern.some((line) => /pattern changed/.test(line))).toBe(true);
     const widened = change((d) => (schemas(d).SparePartsUseBill.properties.billno.type = ['string', 'null']));
-    expect(widened).toEqual(expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.billno: type widened, may now be null']));
+    expect(widened).toEqual(
+      expect.arrayContaining(['action pushOrderExecutionToSparePartsUse response data.billno: type widened, may now be null']),
+    );
   });
 
   it('lets compatible changes through: a new optional field, a new action, a wider request type', () => {
@@ -100,7 +108,22 @@ describe('breakingChanges', () => {
 
   it('allows breaking changes on a new major version, or a new minor one below 1.0.0', () => {
     const allowed = (pairs) => pairs.map(([a, b]) => allowsBreaking(a, b));
-    expect(allowed([['0.1.0', '0.2.0'], ['0.4.1', '1.0.0'], ['1.2.3', '2.0.0'], ['9.1.0', '10.0.0-rc.1']])).toEqual([true, true, true, true]);
-    expect(allowed([['0.1.0', '0.1.1'], ['1.2.3', '1.3.0'], ['1.2.3', '1.2.4'], ['0.2.0', '0.2.0'], ['2.0.0', '1.9.0']])).toEqual([false, false, false, false, false]);
+    expect(
+      allowed([
+        ['0.1.0', '0.2.0'],
+        ['0.4.1', '1.0.0'],
+        ['1.2.3', '2.0.0'],
+        ['9.1.0', '10.0.0-rc.1'],
+      ]),
+    ).toEqual([true, true, true, true]);
+    expect(
+      allowed([
+        ['0.1.0', '0.1.1'],
+        ['1.2.3', '1.3.0'],
+        ['1.2.3', '1.2.4'],
+        ['0.2.0', '0.2.0'],
+        ['2.0.0', '1.9.0'],
+      ]),
+    ).toEqual([false, false, false, false, false]);
   });
 });

@@ -98,7 +98,8 @@ const proseEvidence = [
   {
     schema: 'SuccessEnvelope',
     file: 'gateway.md',
-    quote: 'Success envelope seen in the vendor\'s examples: `{"success": true, "reachPlugin": true, "data": {...}, "errorCode": "success"}`',
+    quote:
+      'Success envelope seen in the vendor\'s examples: `{"success": true, "reachPlugin": true, "data": {...}, "errorCode": "success"}`',
     shapes: [{ success: true, reachPlugin: true, data: null, errorCode: 'success' }],
   },
   {
@@ -118,7 +119,8 @@ function resolve(schema) {
 /** Whether `value` was shown: among the observed values, or named in a vendor label (`操作(save/audit)`). */
 const shown = (value, observed, labels) =>
   observed.some((v) => v === value) ||
-  (typeof value === 'string' && labels.some((l) => new RegExp(`(^|[^A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(l)));
+  (typeof value === 'string' &&
+    labels.some((l) => new RegExp(`(^|[^A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(l)));
 
 /**
  * What the evidence holds at each place of the schemas, gathered over every action that reaches it: the
@@ -139,7 +141,8 @@ class Evidence {
   place(object, scope, kind, where, node) {
     if (!this.#ids.has(object)) this.#ids.set(object, this.#next++);
     const key = `${scope}|${kind}|${this.#ids.get(object)}`;
-    if (!this.places.has(key)) this.places.set(key, { kind, where, node, instances: [], vendorRequired: new Set(), selected: new Set(), labels: [] });
+    if (!this.places.has(key))
+      this.places.set(key, { kind, where, node, instances: [], vendorRequired: new Set(), selected: new Set(), labels: [] });
     return this.places.get(key);
   }
 
@@ -171,13 +174,24 @@ class Evidence {
     for (const branch of [...(node.oneOf ?? []), ...(node.anyOf ?? [])]) {
       // A branch answers for the evidence it accepts.
       const accepts = validator.compile(branch);
-      this.walk(branch, instances.filter((v) => accepts(v)), { ...ctx, where }, depth + 1);
+      this.walk(
+        branch,
+        instances.filter((v) => accepts(v)),
+        { ...ctx, where },
+        depth + 1,
+      );
     }
     for (const [property, sub] of Object.entries(node.properties ?? {})) {
       const values = instances.filter((v) => isObject(v) && property in v).map((v) => v[property]);
-      this.walk(sub, values, { ...ctx, where: `${where}.${property}`, select: isObject(ctx.select) ? ctx.select[property] : undefined }, depth + 1);
+      this.walk(
+        sub,
+        values,
+        { ...ctx, where: `${where}.${property}`, select: isObject(ctx.select) ? ctx.select[property] : undefined },
+        depth + 1,
+      );
     }
-    if (node.items) this.walk(node.items, instances.filter(Array.isArray).flat(), { ...ctx, where: `${where}[]`, select: undefined }, depth + 1);
+    if (node.items)
+      this.walk(node.items, instances.filter(Array.isArray).flat(), { ...ctx, where: `${where}[]`, select: undefined }, depth + 1);
   }
 
   /** Every claim the gathered evidence does not bear out. */
@@ -189,14 +203,18 @@ class Evidence {
         for (const required of node.required ?? []) {
           const everywhere = instances.length > 0 && instances.every((v) => isObject(v) && required in v);
           if (!selected.has(required) && !everywhere && !vendorRequired.has(required)) {
-            out.push(`${where}: \`${required}\` is required, but the vendor does not mark it required, not every example has it, and no action selects on it`);
+            out.push(
+              `${where}: \`${required}\` is required, but the vendor does not mark it required, not every example has it, and no action selects on it`,
+            );
           }
         }
         continue;
       }
-      if ('const' in node && !shown(node.const, observed, labels)) out.push(`${where}: const ${JSON.stringify(node.const)} was never observed nor listed by the vendor`);
+      if ('const' in node && !shown(node.const, observed, labels))
+        out.push(`${where}: const ${JSON.stringify(node.const)} was never observed nor listed by the vendor`);
       for (const value of node.enum ?? []) {
-        if (!shown(value, observed, labels)) out.push(`${where}: enum value ${JSON.stringify(value)} was never observed nor listed by the vendor`);
+        if (!shown(value, observed, labels))
+          out.push(`${where}: enum value ${JSON.stringify(value)} was never observed nor listed by the vendor`);
       }
       for (const keyword of ['pattern', 'format']) {
         if (!(keyword in node)) continue;
@@ -204,7 +222,8 @@ class Evidence {
         // `""` (unset) fits every pattern here that allows it, so it shows nothing about the pattern.
         if (!strings.some((v) => v !== '')) out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} but no value was observed`);
         const check = validator.compile({ type: 'string', [keyword]: node[keyword] });
-        for (const value of strings.filter((v) => !check(v))) out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} refuses the observed ${JSON.stringify(value)}`);
+        for (const value of strings.filter((v) => !check(v)))
+          out.push(`${where}: ${keyword} ${JSON.stringify(node[keyword])} refuses the observed ${JSON.stringify(value)}`);
       }
     }
     return [...new Set(out)];
@@ -289,14 +308,30 @@ describe.skipIf(!hasReference)('every constraint rests on the evidence', () => {
       const operation = doc.paths[action.path][action.method];
       const req = fieldTable(record.body_fields);
       const res = fieldTable(record.response_fields);
-      evidence.walk({ $ref: action.request }, request === undefined ? [] : [request], { where: `${action.name} request`, select: action.select, ...req });
+      evidence.walk({ $ref: action.request }, request === undefined ? [] : [request], {
+        where: `${action.name} request`,
+        select: action.select,
+        ...req,
+      });
       const data = isObject(response) && 'data' in response ? [response.data] : [];
       evidence.walk({ $ref: action.response }, data, { where: `${action.name} response data`, select: undefined, ...res });
       const envelope = successEnvelope(operation);
       // `data` is the action's own schema, walked above. The envelope's fields are held per action: an action
       // whose answer no page shows claims nothing about it because another action's answers show one.
-      const skip = new Set(envelope.allOf.filter((p) => !p.$ref).map((p) => p.properties?.data).filter(Boolean).flatMap((d) => [d, ...(d.anyOf ?? []), ...(d.oneOf ?? [])].map((s) => resolve(s).node)));
-      evidence.walk(envelope, response === undefined ? [] : [response], { where: `${action.method.toUpperCase()} ${action.path} envelope`, scope: action.name, select: undefined, skip, ...res });
+      const skip = new Set(
+        envelope.allOf
+          .filter((p) => !p.$ref)
+          .map((p) => p.properties?.data)
+          .filter(Boolean)
+          .flatMap((d) => [d, ...(d.anyOf ?? []), ...(d.oneOf ?? [])].map((s) => resolve(s).node)),
+      );
+      evidence.walk(envelope, response === undefined ? [] : [response], {
+        where: `${action.method.toUpperCase()} ${action.path} envelope`,
+        scope: action.name,
+        select: undefined,
+        skip,
+        ...res,
+      });
     }
     expect([...violations, ...evidence.violations()]).toEqual([]);
   });
@@ -310,8 +345,14 @@ describe.skipIf(!hasReference)('every constraint rests on the evidence', () => {
       const text = readFileSync(path, 'utf8');
       if (!text.includes(quote)) violations.push(`${schema}: ${file} does not say ${JSON.stringify(quote)}`);
       const keys = (v) => (isObject(v) ? Object.entries(v).flatMap(([k, w]) => [k, ...keys(w)]) : []);
-      for (const k of shapes.flatMap(keys)) if (![`"${k}"`, `${k}:`, `${k}=`].some((form) => quote.includes(form))) violations.push(`${schema}: the quote shows no "${k}"`);
-      evidence.walk({ $ref: `#/components/schemas/${schema}` }, shapes, { where: schema, select: undefined, vendorRequired: new Set(), labels: () => [] });
+      for (const k of shapes.flatMap(keys))
+        if (![`"${k}"`, `${k}:`, `${k}=`].some((form) => quote.includes(form))) violations.push(`${schema}: the quote shows no "${k}"`);
+      evidence.walk({ $ref: `#/components/schemas/${schema}` }, shapes, {
+        where: schema,
+        select: undefined,
+        vendorRequired: new Set(),
+        labels: () => [],
+      });
     }
     // Every schema of the gateway's calls and error answers is held by the transcriptions above.
     const covered = evidence.components;
@@ -320,15 +361,17 @@ describe.skipIf(!hasReference)('every constraint rests on the evidence', () => {
       .flatMap((a) => [a.request, a.response])
       .filter((p) => p.startsWith('#/components/schemas/'))
       .map((p) => p.split('/').at(-1));
-    for (const name of [...gatewaySchemas, 'GatewayError', 'SuccessEnvelope', 'BusinessFailure']) if (!covered.has(name)) violations.push(`${name}: no transcription of its evidence`);
+    for (const name of [...gatewaySchemas, 'GatewayError', 'SuccessEnvelope', 'BusinessFailure'])
+      if (!covered.has(name)) violations.push(`${name}: no transcription of its evidence`);
     expect([...violations, ...evidence.violations()]).toEqual([]);
   });
-
 });
 
 describe("the mock's own answers", () => {
-  it('are never an action\'s request or response, nor a 200 answer', () => {
-    const mockOnly = Object.entries(doc.components.schemas).filter(([, s]) => s['x-qzz-evidence'] === 'mock').map(([n]) => `#/components/schemas/${n}`);
+  it("are never an action's request or response, nor a 200 answer", () => {
+    const mockOnly = Object.entries(doc.components.schemas)
+      .filter(([, s]) => s['x-qzz-evidence'] === 'mock')
+      .map(([n]) => `#/components/schemas/${n}`);
     const actionSchemas = new Set(listActions(doc).flatMap((a) => [a.request, a.response]));
     expect(mockOnly.filter((p) => actionSchemas.has(p))).toEqual([]);
     for (const { operation } of listOperations(doc)) {

@@ -43,7 +43,11 @@ describe('coverage.yaml', () => {
 function namesInModulesMd(text) {
   const names = [];
   const splitTop = (s) => s.split(/, (?![^()]*\))/);
-  const clean = (s) => s.replace(/ \[[^\]]*\]/g, '').replace(/ \((old|new|开发中|old, 废弃|the seed page|from a third-party guide|refers to [^)]*|single endpoint)\)/g, '').trim();
+  const clean = (s) =>
+    s
+      .replace(/ \[[^\]]*\]/g, '')
+      .replace(/ \((old|new|开发中|old, 废弃|the seed page|from a third-party guide|refers to [^)]*|single endpoint)\)/g, '')
+      .trim();
   for (const line of text.split('\n')) {
     let items;
     if (line.startsWith('groups:')) {
@@ -74,7 +78,10 @@ describe.skipIf(!hasReference)('coverage.yaml against modules.md', () => {
   });
 
   it('maps every captured endpoint ([api-N]) to the action from that record', () => {
-    const marks = [...text.matchAll(/(?:, |: )([^,:]+?) \[((?:api|ext)-[a-z0-9-]+)\]/g)].map((m) => [m[1].split(' / ').at(-1).trim(), m[2]]);
+    const marks = [...text.matchAll(/(?:, |: )([^,:]+?) \[((?:api|ext)-[a-z0-9-]+)\]/g)].map((m) => [
+      m[1].split(' / ').at(-1).trim(),
+      m[2],
+    ]);
     expect(marks).toHaveLength(17);
     for (const [name, source] of marks) {
       expect(entries.find((e) => e.name === name)?.spec, name).toEqual({ action: actions.find((a) => a.source === source).name, source });

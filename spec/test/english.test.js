@@ -2,8 +2,8 @@
 // (spec/labels/en.yaml), in one form (`单据编号 · Bill number`), and the glossary holds nothing unused.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { listOperations } from '../lib/actions.js';
 import { applyEnglish, splitLabel, visitDescribed } from '../lib/english.js';
 import { loadBundle, specDir } from './helpers.js';
@@ -35,7 +35,9 @@ describe('English beside the vendor labels', () => {
   it('uses every glossary label, and translates none with Chinese', () => {
     const used = new Set(chineseDescriptions().map((d) => d.slice(0, d.indexOf(' · '))));
     expect(Object.keys(glossary.labels).filter((label) => !used.has(label))).toEqual([]);
-    const notEnglish = Object.entries({ ...glossary.labels, ...glossary.titles }).filter(([, en]) => typeof en !== 'string' || /[\u3400-\u9fff]/.test(en) || !en.trim());
+    const notEnglish = Object.entries({ ...glossary.labels, ...glossary.titles }).filter(
+      ([, en]) => typeof en !== 'string' || /[\u3400-\u9fff]/.test(en) || !en.trim(),
+    );
     expect(notEnglish).toEqual([]);
   });
 
@@ -57,7 +59,8 @@ describe('English beside the vendor labels', () => {
     const sentences = [];
     visitDescribed(doc, (node) => {
       if ('x-qzz-label' in node) markers.push(node['x-qzz-label']);
-      if (typeof node.description === 'string' && /^Not labelled on the vendor's page/.test(node.description)) sentences.push(node.description);
+      if (typeof node.description === 'string' && /^Not labelled on the vendor's page/.test(node.description))
+        sentences.push(node.description);
     });
     expect(markers.length).toBeGreaterThan(100);
     expect(new Set(markers)).toEqual(new Set(['none']));
@@ -68,12 +71,12 @@ describe('English beside the vendor labels', () => {
 
   it('splits a label from its English note, and keeps a label whole', () => {
     expect(splitLabel('单据编号')).toEqual({ label: '单据编号', rest: '' });
-    expect(splitLabel('目标单标识 — the target bill\'s form id.')).toEqual({ label: '目标单标识', rest: ' — the target bill\'s form id.' });
+    expect(splitLabel("目标单标识 — the target bill's form id.")).toEqual({ label: '目标单标识', rest: " — the target bill's form id." });
     expect(splitLabel('数量 (quantity)')).toEqual({ label: '数量', rest: ' (quantity)' });
     expect(splitLabel('单位 (id)')).toEqual({ label: '单位 (id)', rest: '' });
     expect(splitLabel('领料人 (编码)')).toEqual({ label: '领料人 (编码)', rest: '' });
     expect(splitLabel('申请人id. The vendor writes it so.')).toEqual({ label: '申请人id', rest: '. The vendor writes it so.' });
-    expect(splitLabel("The source bill. 当前单据id in `id`.")).toBeUndefined();
+    expect(splitLabel('The source bill. 当前单据id in `id`.')).toBeUndefined();
   });
 
   it('adds the English once, drops a gloss that repeats it, and reports what the glossary lacks', () => {
@@ -82,7 +85,11 @@ describe('English beside the vendor labels', () => {
         schemas: {
           Bill: {
             description: '单据 (bill, as sent)',
-            properties: { qty: { description: '数量 (quantity)' }, x: { description: '未知字段' }, note: { description: 'Plain English.' } },
+            properties: {
+              qty: { description: '数量 (quantity)' },
+              x: { description: '未知字段' },
+              note: { description: 'Plain English.' },
+            },
           },
         },
       },

@@ -89,7 +89,8 @@ describe.skipIf(!hasReference)('evidence', () => {
       for (const label of labels(record.body_fields)) expect(request, label).toContain(label);
       // 数据集/数据实体/响应状态 label the envelope, which the action's `data` schema does not repeat.
       const envelope = descriptions(doc.components.schemas.SuccessEnvelope).join('\n');
-      for (const label of labels(record.response_fields)) expect(`${response}\n${envelope}`, label).toContain(label.replace(/^数据集$/, '数据'));
+      for (const label of labels(record.response_fields))
+        expect(`${response}\n${envelope}`, label).toContain(label.replace(/^数据集$/, '数据'));
     });
   });
 });

@@ -2,7 +2,7 @@
 // Redocly checks media-type examples too; this suite also checks each action's example against the action's
 // own schema, the text/plain bodies through their contentSchema, and parameter examples.
 import { describe, expect, it } from 'vitest';
-import { listOperations, listActions, resolvePointer } from '../lib/actions.js';
+import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
 import { loadBundle, schemaValidator, validateMedia } from './helpers.js';
 
 const doc = loadBundle();
@@ -17,13 +17,21 @@ function mediaExamples() {
     for (const [where, content] of bodies) {
       for (const [type, media] of Object.entries(content ?? {})) {
         for (const [name, example] of Object.entries(media.examples ?? {})) {
-          cases.push({ label: `${method.toUpperCase()} ${path} ${where} ${type} ${name}`, schema: media.schema, value: deref(example).value });
+          cases.push({
+            label: `${method.toUpperCase()} ${path} ${where} ${type} ${name}`,
+            schema: media.schema,
+            value: deref(example).value,
+          });
         }
       }
     }
     for (const parameter of (operation.parameters ?? []).map(deref)) {
       for (const [name, example] of Object.entries(parameter.examples ?? {})) {
-        cases.push({ label: `${method.toUpperCase()} ${path} parameter ${parameter.name} ${name}`, schema: parameter.schema, value: deref(example).value });
+        cases.push({
+          label: `${method.toUpperCase()} ${path} parameter ${parameter.name} ${name}`,
+          schema: parameter.schema,
+          value: deref(example).value,
+        });
       }
     }
   }

@@ -41,9 +41,7 @@ function setAt(body, path, value) {
 }
 
 describe('broken payloads are rejected', () => {
-  const missing = actionsWithBodies.flatMap((a) =>
-    (resolvePointer(doc, a.request).required ?? []).map((field) => [a.name, field, a]),
-  );
+  const missing = actionsWithBodies.flatMap((a) => (resolvePointer(doc, a.request).required ?? []).map((field) => [a.name, field, a]));
   it('has required fields to drop', () => expect(missing.length).toBeGreaterThan(10));
   // Against the action's own schema: on a shared path the remaining body may well be another action's.
   it.each(missing)('%s without `%s`', (_name, field, action) => {
@@ -70,7 +68,12 @@ describe('broken payloads are rejected', () => {
 
   it('rejects a quantity that is not decimal text, and a date in another format', () => {
     const path = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
-    const ok = { success: true, reachPlugin: true, errorCode: 'success', data: { billno: 'BJLL-20240102-0007', material_entity: [{ qty: '2.5000000000' }] } };
+    const ok = {
+      success: true,
+      reachPlugin: true,
+      errorCode: 'success',
+      data: { billno: 'BJLL-20240102-0007', material_entity: [{ qty: '2.5000000000' }] },
+    };
     expect(validateMedia(validator, responseSchema(path), ok)).toEqual([]);
     const badQty = structuredClone(ok);
     badQty.data.material_entity[0].qty = 2.5;
@@ -89,24 +92,86 @@ describe('broken payloads are rejected', () => {
 
 describe('real-shaped payloads that are not in the reference validate', () => {
   it.each([
-    ['a push of another order execution', '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', { operation: 'push', entryPk: '1700000000000000001', billdata: { id: '1700000000000000001' } }],
-    ['an expense income push without the optional fields', '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_income', { billdata: { id: '1700000000000000002' } }],
-    ['an audit of a production return-to-stock bill', '/mxoc_pom/pomsaveandaudit', { operation: 'audit', formid: 'mxoc_pom_retstocknew', billdata: { id: '1919534905990075392', billstatus: 'B', material_entity: [] } }],
-    ['a production order save with more fields than the page shows', '/mxoc_pom/pomsaveandaudit', { operation: 'save', formid: 'some_order_form', billdata: { id: '0', billdate: '2024-05-01 00:00:00', mxoc_manualbackflush: false, entry: [{ qty: '3' }], extra_field: 'kept' } }],
-    ['a scrap push of another bill', '/mxoc_pom/pomsaveandaudit', { operation: 'push', formid: 'mxoc_pom_mftstock', push: 'mxoc_pom_scrap', billdata: { id: '1487780914778882049' } }],
-    ['a second page of production in-stock bills', '/mxoc_pom/mxoc_pom_instocknew_query', { formId: 'mxoc_pom_instocknew', pageSize: '50', pageIndex: '2', search: 'SCRK', billstatus: 'C', dateSearch: 'all' }],
-    ['a receipt-notice audit', '/mxoc_om_ext/om_operate', { operation: 'audit', formid: 'mxoc_om_receiplist', billdata: { id: '1504361460845790208', billstatus: 'C' } }],
-    ['a transfer push with a negative entry id', '/mxoc_qwms/push_transfer', { srcEntity: 'mxoc_process_transferin', tarEntity: 'mxoc_om_instock', billid: '1954356591125984257', entryid: '-1269011930093682877', entryentity: 'entryentity' }],
+    [
+      'a push of another order execution',
+      '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup',
+      { operation: 'push', entryPk: '1700000000000000001', billdata: { id: '1700000000000000001' } },
+    ],
+    [
+      'an expense income push without the optional fields',
+      '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_income',
+      { billdata: { id: '1700000000000000002' } },
+    ],
+    [
+      'an audit of a production return-to-stock bill',
+      '/mxoc_pom/pomsaveandaudit',
+      { operation: 'audit', formid: 'mxoc_pom_retstocknew', billdata: { id: '1919534905990075392', billstatus: 'B', material_entity: [] } },
+    ],
+    [
+      'a production order save with more fields than the page shows',
+      '/mxoc_pom/pomsaveandaudit',
+      {
+        operation: 'save',
+        formid: 'some_order_form',
+        billdata: { id: '0', billdate: '2024-05-01 00:00:00', mxoc_manualbackflush: false, entry: [{ qty: '3' }], extra_field: 'kept' },
+      },
+    ],
+    [
+      'a scrap push of another bill',
+      '/mxoc_pom/pomsaveandaudit',
+      { operation: 'push', formid: 'mxoc_pom_mftstock', push: 'mxoc_pom_scrap', billdata: { id: '1487780914778882049' } },
+    ],
+    [
+      'a second page of production in-stock bills',
+      '/mxoc_pom/mxoc_pom_instocknew_query',
+      { formId: 'mxoc_pom_instocknew', pageSize: '50', pageIndex: '2', search: 'SCRK', billstatus: 'C', dateSearch: 'all' },
+    ],
+    [
+      'a receipt-notice audit',
+      '/mxoc_om_ext/om_operate',
+      { operation: 'audit', formid: 'mxoc_om_receiplist', billdata: { id: '1504361460845790208', billstatus: 'C' } },
+    ],
+    [
+      'a transfer push with a negative entry id',
+      '/mxoc_qwms/push_transfer',
+      {
+        srcEntity: 'mxoc_process_transferin',
+        tarEntity: 'mxoc_om_instock',
+        billid: '1954356591125984257',
+        entryid: '-1269011930093682877',
+        entryentity: 'entryentity',
+      },
+    ],
     ['an inspection lookup', '/mxoc_qm/inspect_query', { id: '1895048896518849537' }],
     ['a spare-parts lookup as text/plain JSON', '/mxoc_0001_mxoc_pq/backup_query', { id: '1591518046361500673' }],
-    ['a process save with a null name', '/mxocminimes/mxoc_pdm/ProcessOpApi', { params: { operate: 'save', datainfo: { id: '0', number: 'GX-0001', name: null, status: 'A', entryentity: [], mxoc_hourlyprice: '12.5' } } }],
+    [
+      'a process save with a null name',
+      '/mxocminimes/mxoc_pdm/ProcessOpApi',
+      {
+        params: {
+          operate: 'save',
+          datainfo: { id: '0', number: 'GX-0001', name: null, status: 'A', entryentity: [], mxoc_hourlyprice: '12.5' },
+        },
+      },
+    ],
   ])('%s', (_label, path, body) => {
     expect(check(path, body)).toEqual([]);
   });
 
   it('a spare-parts answer with fields the example lacks', () => {
     const path = '/mxoc_0001_mxoc_pq/backup_query';
-    const answer = { success: true, reachPlugin: true, errorCode: 'success', data: { id: '1591518046361500672', billno: 'BJLL-20221112-0003', billdate: '2022-11-12 00:00:00', new_vendor_field: 'x', material_entity: [{ qty: '1.0000000000', materialid_number: 'WL-001', materialid_model: 'M8' }] } };
+    const answer = {
+      success: true,
+      reachPlugin: true,
+      errorCode: 'success',
+      data: {
+        id: '1591518046361500672',
+        billno: 'BJLL-20221112-0003',
+        billdate: '2022-11-12 00:00:00',
+        new_vendor_field: 'x',
+        material_entity: [{ qty: '1.0000000000', materialid_number: 'WL-001', materialid_model: 'M8' }],
+      },
+    };
     expect(validateMedia(validator, responseSchema(path), answer)).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mask, maskText, MOBILE, personalKind, personalValues } from '../lib/personal.js';
+import { MOBILE, mask, maskText, personalKind, personalValues } from '../lib/personal.js';
 import { hasReference, loadBundle, loadRecords, repoDir, specDir } from './helpers.js';
 
 const doc = loadBundle();
@@ -35,13 +35,32 @@ describe('the masking rules', () => {
   });
 
   it('find personal fields by their wire names', () => {
-    expect(['creatorid_phone', 'mxoc_mobilephone', 'customerid_addr', 'mxoc_address', 'creatorid_name', 'mxoc_picker_name', 'mxoc_applicant_number', 'mxoc_contacts'].map(personalKind)).toEqual(['mobile', 'mobile', 'address', 'address', 'name', 'name', 'code', 'name']);
-    expect(['billtypeid_name', 'customerid_name', 'currencyid_number', 'stockid_name'].map(personalKind)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(
+      [
+        'creatorid_phone',
+        'mxoc_mobilephone',
+        'customerid_addr',
+        'mxoc_address',
+        'creatorid_name',
+        'mxoc_picker_name',
+        'mxoc_applicant_number',
+        'mxoc_contacts',
+      ].map(personalKind),
+    ).toEqual(['mobile', 'mobile', 'address', 'address', 'name', 'name', 'code', 'name']);
+    expect(['billtypeid_name', 'customerid_name', 'currencyid_number', 'stockid_name'].map(personalKind)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('mask a cut-off example and every mobile number in it', () => {
     const text = '{"creatorid_name": "王二小", "note": "call 13912345678", "mxoc_picker_number": "ZY0';
-    expect(personalValues(text)).toEqual([['13912345678', '139****5678'], ['王二小', '王**']]);
+    expect(personalValues(text)).toEqual([
+      ['13912345678', '139****5678'],
+      ['王二小', '王**'],
+    ]);
     expect(maskText(text)).toBe('{"creatorid_name": "王**", "note": "call 139****5678", "mxoc_picker_number": "ZY0');
   });
 });
@@ -53,7 +72,9 @@ describe('the bundle', () => {
 
   it('masks every personal field of every example', () => {
     const examples = Object.values(doc.components.examples ?? {}).map((e) => e.value);
-    const unmasked = examples.flatMap((v) => fields(v)).filter(([key, value]) => personalKind(key) && typeof value === 'string' && value.trim() !== '' && !value.includes('*'));
+    const unmasked = examples
+      .flatMap((v) => fields(v))
+      .filter(([key, value]) => personalKind(key) && typeof value === 'string' && value.trim() !== '' && !value.includes('*'));
     expect(unmasked).toEqual([]);
     // The examples do carry personal fields: this check is not vacuous.
     expect(examples.flatMap((v) => fields(v)).filter(([key]) => personalKind(key)).length).toBeGreaterThan(3);
@@ -61,23 +82,33 @@ describe('the bundle', () => {
 });
 
 describe.skipIf(!hasReference)('the personal values of the evidence', () => {
-  const values = hasReference ? loadRecords().flatMap((r) => [...personalValues(r.request_example), ...personalValues(r.response_example)]).map(([v]) => v) : [];
+  const values = hasReference
+    ? loadRecords()
+        .flatMap((r) => [...personalValues(r.request_example), ...personalValues(r.response_example)])
+        .map(([v]) => v)
+    : [];
 
   it('are found: names, employee codes, the address and the mobile number', () => {
-    const kinds = hasReference ? loadRecords().flatMap((r) => [r.request_example, r.response_example]).flatMap((t) => [...(t ?? '').matchAll(/"([^"]+)"\s*:\s*"[^"]+"/g)].map((m) => personalKind(m[1]))) : [];
+    const kinds = hasReference
+      ? loadRecords()
+          .flatMap((r) => [r.request_example, r.response_example])
+          .flatMap((t) => [...(t ?? '').matchAll(/"([^"]+)"\s*:\s*"[^"]+"/g)].map((m) => personalKind(m[1])))
+      : [];
     expect(new Set(kinds.filter(Boolean))).toEqual(new Set(['mobile', 'name', 'code', 'address']));
     expect(values.length).toBeGreaterThanOrEqual(7);
   });
 
   it('are nowhere in the bundle', () => {
-    for (const [name, text] of bundleTexts) expect(values.filter((v) => text.includes(v)), name).toEqual([]);
+    for (const [name, text] of bundleTexts)
+      expect(
+        values.filter((v) => text.includes(v)),
+        name,
+      ).toEqual([]);
   });
 
   // Outside a git checkout (an exported tree) there is no list of the repository's files to scan.
   it.skipIf(!existsSync(join(repoDir, '.git')))('are in no file of the repository', () => {
-    const files = execFileSync('git', ['ls-files', '-z'], { cwd: repoDir, encoding: 'utf8' })
-      .split('\0')
-      .filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '-z'], { cwd: repoDir, encoding: 'utf8' }).split('\0').filter(Boolean);
     const hits = files.flatMap((f) => {
       let text;
       try {

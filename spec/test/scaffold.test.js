@@ -93,10 +93,18 @@ describe('writePlan', () => {
 describe('a malformed record', () => {
   it('lists every problem', () => {
     expect(recordProblems([])).toEqual(['the record is not a JSON object']);
-    const problems = recordProblems({ source_page: 'my record', method: 'POST /x', path: 'x', body_fields: 'none', request_example: { a: 1 } });
+    const problems = recordProblems({
+      source_page: 'my record',
+      method: 'POST /x',
+      path: 'x',
+      body_fields: 'none',
+      request_example: { a: 1 },
+    });
     expect(problems).toHaveLength(5);
     expect(problems.join('\n')).toMatch(/source_page.*\n.*method.*\n.*path.*\n.*body_fields.*\n.*request_example/);
-    expect(recordProblems({ ...seed, request_example: null, body_fields: [] })).toEqual(['the record shows neither a request example nor body fields: there is nothing to describe']);
+    expect(recordProblems({ ...seed, request_example: null, body_fields: [] })).toEqual([
+      'the record shows neither a request example nor body fields: there is nothing to describe',
+    ]);
   });
 
   it('is refused by the CLI, which writes nothing', async () => {
@@ -117,7 +125,9 @@ describe('a malformed record', () => {
 describe('a record the spec already has', () => {
   it('is refused, naming the file to edit', async () => {
     expect(() => planScaffold(seed, { specDir })).toThrow(ScaffoldError);
-    expect(() => planScaffold(seed, { specDir })).toThrow(/already has action `pushOrderExecutionToSparePartsUse` selected by \{"operation":"push"\}: edit .*spec\/paths\/project-manufacturing\/pq_orderexe_push_backup\.yaml instead/);
+    expect(() => planScaffold(seed, { specDir })).toThrow(
+      /already has action `pushOrderExecutionToSparePartsUse` selected by \{"operation":"push"\}: edit .*spec\/paths\/project-manufacturing\/pq_orderexe_push_backup\.yaml instead/,
+    );
     const before = await fingerprint();
     const file = join(tmp, 'existing.json');
     await writeFile(file, JSON.stringify(seed));
@@ -129,10 +139,12 @@ describe('a record the spec already has', () => {
 
   it('is refused when it carries no values that tell a new action apart on a known route', () => {
     const { select: _none, ...record } = { ...seed, request_example: '{"billdata": {"id": "1"}}' };
-    expect(() => planScaffold(record, { specDir })).toThrow(/carries no values that tell a new action apart .*: edit .*pq_orderexe_push_backup\.yaml instead/);
+    expect(() => planScaffold(record, { specDir })).toThrow(
+      /carries no values that tell a new action apart .*: edit .*pq_orderexe_push_backup\.yaml instead/,
+    );
   });
 
-  it('takes a new route\'s module from the spec\'s routes that share its service words, or a word that is a module', () => {
+  it("takes a new route's module from the spec's routes that share its service words, or a word that is a module", () => {
     const route = (path) => planScaffold({ ...seed, path, select: {} }, { specDir }).routeFile;
     expect(route('/mxoc_pom/mxoc_pom_widget_query')).toBe('paths/production/mxoc_pom_widget_query.yaml'); // same first segment
     expect(route('/mxoc_om/widget_operate')).toBe('paths/outsourcing/widget_operate.yaml'); // `om` is outsourcing's
@@ -141,7 +153,9 @@ describe('a record the spec already has', () => {
   });
 
   it('says which module to name when the route fits none', () => {
-    expect(() => planScaffold({ ...seed, path: '/mxoc_unknown/thing', select: {} }, { specDir })).toThrow(/pass --module <slug>, one of system, engineering/);
+    expect(() => planScaffold({ ...seed, path: '/mxoc_unknown/thing', select: {} }, { specDir })).toThrow(
+      /pass --module <slug>, one of system, engineering/,
+    );
   });
 
   it.runIf(hasReference)('refuses every reference record as already specified, naming its path file', () => {
@@ -192,8 +206,18 @@ describe('a new action on a route with a select-all action', () => {
       path: '/mxoc_om_ext/om_operate',
       select: { operation: 'push', formid: 'mxoc_om_receiplist', push: 'mxoc_om_returnlist' },
       body_content_type: 'application/json',
-      request_example: JSON.stringify({ operation: 'push', formid: 'mxoc_om_receiplist', push: 'mxoc_om_returnlist', billdata: { id: '1504361460845790208' } }),
-      response_example: JSON.stringify({ success: true, reachPlugin: true, errorCode: 'success', data: { id: '1504361460845790209', billno: 'WWTL-0001', qty: '1.0000000000' } }),
+      request_example: JSON.stringify({
+        operation: 'push',
+        formid: 'mxoc_om_receiplist',
+        push: 'mxoc_om_returnlist',
+        billdata: { id: '1504361460845790208' },
+      }),
+      response_example: JSON.stringify({
+        success: true,
+        reachPlugin: true,
+        errorCode: 'success',
+        data: { id: '1504361460845790209', billno: 'WWTL-0001', qty: '1.0000000000' },
+      }),
       body_fields: [],
       response_fields: [],
       excerpt_complete: true,
@@ -206,7 +230,11 @@ describe('a new action on a route with a select-all action', () => {
     await copy.lint();
     const body = doc.paths['/mxoc_om_ext/om_operate'].post.requestBody.content['application/json'].schema;
     expect(body.anyOf.map((b) => b.$ref.split('/').at(-1))).toContain(`${plan.action.request.split('/').at(-1)}`);
-    expect(listActions(doc).filter((a) => a.path === '/mxoc_om_ext/om_operate').map((a) => a.name)).toContain(plan.action.name);
+    expect(
+      listActions(doc)
+        .filter((a) => a.path === '/mxoc_om_ext/om_operate')
+        .map((a) => a.name),
+    ).toContain(plan.action.name);
   });
 });
 
@@ -235,7 +263,9 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
     await writeFile(join(copy.dir, 'dist', 'openapi.json'), JSON.stringify(without));
     if (!alone && Object.keys(action.select).length === 0) {
       // The action that takes any body on a shared route: no values tell it apart, so a person adds it.
-      expect(() => planScaffold(record, { specDir: copy.dir })).toThrow(/carries no values that tell a new action apart .*: edit .* instead/);
+      expect(() => planScaffold(record, { specDir: copy.dir })).toThrow(
+        /carries no values that tell a new action apart .*: edit .* instead/,
+      );
       return;
     }
     const plan = planScaffold(record, { specDir: copy.dir });
@@ -259,8 +289,9 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
       expect(fields(component(plan.action.response), draft), 'response').toEqual(fields({ $ref: action.response }, original));
     } else {
       // An answer schema several actions share (the spare-parts use bill) unites their pages: one page gives part of it.
-      expect(fields({ $ref: action.response }, original), 'response').toEqual(expect.arrayContaining(fields(component(plan.action.response), draft)));
+      expect(fields({ $ref: action.response }, original), 'response').toEqual(
+        expect.arrayContaining(fields(component(plan.action.response), draft)),
+      );
     }
   });
 });
-

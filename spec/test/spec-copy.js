@@ -19,7 +19,8 @@ export async function copySpec() {
   const root = await mkdtemp(join(tmpdir(), 'qzz-spec-copy-'));
   const dir = join(root, 'spec');
   await mkdir(dir);
-  for (const entry of ['openapi.yaml', 'paths', 'components', 'examples', 'labels', 'coverage.yaml', 'lint', 'lib', 'scripts']) await cp(join(specDir, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['openapi.yaml', 'paths', 'components', 'examples', 'labels', 'coverage.yaml', 'lint', 'lib', 'scripts'])
+    await cp(join(specDir, entry), join(dir, entry), { recursive: true });
   await cp(join(specDir, '..', 'redocly.yaml'), join(root, 'redocly.yaml'));
   await symlink(join(specDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const redocly = join(dir, 'node_modules', '.bin', 'redocly');
@@ -30,7 +31,10 @@ export async function copySpec() {
       return join(dir, 'dist', 'openapi.json');
     },
     /** Redocly's lint with the project's rules: resolves with its output, rejects when it finds a problem. */
-    lint: () => run(redocly, ['lint', '--config', '../redocly.yaml', '--format', 'stylish'], { cwd: dir }).then(({ stdout, stderr }) => stdout + stderr),
+    lint: () =>
+      run(redocly, ['lint', '--config', '../redocly.yaml', '--format', 'stylish'], { cwd: dir }).then(
+        ({ stdout, stderr }) => stdout + stderr,
+      ),
     remove: () => rm(root, { recursive: true, force: true }),
   };
 }
@@ -56,13 +60,26 @@ export async function removeAction(dir, routeFile, actionName) {
   const action = actions.items[index].toJSON();
   actions.delete(index);
   const schemaName = (pointer) => pointer.split('/').at(-1);
-  const dropBranch = (seq, name) => seq.items.splice(seq.items.findIndex((b) => b.get('$ref').endsWith(`/${name}.yaml`)), 1);
+  const dropBranch = (seq, name) =>
+    seq.items.splice(
+      seq.items.findIndex((b) => b.get('$ref').endsWith(`/${name}.yaml`)),
+      1,
+    );
   const media = op.getIn(['requestBody', 'content']).items[0].value;
   dropBranch(media.getIn(['schema', 'oneOf']), schemaName(action.request));
   media.get('examples').delete(action.examples.request);
-  const data = op.getIn(['responses', '200', 'content']).items[0].value.getIn(['schema', 'oneOf', 0, 'allOf', 1, 'properties', 'data', 'anyOf']);
+  const data = op
+    .getIn(['responses', '200', 'content'])
+    .items[0].value.getIn(['schema', 'oneOf', 0, 'allOf', 1, 'properties', 'data', 'anyOf']);
   dropBranch(data, schemaName(action.response));
-  op.set('summary', op.get('summary').split('、').filter((t) => t !== action.summary).join('、'));
+  op.set(
+    'summary',
+    op
+      .get('summary')
+      .split('、')
+      .filter((t) => t !== action.summary)
+      .join('、'),
+  );
   await writeFile(file, doc.toString(style));
   await unmap(dir, actionName);
   return action;
@@ -72,7 +89,8 @@ async function unmap(dir, actionName) {
   const file = join(dir, 'coverage.yaml');
   const coverage = parseDocument(await readFile(file, 'utf8'));
   for (const module of coverage.get('modules').items) {
-    for (const entry of module.value.get('endpoints')?.items ?? []) if (entry.toJSON().spec?.action === actionName) entry.set('spec', 'unspecified');
+    for (const entry of module.value.get('endpoints')?.items ?? [])
+      if (entry.toJSON().spec?.action === actionName) entry.set('spec', 'unspecified');
   }
   await writeFile(file, coverage.toString(style));
 }

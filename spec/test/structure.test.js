@@ -4,7 +4,28 @@ import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
 import { loadBundle } from './helpers.js';
 
 const doc = loadBundle();
-const MODULES = ['系统功能', '工程数据', '车间管理', '普通生产', '委外管理', '销售管理', '非标生产', '人力资源', 'wms', '采购管理', '检斤管理', '委外工序计划单', 'KIS升级', '工作流', 'CRM客户管理', '首页', 'SRM管理', '基础资料', '轻MES', '质量管理'];
+const MODULES = [
+  '系统功能',
+  '工程数据',
+  '车间管理',
+  '普通生产',
+  '委外管理',
+  '销售管理',
+  '非标生产',
+  '人力资源',
+  'wms',
+  '采购管理',
+  '检斤管理',
+  '委外工序计划单',
+  'KIS升级',
+  '工作流',
+  'CRM客户管理',
+  '首页',
+  'SRM管理',
+  '基础资料',
+  '轻MES',
+  '质量管理',
+];
 
 describe('structure', () => {
   it('has all 20 vendor modules as tags, in the vendor order, each described and grouped', () => {
@@ -32,7 +53,11 @@ describe('structure', () => {
     expect(doc.security).toEqual([{ accessToken: [], groupName: [], accountId: [], routerAddr: [] }]);
     const schemes = doc.components.securitySchemes;
     expect([schemes.accessToken.in, schemes.accessToken.name]).toEqual(['query', 'access_token']);
-    for (const [key, header] of [['groupName', 'groupName'], ['accountId', 'accountid'], ['routerAddr', 'X-GW-Router-Addr']]) {
+    for (const [key, header] of [
+      ['groupName', 'groupName'],
+      ['accountId', 'accountid'],
+      ['routerAddr', 'X-GW-Router-Addr'],
+    ]) {
       expect([schemes[key].type, schemes[key].in, schemes[key].name]).toEqual(['apiKey', 'header', header]);
     }
     for (const { path, operation } of listOperations(doc)) {
@@ -54,7 +79,10 @@ describe('structure', () => {
   it('describes the HTTP-200 business failure and the gateway errors on every business call', () => {
     for (const { path, operation } of listOperations(doc).filter((o) => !o.path.startsWith('/jdyconnector/'))) {
       const variants = operation.responses['200'].content['application/json'].schema.oneOf;
-      expect(variants.some((s) => s.$ref === '#/components/schemas/BusinessFailure'), path).toBe(true);
+      expect(
+        variants.some((s) => s.$ref === '#/components/schemas/BusinessFailure'),
+        path,
+      ).toBe(true);
       // 401 is the mock's answer to missing credentials: only where they are required.
       const optional = (operation.security ?? doc.security).some((requirement) => Object.keys(requirement).length === 0);
       expect(Object.keys(operation.responses), path).toEqual(optional ? ['200', '404', '429', '519'] : ['200', '401', '404', '429', '519']);

@@ -5,8 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import openapiTS, { astToString } from 'openapi-typescript';
 import { listOperations, moduleKey } from '@qzz/spec/actions';
+import openapiTS, { astToString } from 'openapi-typescript';
 
 /**
  * The parts of an operation this script reads.
@@ -62,28 +62,42 @@ for (const { path, wirePath, method, operation: op, signed, actions } of listOpe
       : `Unselected<S[${literal(name(action.request))}], ${hasSelect ? literal(action.select) : '{}'}>`;
     // Every action resolves to its envelope's `data`, the schema its `response` names.
     const output = `S[${literal(name(action.response))}]`;
-    push(types, module, `    /** ${action.summary} (${action.source}${action.status === 'in-development' ? ', 开发中' : ''}) */\n    ${action.name}: { input: ${input}; output: ${output} };`);
+    push(
+      types,
+      module,
+      `    /** ${action.summary} (${action.source}${action.status === 'in-development' ? ', 开发中' : ''}) */\n    ${action.name}: { input: ${input}; output: ${output} };`,
+    );
 
     if (signed) {
       const body = operation.requestBody ? ' body: {},' : '';
-      push(entries, module, `    ${action.name}: {
+      push(
+        entries,
+        module,
+        `    ${action.name}: {
       kind: ${literal(action.kind)},
       signed: true,
       method: ${literal(method)},
       path: ${literal(path)},
       send: (client, query, init) => ${call}, { params: { query, header: init.headers },${body} parseAs: 'text', signal: init.signal }),
-    } satisfies SignedAction<${ref}['input']>,`);
+    } satisfies SignedAction<${ref}['input']>,`,
+      );
     } else {
       const contentType = Object.keys(operation.requestBody?.content ?? {})[0];
       if (!contentType || !BODY_TYPES.includes(contentType)) {
-        throw new Error(`${operation.operationId}: a business call needs a request body of ${BODY_TYPES.join(' or ')}, not ${contentType ?? 'none'}.`);
+        throw new Error(
+          `${operation.operationId}: a business call needs a request body of ${BODY_TYPES.join(' or ')}, not ${contentType ?? 'none'}.`,
+        );
       }
       const body = hasSelect ? `withSelect(${literal(action.select)}, input)` : 'input';
-      push(entries, module, `    ${action.name}: {
+      push(
+        entries,
+        module,
+        `    ${action.name}: {
       kind: ${literal(action.kind)},
       signed: false,${serverPrefix ? `\n      serverPrefix: ${literal(serverPrefix)},` : ''}
       send: (client, input, init) => ${call}, { ${contentType === 'text/plain' ? `...jsonText(${body})` : `body: ${body}`}, ...init }),
-    } satisfies BusinessAction<${ref}['input']>,`);
+    } satisfies BusinessAction<${ref}['input']>,`,
+      );
     }
     push(
       functions,

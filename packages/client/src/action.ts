@@ -72,5 +72,10 @@ export interface CallOptions {
 /** Runs an action with the client's credentials, errors and retry rule; resolves to the answer's typed `data`. */
 export interface ActionRunner {
   business<Input, Output>(label: string, action: BusinessAction<Input>, input: Input, options?: CallOptions): Promise<Output>;
-  signed<Query extends SignedQuery, Output>(label: string, action: SignedAction<Query>, query: Query, options?: CallOptions): Promise<Output>;
+  signed<Query extends SignedQuery, Output>(
+    label: string,
+    action: SignedAction<Query>,
+    query: Query,
+    options?: CallOptions,
+  ): Promise<Output>;
 }

@@ -1,12 +1,20 @@
 // createQzzClient: the typed raw client (openapi-fetch) plus one function per vendor action, by module.
 import type { Client, Middleware } from 'openapi-fetch';
-import { jsonText, type ActionKind, type ActionRunner, type BodyType, type CallOptions, type SpecClient, type TextAnswer } from './action.js';
-import { toProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
+import {
+  type ActionKind,
+  type ActionRunner,
+  type BodyType,
+  type CallOptions,
+  jsonText,
+  type SpecClient,
+  type TextAnswer,
+} from './action.js';
+import { type CredentialsSource, type QzzCredentials, toProvider } from './credentials.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
-import { callGateway, networkError, readFailure, type GatewayApp } from './gateway.js';
-import { actionTable, bindActions, type ActionTypes } from './generated/actions.js';
-import { answerText, parseJson } from './json.js';
+import { callGateway, type GatewayApp, networkError, readFailure } from './gateway.js';
+import { type ActionTypes, actionTable, bindActions } from './generated/actions.js';
 import type { paths } from './generated/schema.js';
+import { answerText, parseJson } from './json.js';
 import { transport } from './transport.js';
 
 export type { CallOptions } from './action.js';
@@ -78,13 +86,21 @@ for (const actions of Object.values(actionTable)) {
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const retryable = (error: unknown) =>
-  (error instanceof QzzNetworkError && !/aborted/.test(error.message)) || (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
+  (error instanceof QzzNetworkError && !/aborted/.test(error.message)) ||
+  (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -106,10 +122,16 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>)
   const answer = parseJson(text);
   if (response.ok && answer?.success === true) return answer.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
-  if (!response.ok) throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
+  if (!response.ok)
+    throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
   if (body?.success === false) throw new QzzBusinessError(label, body);
   if (typeof body?.errcode === 'number') throw new QzzGatewayError(label, response.status, body.errcode, description);
-  throw new QzzGatewayError(label, response.status, undefined, body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object');
+  throw new QzzGatewayError(
+    label,
+    response.status,
+    undefined,
+    body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object',
+  );
 }
 
 export function createQzzClient(options: QzzClientOptions): QzzClient {
@@ -137,7 +159,10 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   // The action functions' clients: the credentials ride on the client, so each call knows which credentials it
   // sent and a rejection invalidates exactly those.
   const unsigned = clients.client();
-  const business = perCredentials((c) => ({ spec: clients.client(c, { untimed: true }), routes: clients.client<RoutePaths>(c, { untimed: true }) }));
+  const business = perCredentials((c) => ({
+    spec: clients.client(c, { untimed: true }),
+    routes: clients.client<RoutePaths>(c, { untimed: true }),
+  }));
 
   /** Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`. */
   async function call<Output, Sent extends QzzCredentials | undefined>(
@@ -172,7 +197,11 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   }
 
   /** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
-  const sendBusiness = (label: string, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<TextAnswer>): Promise<unknown> =>
+  const sendBusiness = (
+    label: string,
+    signal: AbortSignal | undefined,
+    request: (signal: AbortSignal) => Promise<TextAnswer>,
+  ): Promise<unknown> =>
     clients.withTimeout(signal, request).then(
       (result) => unwrap(label, result, secrets),
       (error: unknown) => {
@@ -192,21 +221,37 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
         ),
       ),
     signed: (label, action, query, { signal } = {}) => {
-      if (!gateway) return Promise.reject(new QzzError(`${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`, label));
+      if (!gateway)
+        return Promise.reject(
+          new QzzError(
+            `${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`,
+            label,
+          ),
+        );
       // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
       if (typeof query.app_signature === 'string') secrets.add(query.app_signature);
-      return call(label, action.kind, signal, noCredentials, () => callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets], signal }));
+      return call(label, action.kind, signal, noCredentials, () =>
+        callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets], signal }),
+      );
     },
   };
 
   function callRoute(route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> {
     if (typeof route !== 'string' || !/^\/[^/?#]/.test(route) || /[?#]/.test(route)) {
-      return Promise.reject(new TypeError(`client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`));
+      return Promise.reject(
+        new TypeError(
+          `client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`,
+        ),
+      );
     }
     const { contentType = 'application/json', kind = 'operate', signal } = options;
     const label = `POST ${route}`;
     return call(label, kind, signal, credentialsFor, (sent) =>
-      sendBusiness(label, signal, (bounded) => business.get(sent).routes.POST(route, { ...(contentType === 'text/plain' ? jsonText(body) : { body }), parseAs: 'text', signal: bounded })),
+      sendBusiness(label, signal, (bounded) =>
+        business
+          .get(sent)
+          .routes.POST(route, { ...(contentType === 'text/plain' ? jsonText(body) : { body }), parseAs: 'text', signal: bounded }),
+      ),
     );
   }
 

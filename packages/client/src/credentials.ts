@@ -66,7 +66,8 @@ export function cachedCredentials(
   };
 }
 
-const isProvider = (source: QzzCredentials | CredentialsProvider): source is CredentialsProvider => 'get' in source && typeof source.get === 'function';
+const isProvider = (source: QzzCredentials | CredentialsProvider): source is CredentialsProvider =>
+  'get' in source && typeof source.get === 'function';
 
 /** The provider behind any CredentialsSource. */
 export function toProvider(source: CredentialsSource): CredentialsProvider {

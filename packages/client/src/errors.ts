@@ -28,8 +28,13 @@ export class QzzBusinessError extends QzzError {
   /** `body` is the answer with every secret already redacted (see `readAnswer`). */
   constructor(action: string, body: Record<string, unknown>) {
     const errorCode = typeof body.errorCode === 'string' ? body.errorCode : undefined;
-    const detail = ['message', 'msg', 'description', 'errorMessage'].map((k) => body[k]).find((v): v is string => typeof v === 'string' && v !== '');
-    super(`${action} failed: the vendor answered success: false${errorCode ? ` (errorCode ${errorCode})` : ''}${detail ? `: ${detail}` : ''}`, action);
+    const detail = ['message', 'msg', 'description', 'errorMessage']
+      .map((k) => body[k])
+      .find((v): v is string => typeof v === 'string' && v !== '');
+    super(
+      `${action} failed: the vendor answered success: false${errorCode ? ` (errorCode ${errorCode})` : ''}${detail ? `: ${detail}` : ''}`,
+      action,
+    );
     this.errorCode = errorCode;
     this.detail = detail;
     this.body = body;
@@ -46,7 +51,10 @@ export class QzzGatewayError extends QzzError {
   /** The gateway's `description`, or what the answer said instead. */
   readonly description: string | undefined;
   constructor(action: string, status: number, errcode: number | undefined, description: string | undefined) {
-    super(`${action} failed: HTTP ${status}${errcode !== undefined ? `, errcode ${errcode}` : ''}${description ? `: ${description}` : ''}`, action);
+    super(
+      `${action} failed: HTTP ${status}${errcode !== undefined ? `, errcode ${errcode}` : ''}${description ? `: ${description}` : ''}`,
+      action,
+    );
     this.status = status;
     this.errcode = errcode;
     this.description = description;

@@ -1,7 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
 import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
-import { QzzGatewayError, QzzNetworkError, QzzError, redact, redactDeep } from './errors.js';
+import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep } from './errors.js';
 import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
 
@@ -59,7 +59,8 @@ export function readFailure(
   const redacted = answer && redactDeep(answer, secrets);
   const body = isObject(redacted) ? redacted : undefined;
   const violations = Array.isArray(body?.validation) ? body.validation.map(violation).filter((v): v is string => v !== undefined) : [];
-  if (violations.length) return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
+  if (violations.length)
+    return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
   const said = [body?.description, body?.detail, body?.title, body?.message].find((v): v is string => typeof v === 'string' && v !== '');
   const safeText = redact(text, secrets).trim();
   return { body, description: said ?? (safeText ? safeText.slice(0, QUOTED_CHARS) : undefined) };
@@ -79,7 +80,12 @@ export function networkError(label: string, error: unknown, secrets: string[]): 
   const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
   if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
-  const said = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : error ? String(error) : '';
+  const said =
+    error instanceof Error
+      ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`
+      : error
+        ? String(error)
+        : '';
   const message = redact(said.trim() || 'the request failed without saying why', secrets);
   // The original error may hold the URL it was sent to, token included: only its redacted message is kept.
   return new QzzNetworkError(label, message, false, new Error(message));

@@ -1,8 +1,22 @@
-export { createQzzClient, DEFAULT_BASE_URL, SECRET_ROTATED, type QzzClient, type QzzClientOptions, type CallOptions, type RouteCallOptions } from './client.js';
-export { cachedCredentials, staticCredentials, type CredentialsProvider, type CredentialsSource, type QzzCredentials } from './credentials.js';
-export { QzzError, QzzBusinessError, QzzGatewayError, QzzNetworkError } from './errors.js';
-export { kingdeeCredentials, type KingdeeCredentialsOptions } from './kingdee.js';
-export { appSignature, stringToSign, signedHeaders, percentEncode, type SignedHeaders } from './signing.js';
+export {
+  type CallOptions,
+  createQzzClient,
+  DEFAULT_BASE_URL,
+  type QzzClient,
+  type QzzClientOptions,
+  type RouteCallOptions,
+  SECRET_ROTATED,
+} from './client.js';
+export {
+  type CredentialsProvider,
+  type CredentialsSource,
+  cachedCredentials,
+  type QzzCredentials,
+  staticCredentials,
+} from './credentials.js';
+export { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
 export type { GatewayApp } from './gateway.js';
 export type { ActionTypes } from './generated/actions.js';
-export type { paths, components, operations } from './generated/schema.js';
+export type { components, operations, paths } from './generated/schema.js';
+export { type KingdeeCredentialsOptions, kingdeeCredentials } from './kingdee.js';
+export { appSignature, percentEncode, type SignedHeaders, signedHeaders, stringToSign } from './signing.js';

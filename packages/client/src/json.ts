@@ -1,7 +1,8 @@
 // The JSON the vendor and the gateway answer, read without trusting its shape.
 
 /** A JSON object: not null, not an array. */
-export const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** The answer's text: openapi-fetch hands 2xx bodies over as text and parses error bodies that are JSON. */
 export function answerText({ data, error }: { data?: unknown; error?: unknown }): string {

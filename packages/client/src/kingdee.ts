@@ -1,5 +1,7 @@
 // The Kingdee OpenAPI 2.0 credentials provider: push_app_authorize → kingdee_auth_token, signed, cached.
-import { cachedCredentials, type CredentialsProvider, type QzzCredentials } from './credentials.js';
+
+import { DEFAULT_BASE_URL, SECRET_ROTATED } from './client.js';
+import { type CredentialsProvider, cachedCredentials, type QzzCredentials } from './credentials.js';
 import { QzzError, QzzGatewayError } from './errors.js';
 import { callGateway, type GatewayApp } from './gateway.js';
 import { actionTable } from './generated/actions.js';
@@ -7,7 +9,6 @@ import type { components } from './generated/schema.js';
 import { isObject } from './json.js';
 import { appSignature } from './signing.js';
 import { transport } from './transport.js';
-import { DEFAULT_BASE_URL, SECRET_ROTATED } from './client.js';
 
 export interface KingdeeCredentialsOptions extends GatewayApp {
   /** The outer instance id the app was installed with. */
@@ -33,7 +34,9 @@ const TOKEN_LIFETIME_MS = 22 * 60 * 60 * 1000;
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
 function isComplete(set: unknown): set is CompleteAccountSet {
-  return isObject(set) && isText(set.appKey) && isText(set.appSecret) && isText(set.groupName) && isText(set.accountId) && isText(set.domain);
+  return (
+    isObject(set) && isText(set.appKey) && isText(set.appSecret) && isText(set.groupName) && isText(set.accountId) && isText(set.domain)
+  );
 }
 
 function pickAccountSet(sets: unknown, accountId: string | undefined): CompleteAccountSet {
@@ -72,13 +75,26 @@ export function kingdeeCredentials(options: KingdeeCredentialsOptions): Credenti
       const set = pickAccountSet(sets, accountId);
       try {
         const signature = await appSignature(set.appKey, set.appSecret);
-        const token = await callGateway(client, app, getKingdeeAuthToken, { app_key: set.appKey, app_signature: signature }, {
-          label: 'system.getKingdeeAuthToken',
-          // The signature gets a token as surely as the secret does: neither is quoted in an error.
-          secrets: [set.appSecret, signature],
-        });
-        if (!isObject(token) || !isText(token.access_token)) throw new QzzError('kingdee_auth_token answered without an access_token.', 'system.getKingdeeAuthToken');
-        return { accessToken: token.access_token, groupName: set.groupName, accountId: set.accountId, routerAddr: set.domain, expiresAt: expiry(token.expires, now()) };
+        const token = await callGateway(
+          client,
+          app,
+          getKingdeeAuthToken,
+          { app_key: set.appKey, app_signature: signature },
+          {
+            label: 'system.getKingdeeAuthToken',
+            // The signature gets a token as surely as the secret does: neither is quoted in an error.
+            secrets: [set.appSecret, signature],
+          },
+        );
+        if (!isObject(token) || !isText(token.access_token))
+          throw new QzzError('kingdee_auth_token answered without an access_token.', 'system.getKingdeeAuthToken');
+        return {
+          accessToken: token.access_token,
+          groupName: set.groupName,
+          accountId: set.accountId,
+          routerAddr: set.domain,
+          expiresAt: expiry(token.expires, now()),
+        };
       } catch (error) {
         // The app secret rotates every 24 hours: authorise again for the new one, once.
         if (attempt === 0 && error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED) continue;

@@ -6,19 +6,21 @@ import { isObject } from './json.js';
 export type SelectValues = { readonly [key: string]: string | number | boolean | SelectValues };
 
 /** A request type without the fields `select` fills in (deeply): what a caller passes. */
-export type Unselected<T, Select> = Select extends Record<string, never>
-  ? T
-  : {
-      [K in keyof T as K extends keyof Select ? (Select[K] extends Record<string, unknown> ? K : never) : K]: K extends keyof Select
-        ? Unselected<T[K], Select[K]>
-        : T[K];
-    };
+export type Unselected<T, Select> =
+  Select extends Record<string, never>
+    ? T
+    : {
+        [K in keyof T as K extends keyof Select ? (Select[K] extends Record<string, unknown> ? K : never) : K]: K extends keyof Select
+          ? Unselected<T[K], Select[K]>
+          : T[K];
+      };
 
 /** `Input` with `Select`'s values in place: what `withSelect` returns, checked against the route's body type. */
 export type Selected<Input, Select> = Omit<Input, keyof Select> & {
-  -readonly [K in keyof Select]: Select[K] extends SelectValues ? Selected<K extends keyof Input ? NonNullable<Input[K]> : object, Select[K]> : Select[K];
+  -readonly [K in keyof Select]: Select[K] extends SelectValues
+    ? Selected<K extends keyof Input ? NonNullable<Input[K]> : object, Select[K]>
+    : Select[K];
 };
-
 
 /** `input` with the action's selecting values filled in, deeply, without changing `input`. */
 export function withSelect<Input extends object, const Select extends SelectValues>(select: Select, input: Input): Selected<Input, Select> {

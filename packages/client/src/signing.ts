@@ -3,7 +3,9 @@
 const encoder = new TextEncoder();
 
 async function hmacSha256Hex(key: string, message: string): Promise<string> {
-  const cryptoKey = await globalThis.crypto.subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const cryptoKey = await globalThis.crypto.subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   const digest = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -28,7 +30,13 @@ export function percentEncode(text: string): string {
  * `%2F`), query sorted by key with keys and values encoded twice (empty when none), nonce, timestamp. A key
  * whose value is undefined is left out, as it is left out of the URL.
  */
-export function stringToSign(method: string, path: string, query: Record<string, string | undefined>, nonce: string, timestamp: string): string {
+export function stringToSign(
+  method: string,
+  path: string,
+  query: Record<string, string | undefined>,
+  nonce: string,
+  timestamp: string,
+): string {
   const twice = (s: string) => percentEncode(percentEncode(s));
   const sortedQuery = Object.entries(query)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

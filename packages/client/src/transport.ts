@@ -5,7 +5,7 @@
 // a fifth of a raw fetch per call (pnpm bench). AbortSignal.timeout and AbortSignal.any cost a few percent more
 // on Node 20, so the action functions bound each attempt with `withTimeout` (one timer, cleared when the answer
 // is read) on clients made `untimed`.
-import createClient, { createQuerySerializer, type Client, type Middleware } from 'openapi-fetch';
+import createClient, { type Client, createQuerySerializer, type Middleware } from 'openapi-fetch';
 import type { QzzCredentials } from './credentials.js';
 import type { paths } from './generated/schema.js';
 
@@ -65,7 +65,8 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
     }
     return timed ? fetchImpl(request, { signal: bound(request.signal) }) : fetchImpl(request);
   }
-  const bound = (signal: AbortSignal | undefined) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
+  const bound = (signal: AbortSignal | undefined) =>
+    signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const timedSend = (request: Request) => send(request, true);
   const untimedSend = (request: Request) => send(request, false);
 
@@ -73,7 +74,10 @@ export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
    * A client whose requests carry `credentials` (access_token in the query, the rest as headers), or none.
    * `untimed`: its calls are bounded by the caller, with `withTimeout`.
    */
-  function client<P extends {} = paths>(credentials?: QzzCredentials, { untimed = false, whole = false, middleware = [] }: ClientOptions = {}): Client<P> {
+  function client<P extends {} = paths>(
+    credentials?: QzzCredentials,
+    { untimed = false, whole = false, middleware = [] }: ClientOptions = {},
+  ): Client<P> {
     const fetch = untimed ? untimedSend : timedSend;
     const Request = whole || middleware.length ? globalThis.Request : CarrierRequest;
     const made = createClient<P>({ baseUrl, fetch, Request, ...(credentials && carrying(credentials)) });

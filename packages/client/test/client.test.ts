@@ -2,20 +2,25 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import { startMock } from '@qzz/mock';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionTable } from '../src/generated/actions.js';
-import { createQzzClient, QzzBusinessError, QzzGatewayError, QzzNetworkError, type QzzClient, type QzzCredentials } from '../src/index.js';
+import { createQzzClient, QzzBusinessError, type QzzClient, type QzzCredentials, QzzGatewayError, QzzNetworkError } from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
 const deref = (node: any) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 const TOKEN = 'tok-SECRET-5f2a9c';
-const credentials: QzzCredentials = { accessToken: TOKEN, groupName: 'demo-group', accountId: '1234567890', routerAddr: 'https://tf.jdy.com' };
+const credentials: QzzCredentials = {
+  accessToken: TOKEN,
+  groupName: 'demo-group',
+  accountId: '1234567890',
+  routerAddr: 'https://tf.jdy.com',
+};
 
 let mock: { url: string; close(): Promise<void> };
 beforeAll(async () => {
@@ -70,7 +75,9 @@ describe('every action round-trips through the mock', () => {
     if (typeof send !== 'function') throw new Error(`the client has no ${moduleOf(action.tag)}.${action.name}`);
     const data: unknown = await send(withoutSelect(action.select, body));
     if (action.examples.response) {
-      const answer = deref(doc.paths[action.path].post.responses['200'].content['application/json'].examples[action.examples.response]).value;
+      const answer = deref(
+        doc.paths[action.path].post.responses['200'].content['application/json'].examples[action.examples.response],
+      ).value;
       expect(data).toEqual(answer.data);
     } else {
       expect(validator.compile(action.response)(data)).toBe(true);
@@ -79,7 +86,10 @@ describe('every action round-trips through the mock', () => {
 
   it('resolves the seed action to its bill, ids kept as strings', async () => {
     const client = createQzzClient({ baseUrl: mock.url, credentials });
-    const bill = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } });
+    const bill = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({
+      entryPk: '1634800180022794240',
+      billdata: { id: '1634800180022794240' },
+    });
     expect(bill.billno).toBe('BJLL-20230306-0001');
     expect(bill.customerid_id).toBe('1406720347851475968');
     expect(bill.material_entity?.[0]?.material_entity_lk?.[0]?.material_entity_lk_stableid).toBe('-1269011930093682877');
@@ -89,7 +99,11 @@ describe('every action round-trips through the mock', () => {
     const { seen, fetch } = recordingFetch();
     const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
     await client.projectManufacturing.getSparePartsUse({ id: '1591518046361500672' });
-    await client.outsourcing.pushTransferInToOutsourcedInStock({ billid: '1954356591125984256', entryid: '1954356611267050496', entryentity: 'entryentity' });
+    await client.outsourcing.pushTransferInToOutsourcedInStock({
+      billid: '1954356591125984256',
+      entryid: '1954356611267050496',
+      entryentity: 'entryentity',
+    });
     expect(seen[0]!.headers.get('content-type')).toBe('text/plain');
     expect(await seen[0]!.text()).toBe('{"id":"1591518046361500672"}');
     expect(JSON.parse(await seen[1]!.text())).toMatchObject({ srcEntity: 'mxoc_process_transferin', tarEntity: 'mxoc_om_instock' });
@@ -112,7 +126,9 @@ describe('credentials', () => {
     let now = 1_000_000;
     let loads = 0;
     const { cachedCredentials } = await import('../src/index.js');
-    const provider = cachedCredentials(async () => ({ ...credentials, expiresAt: now + 120_000, accessToken: `${TOKEN}-${++loads}` }), { now: () => now });
+    const provider = cachedCredentials(async () => ({ ...credentials, expiresAt: now + 120_000, accessToken: `${TOKEN}-${++loads}` }), {
+      now: () => now,
+    });
     const client = createQzzClient({ baseUrl: mock.url, credentials: provider });
     await client.workshop.getInspection({ id: '1' });
     await client.workshop.getInspection({ id: '2' });
@@ -127,7 +143,14 @@ describe('credentials', () => {
     const { fetch } = recordingFetch((_request, n) =>
       n === 1 ? Response.json({ errcode: 1030002006, description: '授权密钥校验失败' }, { status: 401 }) : undefined,
     );
-    const client = createQzzClient({ baseUrl: mock.url, fetch, credentials: async () => (loads++, credentials) });
+    const client = createQzzClient({
+      baseUrl: mock.url,
+      fetch,
+      credentials: async () => {
+        loads++;
+        return credentials;
+      },
+    });
     const bill = await client.projectManufacturing.pushOrderExecutionToSparePartsUse({ billdata: { id: '1634800180022794240' } });
     expect(bill.billno).toBe('BJLL-20230306-0001');
     expect(loads).toBe(2);
@@ -180,14 +203,22 @@ describe('errors', () => {
     expect(invalid).toBeInstanceOf(QzzGatewayError);
     expect(invalid.status).toBe(422);
     const { fetch } = recordingFetch(() => Response.json({ errcode: 2000002000, description: 'system error' }, { status: 200 }));
-    const gateway = await createQzzClient({ baseUrl: mock.url, credentials, fetch }).production.pushProductionInStockToScrap({ billdata: { id: '1' } }).catch((e) => e);
+    const gateway = await createQzzClient({ baseUrl: mock.url, credentials, fetch })
+      .production.pushProductionInStockToScrap({ billdata: { id: '1' } })
+      .catch((e) => e);
     expect(gateway).toBeInstanceOf(QzzGatewayError);
     expect([gateway.status, gateway.errcode, gateway.description]).toEqual([200, 2000002000, 'system error']);
   });
 
-  it("missing credentials come back as a 401 QzzGatewayError naming the missing value, never as the rotated-secret code", async () => {
+  it('missing credentials come back as a 401 QzzGatewayError naming the missing value, never as the rotated-secret code', async () => {
     let loads = 0;
-    const client = createQzzClient({ baseUrl: mock.url, credentials: async () => (loads++, { ...credentials, groupName: '' }) });
+    const client = createQzzClient({
+      baseUrl: mock.url,
+      credentials: async () => {
+        loads++;
+        return { ...credentials, groupName: '' };
+      },
+    });
     const error = await client.workshop.getInspection({ id: '1' }).catch((e) => e);
     expect(error).toBeInstanceOf(QzzGatewayError);
     expect(error.status).toBe(401);
@@ -221,7 +252,13 @@ describe('errors', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
-    afterAll(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    afterAll(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
 
     it('times out with a QzzNetworkError', async () => {
       const client = createQzzClient({ baseUrl: url, credentials, timeoutMs: 150, retries: 0 });
@@ -239,15 +276,23 @@ describe('errors', () => {
       });
       await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
       try {
-        const client = createQzzClient({ baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`, credentials, timeoutMs: 150, retries: 0 });
+        const client = createQzzClient({
+          baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`,
+          credentials,
+          timeoutMs: 150,
+          retries: 0,
+        });
         const error = await failure(client.workshop.getInspection({ id: '1' }), QzzNetworkError);
         expect(error.timedOut).toBe(true);
       } finally {
-        await new Promise<void>((resolve) => (stalling.closeAllConnections(), stalling.close(() => resolve())));
+        await new Promise<void>((resolve) => {
+          stalling.closeAllConnections();
+          stalling.close(() => resolve());
+        });
       }
     });
 
-    it('aborts on the caller\'s signal', async () => {
+    it("aborts on the caller's signal", async () => {
       const client = createQzzClient({ baseUrl: url, credentials });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
@@ -284,7 +329,9 @@ describe('retries', () => {
 
   it('gives up on a query after the configured retries', async () => {
     const { seen, fetch } = failing(429, 10);
-    const error = await createQzzClient({ baseUrl: mock.url, credentials, fetch, retries: 1, retryDelayMs: 5 }).workshop.getInspection({ id: '1' }).catch((e) => e);
+    const error = await createQzzClient({ baseUrl: mock.url, credentials, fetch, retries: 1, retryDelayMs: 5 })
+      .workshop.getInspection({ id: '1' })
+      .catch((e) => e);
     expect(error.status).toBe(429);
     expect(seen).toHaveLength(2);
   });
@@ -296,10 +343,16 @@ describe('the access token stays secret', () => {
       // A fetch that quotes its URL in its error, as some wrappers do.
       throw new TypeError(`request to ${new Request(input, init).url} failed`);
     }) as typeof fetch;
-    const echo = recordingFetch((request) => Response.json({ errcode: 40001, description: `bad token ${new URL(request.url).searchParams.get('access_token')}` }, { status: 401 }));
+    const echo = recordingFetch((request) =>
+      Response.json({ errcode: 40001, description: `bad token ${new URL(request.url).searchParams.get('access_token')}` }, { status: 401 }),
+    );
     const errors = [
-      await createQzzClient({ baseUrl: mock.url, credentials, fetch: leaky, retries: 0 }).workshop.getInspection({ id: '1' }).catch((e) => e),
-      await createQzzClient({ baseUrl: mock.url, credentials, fetch: echo.fetch }).workshop.getInspection({ id: '1' }).catch((e) => e),
+      await createQzzClient({ baseUrl: mock.url, credentials, fetch: leaky, retries: 0 })
+        .workshop.getInspection({ id: '1' })
+        .catch((e) => e),
+      await createQzzClient({ baseUrl: mock.url, credentials, fetch: echo.fetch })
+        .workshop.getInspection({ id: '1' })
+        .catch((e) => e),
     ];
     for (const error of errors) {
       for (const text of [error.message, String(error), JSON.stringify(error), error.stack, inspect(error, { depth: 5 })]) {
@@ -319,29 +372,41 @@ describe('the raw client', () => {
     expect(data && 'success' in data && data.success).toBe(true);
   });
 
-  it('adds access_token to a query of its own and the three headers to a caller\'s, the body as it was', async () => {
+  it("adds access_token to a query of its own and the three headers to a caller's, the body as it was", async () => {
     const { seen, fetch } = recordingFetch(() => Response.json({ success: true, data: {} }));
     const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
     await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '1' }, headers: { 'X-Trace': 't-1' } });
     const sent = seen[0]!;
     expect(new URL(sent.url).search).toBe(`?access_token=${TOKEN}`);
-    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr'), sent.headers.get('X-Trace')]).toEqual([
-      'demo-group',
-      '1234567890',
-      'https://tf.jdy.com',
-      't-1',
-    ]);
+    expect([
+      sent.headers.get('groupName'),
+      sent.headers.get('accountid'),
+      sent.headers.get('X-GW-Router-Addr'),
+      sent.headers.get('X-Trace'),
+    ]).toEqual(['demo-group', '1234567890', 'https://tf.jdy.com', 't-1']);
     expect(await sent.json()).toEqual({ id: '1' });
   });
 
-  it('sends the gateway\'s signed paths without business credentials', async () => {
+  it("sends the gateway's signed paths without business credentials", async () => {
     const { seen, fetch } = recordingFetch(() => Response.json({ errcode: 0, data: [] }));
     const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
-    const header = { 'X-Api-Auth-Version': '2.0', 'X-Api-TimeStamp': '1', 'X-Api-Nonce': '1', 'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce' } as const;
-    await client.raw.POST('/jdyconnector/app_management/push_app_authorize', { params: { query: { outerInstanceId: 'OI' }, header }, body: {} });
+    const header = {
+      'X-Api-Auth-Version': '2.0',
+      'X-Api-TimeStamp': '1',
+      'X-Api-Nonce': '1',
+      'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
+    } as const;
+    await client.raw.POST('/jdyconnector/app_management/push_app_authorize', {
+      params: { query: { outerInstanceId: 'OI' }, header },
+      body: {},
+    });
     const sent = seen[0]!;
     expect(new URL(sent.url).searchParams.has('access_token')).toBe(false);
-    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual([null, null, null]);
+    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual([
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('runs middleware on whole Requests, and keeps the credentials and body of a Request it replaces', async () => {
@@ -369,7 +434,10 @@ describe('the raw client', () => {
     const client = createQzzClient({ baseUrl: mock.url, credentials });
     await client.raw.POST('/mxoc_qm/inspect_query', {
       body: { id: '3' },
-      fetch: async (request) => (seen.push(request.clone()), Response.json({ success: true, data: {} })),
+      fetch: async (request) => {
+        seen.push(request.clone());
+        return Response.json({ success: true, data: {} });
+      },
     });
     expect(new URL(seen[0]!.url).searchParams.get('access_token')).toBe(TOKEN);
     expect(seen[0]!.headers.get('groupName')).toBe('demo-group');
@@ -406,11 +474,18 @@ describe('client.call: any route', () => {
   it('sends a route with the credentials and unwraps the envelope, like an action function', async () => {
     const { seen, fetch } = recordingFetch();
     const client = createQzzClient({ baseUrl: mock.url, credentials, fetch });
-    const data = (await client.call('/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', { operation: 'push', billdata: { id: '1634800180022794240' } })) as { billno: string };
+    const data = (await client.call('/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', {
+      operation: 'push',
+      billdata: { id: '1634800180022794240' },
+    })) as { billno: string };
     expect(data.billno).toBe('BJLL-20230306-0001');
     const sent = seen[0]!;
     expect(new URL(sent.url).searchParams.get('access_token')).toBe(TOKEN);
-    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual(['demo-group', '1234567890', 'https://tf.jdy.com']);
+    expect([sent.headers.get('groupName'), sent.headers.get('accountid'), sent.headers.get('X-GW-Router-Addr')]).toEqual([
+      'demo-group',
+      '1234567890',
+      'https://tf.jdy.com',
+    ]);
     expect(await sent.json()).toEqual({ operation: 'push', billdata: { id: '1634800180022794240' } });
   });
 
@@ -451,7 +526,14 @@ describe('an operation with a server of its own', () => {
   it('is called under its server prefix, on the gateway and on the mock', async () => {
     const { seen, fetch } = recordingFetch();
     const client = createQzzClient({ baseUrl: `${mock.url}/`, credentials, fetch });
-    await client.production.queryProductionInStock({ unpage: '', pageSize: '10', pageIndex: '1', search: '', billstatus: 'all', dateSearch: 'all' });
+    await client.production.queryProductionInStock({
+      unpage: '',
+      pageSize: '10',
+      pageIndex: '1',
+      search: '',
+      billstatus: 'all',
+      dateSearch: 'all',
+    });
     expect(new URL(seen[0]!.url).pathname).toBe('/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query');
     const { seen: gateway, fetch: offline } = recordingFetch(() => Response.json({ success: true, data: [] }));
     await createQzzClient({ credentials, fetch: offline }).production.queryProductionInStock({});

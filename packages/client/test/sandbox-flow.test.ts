@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startMock } from '@qzz/mock';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQzzClient, QzzBusinessError, QzzGatewayError, type QzzCredentials } from '../src/index.js';
+import { createQzzClient, QzzBusinessError, type QzzCredentials, QzzGatewayError } from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
@@ -22,7 +22,10 @@ const clientFor = (credentials: QzzCredentials) => createQzzClient({ baseUrl: mo
 
 /** Saves an order execution and returns the bill the sandbox stored (its own answer: id and bill number). */
 async function saveOrderExecution(credentials: QzzCredentials, billdata: Record<string, unknown>) {
-  const saved = (await clientFor(credentials).projectManufacturing.saveOrderExecution({ operation: 'save', billdata })) as Record<string, any>;
+  const saved = (await clientFor(credentials).projectManufacturing.saveOrderExecution({ operation: 'save', billdata })) as Record<
+    string,
+    any
+  >;
   return saved as { id: string; billno: string } & Record<string, unknown>;
 }
 
@@ -41,7 +44,10 @@ describe('save → push through the sandbox', () => {
     expect(saved.id).toMatch(/^[0-9]{19}$/);
     expect(saved.mxoc_projectname).toBe('售后项目');
 
-    const draft = await clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: saved.id, billdata: { id: saved.id } });
+    const draft = await clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({
+      entryPk: saved.id,
+      billdata: { id: saved.id },
+    });
     expect(validator.compile('#/components/schemas/SparePartsUseBill')(draft)).toBe(true);
     expect(draft.id).toBe('0');
     expect(draft.remark).toBe('需要备件');
@@ -66,14 +72,21 @@ describe('save → push through the sandbox', () => {
 
 describe('how the flow fails', () => {
   it('pushing an id the sandbox does not hold is a QzzBusinessError saying so', async () => {
-    const error = await rejection(clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: '1234567890123456789', billdata: { id: '1234567890123456789' } }));
+    const error = await rejection(
+      clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({
+        entryPk: '1234567890123456789',
+        billdata: { id: '1234567890123456789' },
+      }),
+    );
     expect(error).toBeInstanceOf(QzzBusinessError);
     expect((error as QzzBusinessError).detail).toMatch(/sandbox holds no such bill/);
   });
 
   it('another account set cannot push a bill it did not save', async () => {
     const saved = await saveOrderExecution(alice, {});
-    const error = await rejection(clientFor(bob).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: saved.id, billdata: { id: saved.id } }));
+    const error = await rejection(
+      clientFor(bob).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: saved.id, billdata: { id: saved.id } }),
+    );
     expect(error).toBeInstanceOf(QzzBusinessError);
   });
 
@@ -84,13 +97,20 @@ describe('how the flow fails', () => {
   });
 
   it('an id that is not an id is refused before any state is read (422)', async () => {
-    const error = await rejection(clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: 'abc', billdata: { id: 'abc' } }));
+    const error = await rejection(
+      clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: 'abc', billdata: { id: 'abc' } }),
+    );
     expect(error).toBeInstanceOf(QzzGatewayError);
     expect((error as QzzGatewayError).status).toBe(422);
   });
 
   it('no error quotes the access token', async () => {
-    const error = await rejection(clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: '1234567890123456789', billdata: { id: '1234567890123456789' } }));
+    const error = await rejection(
+      clientFor(alice).projectManufacturing.pushOrderExecutionToSparePartsUse({
+        entryPk: '1234567890123456789',
+        billdata: { id: '1234567890123456789' },
+      }),
+    );
     expect(JSON.stringify(error) + String(error)).not.toContain(alice.accessToken);
   });
 });

@@ -47,13 +47,22 @@ function surfaces(error: unknown): string[] {
 }
 
 type Echo = (form: string, url: string) => Response | never;
-const json = (body: unknown, status: number, type = 'application/json') => new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+const json = (body: unknown, status: number, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
 /** How a server (or a fetch) may quote a secret back. */
 const ECHOES: Record<string, Echo> = {
   gatewayDescription: (form) => json({ errcode: 40001, description: `token ${form} is not valid` }, 401),
   businessMessage: (form) => json({ success: false, errorCode: 'E1', message: `bad token: ${form}`, data: { token: form } }, 200),
   problemValidation: (form) =>
-    json({ title: 'Invalid request', status: 422, validation: [{ location: ['query', 'access_token'], message: `access_token ${form} is malformed` }] }, 422, 'application/problem+json'),
+    json(
+      {
+        title: 'Invalid request',
+        status: 422,
+        validation: [{ location: ['query', 'access_token'], message: `access_token ${form} is malformed` }],
+      },
+      422,
+      'application/problem+json',
+    ),
   textStraddlingTheCut: (form) => new Response(`${'x'.repeat(195)}${form}${'y'.repeat(50)}`, { status: 500 }),
   fragmentOnly: (form) => json({ errcode: 40001, description: `token starting ${form.slice(2, 12)}… rejected` }, 401),
   urlQuoted: (_form, url) => new Response(`upstream refused ${url}`, { status: 502 }),
@@ -81,7 +90,9 @@ describe('secrets in errors', () => {
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(QzzError);
-        const found = surfaces(error).map((text) => leak(text, secret)).find(Boolean);
+        const found = surfaces(error)
+          .map((text) => leak(text, secret))
+          .find(Boolean);
         expect(found, `${echo} form ${formIndex}`).toBeUndefined();
       }),
       { numRuns: 500, seed: 20261129 },
@@ -90,47 +101,83 @@ describe('secrets in errors', () => {
 
   it("no fragment of the app's client secret reaches an error of the gateway's signed calls", async () => {
     await fc.assert(
-      fc.asyncProperty(secretArb, fc.constantFrom('gatewayDescription', 'textStraddlingTheCut', 'fragmentOnly', 'thrown'), fc.nat(5), async (secret, echo, formIndex) => {
-        const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => ECHOES[echo]!(forms(secret)[formIndex]!, new Request(input, init).url)) as typeof globalThis.fetch;
-        const client = createQzzClient({
-          baseUrl: 'http://127.0.0.1:9',
-          credentials: { accessToken: 'unused-token', groupName: 'g', accountId: 'a', routerAddr: 'r' },
-          gateway: { clientId: 'cid', clientSecret: secret },
-          fetch,
-          retries: 0,
-        });
-        const error = await client.system.pushAppAuthorize({ outerInstanceId: 'OI' }).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(QzzError);
-        expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        secretArb,
+        fc.constantFrom('gatewayDescription', 'textStraddlingTheCut', 'fragmentOnly', 'thrown'),
+        fc.nat(5),
+        async (secret, echo, formIndex) => {
+          const fetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
+            ECHOES[echo]!(forms(secret)[formIndex]!, new Request(input, init).url)) as typeof globalThis.fetch;
+          const client = createQzzClient({
+            baseUrl: 'http://127.0.0.1:9',
+            credentials: { accessToken: 'unused-token', groupName: 'g', accountId: 'a', routerAddr: 'r' },
+            gateway: { clientId: 'cid', clientSecret: secret },
+            fetch,
+            retries: 0,
+          });
+          const error = await client.system.pushAppAuthorize({ outerInstanceId: 'OI' }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(QzzError);
+          expect(
+            surfaces(error)
+              .map((text) => leak(text, secret))
+              .find(Boolean),
+          ).toBeUndefined();
+        },
+      ),
       { numRuns: 200, seed: 20261129 },
     );
   });
 
   it('redacts a short leftover that escaping would stretch to 8 characters of the JSON-escaped form', async () => {
     const secret = 'tok-"\\"\\"\\"-SECRET-0123456789';
-    const fetch = (async () => json({ errcode: 40001, description: `token part ${secret.slice(3, 10)} rejected` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const fetch = (async () =>
+      json({ errcode: 40001, description: `token part ${secret.slice(3, 10)} rejected` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
+      fetch,
+      retries: 0,
+    });
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
-    expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
+    expect(
+      surfaces(error)
+        .map((text) => leak(text, secret))
+        .find(Boolean),
+    ).toBeUndefined();
   });
 
   it('redacts the token as a URL quoted by the server carries it', async () => {
     const secret = "tok'en!ab'cd(ef'gh)ij'kl*mn'op~qr";
-    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => json({ errcode: 40001, description: `bad request ${new Request(input, init).url}` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
+      json({ errcode: 40001, description: `bad request ${new Request(input, init).url}` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
+      fetch,
+      retries: 0,
+    });
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/access_token=\[redacted\]$/);
-    expect(surfaces(error).map((text) => leak(text, secret)).find(Boolean)).toBeUndefined();
+    expect(
+      surfaces(error)
+        .map((text) => leak(text, secret))
+        .find(Boolean),
+    ).toBeUndefined();
   });
 
   it('keeps what is not secret: the rest of the answer is quoted as it was', async () => {
     const secret = 'tok-(quoted)!~*';
-    const fetch = (async () => json({ errcode: 40001, description: `token ${encodeURIComponent(secret)} expired at 12:00` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({ baseUrl: 'http://127.0.0.1:9', credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' }, fetch, retries: 0 });
+    const fetch = (async () =>
+      json({ errcode: 40001, description: `token ${encodeURIComponent(secret)} expired at 12:00` }, 401)) as typeof globalThis.fetch;
+    const client = createQzzClient({
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
+      fetch,
+      retries: 0,
+    });
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('workshop.getInspection failed: HTTP 401, errcode 40001: token [redacted] expired at 12:00');
   });

@@ -10,7 +10,13 @@ describe('Kingdee OpenAPI 2.0 signing', () => {
   });
 
   it('builds the string to sign as checked by hand', () => {
-    const text = stringToSign('get', '/jdyconnector/app_management/kingdee_auth_token', { app_signature: VECTOR, app_key: 'abc' }, '42', '1700000000000');
+    const text = stringToSign(
+      'get',
+      '/jdyconnector/app_management/kingdee_auth_token',
+      { app_signature: VECTOR, app_key: 'abc' },
+      '42',
+      '1700000000000',
+    );
     expect(text).toBe(
       'GET\n' +
         '%2Fjdyconnector%2Fapp_management%2Fkingdee_auth_token\n' +
@@ -20,7 +26,9 @@ describe('Kingdee OpenAPI 2.0 signing', () => {
     );
     expect(stringToSign('POST', '/a b', {}, '1', '2')).toBe('POST\n%2Fa%20b\n\nx-api-nonce:1\nx-api-timestamp:2\n');
     // An optional parameter left undefined is not in the URL, so it is not signed either.
-    expect(stringToSign('GET', '/p', { app_key: 'abc', uid: undefined }, '1', '2')).toBe(stringToSign('GET', '/p', { app_key: 'abc' }, '1', '2'));
+    expect(stringToSign('GET', '/p', { app_key: 'abc', uid: undefined }, '1', '2')).toBe(
+      stringToSign('GET', '/p', { app_key: 'abc' }, '1', '2'),
+    );
   });
 
   it('percent-encodes like the gateway signers (everything but letters, digits and -_.~)', () => {
@@ -28,10 +36,18 @@ describe('Kingdee OpenAPI 2.0 signing', () => {
   });
 
   it('signs: Base64 of the hex HMAC-SHA256 of the string to sign, with the client secret', async () => {
-    const headers = await signedHeaders({ clientId: 'cid', clientSecret: 'shh' }, 'POST', '/jdyconnector/app_management/push_app_authorize', { outerInstanceId: '7' }, { now: 1700000000000, nonce: '99' });
+    const headers = await signedHeaders(
+      { clientId: 'cid', clientSecret: 'shh' },
+      'POST',
+      '/jdyconnector/app_management/push_app_authorize',
+      { outerInstanceId: '7' },
+      { now: 1700000000000, nonce: '99' },
+    );
     const expected = Buffer.from(
       createHmac('sha256', 'shh')
-        .update('POST\n%2Fjdyconnector%2Fapp_management%2Fpush_app_authorize\nouterInstanceId=7\nx-api-nonce:99\nx-api-timestamp:1700000000000\n')
+        .update(
+          'POST\n%2Fjdyconnector%2Fapp_management%2Fpush_app_authorize\nouterInstanceId=7\nx-api-nonce:99\nx-api-timestamp:1700000000000\n',
+        )
         .digest('hex'),
     ).toString('base64');
     expect(headers).toEqual({

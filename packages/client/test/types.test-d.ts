@@ -1,13 +1,17 @@
 // Compile-time checks: vitest typecheck fails when a line marked @ts-expect-error compiles.
 import { describe, expectTypeOf, it } from 'vitest';
-import { createQzzClient, type components } from '../src/index.js';
+import { type components, createQzzClient } from '../src/index.js';
 
 const client = createQzzClient({ credentials: { accessToken: 't', groupName: 'g', accountId: 'a', routerAddr: 'r' } });
 
 describe('action functions are typed from the spec', () => {
   it('resolve to the typed data of the action', () => {
-    expectTypeOf(client.projectManufacturing.pushOrderExecutionToSparePartsUse).returns.resolves.toEqualTypeOf<components['schemas']['SparePartsUseBill']>();
-    expectTypeOf(client.outsourcing.pushTransferInToOutsourcedInStock).returns.resolves.toEqualTypeOf<components['schemas']['TransferInToOutsourcedInStockResult']>();
+    expectTypeOf(client.projectManufacturing.pushOrderExecutionToSparePartsUse).returns.resolves.toEqualTypeOf<
+      components['schemas']['SparePartsUseBill']
+    >();
+    expectTypeOf(client.outsourcing.pushTransferInToOutsourcedInStock).returns.resolves.toEqualTypeOf<
+      components['schemas']['TransferInToOutsourcedInStockResult']
+    >();
   });
 
   it('take only the business data: the selecting fields are filled in', () => {

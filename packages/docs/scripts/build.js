@@ -30,7 +30,9 @@ writeFileSync(join(dist, 'bill-flow.svg'), svg);
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);
 // Redoc 3 shows a code sample only when its label is one of the configured languages, and one sample per
 // label on an operation: so every label (one per action on shared routes) is listed, then the request payload.
-const labels = new Set(Object.values(site.paths).flatMap((item) => Object.values(item).flatMap((op) => (op['x-codeSamples'] ?? []).map((s) => s.label))));
+const labels = new Set(
+  Object.values(site.paths).flatMap((item) => Object.values(item).flatMap((op) => (op['x-codeSamples'] ?? []).map((s) => s.label))),
+);
 const redocConfig = {
   telemetry: 'off',
   openapi: {
@@ -47,12 +49,17 @@ try {
   execFileSync(
     join(packageDir, 'node_modules', '.bin', 'redocly'),
     [
-      'build-docs', join(dist, 'openapi.json'),
-      '--output', join(dist, 'index.html'),
+      'build-docs',
+      join(dist, 'openapi.json'),
+      '--output',
+      join(dist, 'index.html'),
       '--inlineBundle',
-      '--template', join(here, 'template.hbs'),
-      '--title', `${doc.info.title} — reference`,
-      '--config', join(configDir, 'redocly.yaml'),
+      '--template',
+      join(here, 'template.hbs'),
+      '--title',
+      `${doc.info.title} — reference`,
+      '--config',
+      join(configDir, 'redocly.yaml'),
     ],
     { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -16,7 +16,9 @@ const missing = [
 if (missing.length) {
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canInstall) {
-    console.error(`The docs tests need ${missing.join(' and ')}: install Debian's packages (apt-get install ${missing.join(' ')}), or set QZZ_CHROMIUM to a Chromium binary.`);
+    console.error(
+      `The docs tests need ${missing.join(' and ')}: install Debian's packages (apt-get install ${missing.join(' ')}), or set QZZ_CHROMIUM to a Chromium binary.`,
+    );
     process.exit(1);
   }
   console.log(`Installing ${missing.join(', ')} for the docs tests…`);

@@ -21,7 +21,10 @@ export function billGraph(actions) {
     nodes.find((n) => (id && n.id === id) || (name && n.names.some((m) => m.startsWith(name) || name.startsWith(m))));
   const node = (id, name) => {
     let found = find(id, name);
-    if (!found) nodes.push((found = { id, names: [] }));
+    if (!found) {
+      found = { id, names: [] };
+      nodes.push(found);
+    }
     found.id ??= id;
     if (name && !found.names.includes(name)) found.names.push(name);
     return found;
@@ -45,19 +48,29 @@ function layers({ nodes, edges }) {
   return depth;
 }
 
-const escape = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const escapeXml = (text) => String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 /** The diagram as a standalone SVG document. */
 export function billFlowSvg(actions) {
   const graph = billGraph(actions);
   const depth = layers(graph);
   const columns = [];
-  for (const n of graph.nodes) (columns[depth.get(n)] ??= []).push(n);
-  const W = 220, H = 52, GAP_X = 170, GAP_Y = 26, PAD = 24;
+  for (const n of graph.nodes) {
+    const column = depth.get(n);
+    columns[column] ??= [];
+    columns[column].push(n);
+  }
+  const W = 220,
+    H = 52,
+    GAP_X = 170,
+    GAP_Y = 26,
+    PAD = 24;
   const place = new Map();
-  columns.forEach((column, x) =>
-    column.forEach((n, y) => place.set(n, { x: PAD + x * (W + GAP_X), y: PAD + 30 + y * (H + GAP_Y) })),
-  );
+  columns.forEach((column, x) => {
+    column.forEach((n, y) => {
+      place.set(n, { x: PAD + x * (W + GAP_X), y: PAD + 30 + y * (H + GAP_Y) });
+    });
+  });
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GAP_X;
   const height = PAD * 2 + 30 + Math.max(...columns.map((c) => c.length)) * (H + GAP_Y) + 30;
 
@@ -65,10 +78,10 @@ export function billFlowSvg(actions) {
     const { x, y } = place.get(n);
     // A bill shows its vendor name over its form id; one known only by its form id shows just that.
     const twoLines = n.id && n.names.length > 0;
-    return `  <g class="bill"${n.id ? ` data-form="${escape(n.id)}"` : ''}>
+    return `  <g class="bill"${n.id ? ` data-form="${escapeXml(n.id)}"` : ''}>
     <rect x="${x}" y="${y}" width="${W}" height="${H}" rx="8"/>
-    <text x="${x + W / 2}" y="${y + (twoLines ? 22 : 31)}" class="${n.names.length ? 'name' : 'form'}">${escape(n.label)}</text>${
-      twoLines ? `\n    <text x="${x + W / 2}" y="${y + 40}" class="form">${escape(n.id)}</text>` : ''
+    <text x="${x + W / 2}" y="${y + (twoLines ? 22 : 31)}" class="${n.names.length ? 'name' : 'form'}">${escapeXml(n.label)}</text>${
+      twoLines ? `\n    <text x="${x + W / 2}" y="${y + 40}" class="form">${escapeXml(n.id)}</text>` : ''
     }
   </g>`;
   });
@@ -84,7 +97,7 @@ export function billFlowSvg(actions) {
     const [x2, y2] = [b.x - 4, b.y + (H * slot) / (siblings.length + 1)];
     const mid = (x1 + x2) / 2;
     const dashed = action.status === 'in-development' ? ' dev' : '';
-    return `  <path class="push${dashed}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escape(`${action.summary} (${action.name}${action.status === 'in-development' ? ', 开发中' : ''})`)}</title></path>`;
+    return `  <path class="push${dashed}" d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}" marker-end="url(#arrow)"><title>${escapeXml(`${action.summary} (${action.name}${action.status === 'in-development' ? ', 开发中' : ''})`)}</title></path>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Bill flow: push-down actions">
   <title>Bill flow (单据下推)</title>

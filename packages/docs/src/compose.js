@@ -18,14 +18,12 @@ export const tagAnchor = (name) => `#tag/${encodeURIComponent(name.replace(/ /g,
 /** A guide from docs/: its title line dropped (the tag names it) and links to other guides made in-page. */
 export function guideMarkdown(markdown) {
   const pages = { 'getting-started.md': GUIDES.gettingStarted, 'authentication.md': GUIDES.authentication };
-  return markdown
-    .replace(/^# .*\n+/, '')
-    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, (link, text, target) => {
-      if (/^https?:|^#/.test(target)) return link;
-      const page = pages[target.split('/').at(-1)];
-      // Files of the repository are not part of the site: keep the words, drop the link.
-      return page ? `[${text}](${tagAnchor(page)})` : text;
-    });
+  return markdown.replace(/^# .*\n+/, '').replace(/\[([^\]]+)\]\(([^)]+)\)/g, (link, text, target) => {
+    if (/^https?:|^#/.test(target)) return link;
+    const page = pages[target.split('/').at(-1)];
+    // Files of the repository are not part of the site: keep the words, drop the link.
+    return page ? `[${text}](${tagAnchor(page)})` : text;
+  });
 }
 
 const code = (value) => `\`${JSON.stringify(value)}\``;
@@ -42,7 +40,10 @@ export function actionsMarkdown(actions, title = (action) => action.summary) {
     const flow = a.kind === 'push' && (a.from || a.to) ? ` \`${a.from ?? '?'}\` → \`${a.to ?? '?'}\`` : '';
     const status = a.status === 'in-development' ? '**开发中** (in development)' : 'stable';
     const selected = Object.keys(a.select).length ? `selected by ${code(a.select)}` : "selected by the body's shape";
-    const examples = [a.examples.request, a.examples.response].filter(Boolean).map((e) => `\`${e}\``).join(', ');
+    const examples = [a.examples.request, a.examples.response]
+      .filter(Boolean)
+      .map((e) => `\`${e}\``)
+      .join(', ');
     return [
       `- **${cell(title(a))}** — \`${a.name}\``,
       `  - ${a.kind}${flow} · ${status} · ${selected} · source ${a.source}`,
@@ -68,8 +69,9 @@ export function billFlowMarkdown(actions) {
     '',
     '| Source bill | Target bill | Action | Status |',
     '| --- | --- | --- | --- |',
-    ...edges.map(({ action, from, to }) =>
-      `| ${bill(from)} | ${bill(to)} | [${action.summary}](#operation/${action.operationId}) \`${action.name}\` | ${action.status === 'in-development' ? '开发中' : 'stable'} |`,
+    ...edges.map(
+      ({ action, from, to }) =>
+        `| ${bill(from)} | ${bill(to)} | [${action.summary}](#operation/${action.operationId}) \`${action.name}\` | ${action.status === 'in-development' ? '开发中' : 'stable'} |`,
     ),
   ].join('\n');
 }

@@ -2,7 +2,10 @@
 import { listActions } from '@qzz/spec/actions';
 
 /** Text made safe for a Markdown table cell. */
-export const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+export const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 /** Redoc's anchor for an operation. */
 const operationLink = (action) => `#operation/${action.operationId}`;
@@ -32,21 +35,31 @@ export function coverageMarkdown(coverage, doc, displayNames) {
     lines.push(`<h3 id="coverage-${slug}">${cell(displayNames.get(slug))} — ${count(m)} of ${m.endpoints.length} specified</h3>`, '');
     if (m.groups.length) lines.push(`Groups: ${m.groups.map(cell).join('、')}.`, '');
     if (!m.endpoints.length) {
-      lines.push('The vendor\'s navigation shows no endpoint names for this module.', '');
+      lines.push("The vendor's navigation shows no endpoint names for this module.", '');
       continue;
     }
     lines.push('| Endpoint | Group | Vendor notes | Specified as |', '| --- | --- | --- | --- |');
     for (const e of m.endpoints) {
-      const notes = [e.edition && `${e.edition} edition`, e.editions && `editions ${e.editions}`, e.aka && `also ${e.aka.join(', ')}`, e.vendorStatus, e.note]
+      const notes = [
+        e.edition && `${e.edition} edition`,
+        e.editions && `editions ${e.editions}`,
+        e.aka && `also ${e.aka.join(', ')}`,
+        e.vendorStatus,
+        e.note,
+      ]
         .filter(Boolean)
         .join('; ');
-      const spec = e.spec === 'unspecified' ? 'not specified' : `[\`${e.spec.action}\`](${operationLink(actions.get(e.spec.action))}) (${e.spec.source})`;
+      const spec =
+        e.spec === 'unspecified'
+          ? 'not specified'
+          : `[\`${e.spec.action}\`](${operationLink(actions.get(e.spec.action))}) (${e.spec.source})`;
       lines.push(`| ${cell(e.name)} | ${cell(e.group)} | ${cell(notes)} | ${spec} |`);
     }
     lines.push('');
   }
-  lines.push('### The gateway\'s own calls', '', 'Not in the vendor\'s navigation; specified from public material on Kingdee\'s gateway.', '');
+  lines.push("### The gateway's own calls", '', "Not in the vendor's navigation; specified from public material on Kingdee's gateway.", '');
   lines.push('| Call | Specified as |', '| --- | --- |');
-  for (const g of coverage.gateway) lines.push(`| ${cell(g.name)} | [\`${g.spec.action}\`](${operationLink(actions.get(g.spec.action))}) |`);
+  for (const g of coverage.gateway)
+    lines.push(`| ${cell(g.name)} | [\`${g.spec.action}\`](${operationLink(actions.get(g.spec.action))}) |`);
   return lines.join('\n');
 }

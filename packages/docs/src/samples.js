@@ -101,7 +101,9 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
     `// ${title}`,
     `// ${call} — runs as it stands against \`pnpm mock\` (${SAMPLE_ENV.QZZ_BASE_URL}).`,
     '// For the gateway, set QZZ_BASE_URL=https://api.kingdee.com and your',
-    signed ? "// app's QZZ_CLIENT_ID, QZZ_CLIENT_SECRET and QZZ_OUTER_INSTANCE_ID." : "// account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
+    signed
+      ? "// app's QZZ_CLIENT_ID, QZZ_CLIENT_SECRET and QZZ_OUTER_INSTANCE_ID."
+      : "// account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
   ];
   if (signed) {
     const args = Object.entries(input).map(([k, v]) => (v === null ? `  ${k}: app.outerInstanceId,` : `  ${k}: ${literal(v, '  ')},`));

@@ -9,14 +9,26 @@ import { close, guardedServer, listen, parsePort, parseTarget, Refusal } from '@
 
 export const DEFAULT_PORT = 8080;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.json': 'application/json; charset=utf-8', '.svg': 'image/svg+xml', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 const ALLOW = 'GET, HEAD';
 
 /**
  * Starts a static server of the built site. Resolves with its URL and close().
  * @param {{ port?: number, host?: string, root?: string, log?: (line: string) => void, headersTimeoutMs?: number }} [options]
  */
-export async function startDocsServer({ port = DEFAULT_PORT, host = '127.0.0.1', root = DIST, log = (line) => console.error(line), headersTimeoutMs } = {}) {
+export async function startDocsServer({
+  port = DEFAULT_PORT,
+  host = '127.0.0.1',
+  root = DIST,
+  log = (line) => console.error(line),
+  headersTimeoutMs,
+} = {}) {
   await stat(join(root, 'index.html')).catch(() => {
     throw new Error(`No built site in ${root}: run \`pnpm build\` first.`);
   });

@@ -31,7 +31,9 @@ describe('the built docs', () => {
   });
 
   it.skipIf(!hasReference)('hold none of the personal values of the evidence', () => {
-    const values = loadRecords().flatMap((r) => [...personalValues(r.request_example), ...personalValues(r.response_example)]).map(([v]) => v);
+    const values = loadRecords()
+      .flatMap((r) => [...personalValues(r.request_example), ...personalValues(r.response_example)])
+      .map(([v]) => v);
     expect(values.length).toBeGreaterThan(0);
     expect(files.flatMap(([name, text]) => values.filter((v) => text.includes(v)).map((v) => `${name}: ${v}`))).toEqual([]);
   });

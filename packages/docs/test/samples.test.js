@@ -6,9 +6,9 @@ import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startMock } from '@qzz/mock';
 import { applySelect, listOperations, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
-import { startMock } from '@qzz/mock';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRINTS, SAMPLE_ENV } from '../src/samples.js';
@@ -23,7 +23,11 @@ const validator = schemaValidator(doc);
 const workDir = join(packageDir, 'test', '.samples');
 
 const samples = listOperations(site).flatMap(({ operation, actions }) =>
-  (operation['x-codeSamples'] ?? []).map((sample) => ({ ...sample, operation, action: actions.find((a) => a.name === sample['x-qzz-action']) })),
+  (operation['x-codeSamples'] ?? []).map((sample) => ({
+    ...sample,
+    operation,
+    action: actions.find((a) => a.name === sample['x-qzz-action']),
+  })),
 );
 const typescript = samples.filter((s) => s.lang === 'TypeScript');
 const curl = samples.filter((s) => s.label.startsWith('curl'));
@@ -72,7 +76,12 @@ beforeAll(async () => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
-      recorded = { method: req.method, url: new URL(req.url, 'http://recorder.invalid'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      recorded = {
+        method: req.method,
+        url: new URL(req.url, 'http://recorder.invalid'),
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -91,8 +100,14 @@ describe('the code samples', () => {
     const actions = listOperations(doc).flatMap(({ signed, actions }) => actions.map((a) => [a.name, signed]));
     expect(actions.length).toBeGreaterThan(0);
     for (const [name, signed] of actions) {
-      expect(typescript.filter((s) => s.action.name === name), name).toHaveLength(1);
-      expect(curl.filter((s) => s.action.name === name), name).toHaveLength(signed ? 0 : 1);
+      expect(
+        typescript.filter((s) => s.action.name === name),
+        name,
+      ).toHaveLength(1);
+      expect(
+        curl.filter((s) => s.action.name === name),
+        name,
+      ).toHaveLength(signed ? 0 : 1);
     }
   });
 
@@ -111,16 +126,23 @@ describe('the code samples', () => {
       skipLibCheck: true,
       types: ['node'],
     });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(errors).toEqual([]);
     // The client's types, not some other copy: the import resolves into packages/client/dist.
-    const resolved = program.getSourceFiles().map((f) => f.fileName).filter((f) => f.includes('/client/dist/'));
+    const resolved = program
+      .getSourceFiles()
+      .map((f) => f.fileName)
+      .filter((f) => f.includes('/client/dist/'));
     expect(resolved).toContain(join(packageDir, '..', 'client', 'dist', 'index.d.ts'));
   });
 
   it.each(typescript.map((s) => [s.action.name, s]))('TypeScript: %s prints what it says', async (name, sample) => {
     const script = join(workDir, `${name}.mjs`);
-    const { outputText } = ts.transpileModule(sample.source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    const { outputText } = ts.transpileModule(sample.source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
     writeFileSync(script, outputText);
     const { stdout } = await run(process.execPath, [script], { cwd: workDir, env: sampleEnv(HOSTILE) });
     const printed = stdout.trim();
@@ -155,25 +177,28 @@ describe('the code samples', () => {
     }
   });
 
-  it.each(curl.map((s) => [s.action.name, s]))('curl: %s sends the four values intact, whatever characters they hold', async (name, sample) => {
-    const { port } = recorder.address();
-    recorded = undefined;
-    await run('bash', ['-c', sample.source], { cwd: workDir, env: sampleEnv({ ...HOSTILE, QZZ_BASE_URL: `http://127.0.0.1:${port}` }) });
-    const { operation, action } = sample;
-    const route = listOperations(site).find((o) => o.operation === operation);
-    expect(recorded.method).toBe('POST');
-    expect(recorded.url.pathname).toBe(route.wirePath);
-    expect(recorded.url.searchParams.get('access_token')).toBe(HOSTILE.QZZ_ACCESS_TOKEN);
-    expect([...recorded.url.searchParams.keys()]).toEqual(['access_token']);
-    expect(recorded.headers.groupname).toBe(HOSTILE.QZZ_GROUP_NAME);
-    expect(recorded.headers.accountid).toBe(HOSTILE.QZZ_ACCOUNT_ID);
-    expect(recorded.headers['x-gw-router-addr']).toBe(HOSTILE.QZZ_ROUTER_ADDR);
-    const [contentType, media] = Object.entries(operation.requestBody.content)[0];
-    expect(recorded.headers['content-type']).toBe(contentType);
-    // The body is the vendor's example with its selecting values; a text/plain one, its JSON text as is.
-    const example = media.examples[action.examples.request];
-    const value = (example.$ref ? resolvePointer(site, example.$ref) : example).value;
-    if (contentType === 'text/plain') expect(recorded.body).toBe(value);
-    else expect(JSON.parse(recorded.body)).toEqual(applySelect(action.select, value));
-  });
+  it.each(curl.map((s) => [s.action.name, s]))(
+    'curl: %s sends the four values intact, whatever characters they hold',
+    async (_name, sample) => {
+      const { port } = recorder.address();
+      recorded = undefined;
+      await run('bash', ['-c', sample.source], { cwd: workDir, env: sampleEnv({ ...HOSTILE, QZZ_BASE_URL: `http://127.0.0.1:${port}` }) });
+      const { operation, action } = sample;
+      const route = listOperations(site).find((o) => o.operation === operation);
+      expect(recorded.method).toBe('POST');
+      expect(recorded.url.pathname).toBe(route.wirePath);
+      expect(recorded.url.searchParams.get('access_token')).toBe(HOSTILE.QZZ_ACCESS_TOKEN);
+      expect([...recorded.url.searchParams.keys()]).toEqual(['access_token']);
+      expect(recorded.headers.groupname).toBe(HOSTILE.QZZ_GROUP_NAME);
+      expect(recorded.headers.accountid).toBe(HOSTILE.QZZ_ACCOUNT_ID);
+      expect(recorded.headers['x-gw-router-addr']).toBe(HOSTILE.QZZ_ROUTER_ADDR);
+      const [contentType, media] = Object.entries(operation.requestBody.content)[0];
+      expect(recorded.headers['content-type']).toBe(contentType);
+      // The body is the vendor's example with its selecting values; a text/plain one, its JSON text as is.
+      const example = media.examples[action.examples.request];
+      const value = (example.$ref ? resolvePointer(site, example.$ref) : example).value;
+      if (contentType === 'text/plain') expect(recorded.body).toBe(value);
+      else expect(JSON.parse(recorded.body)).toEqual(applySelect(action.select, value));
+    },
+  );
 });

@@ -41,12 +41,15 @@ describe('the docs server', () => {
   });
   afterAll(() => docs?.close());
 
-  it.each(['/%', '/%ff', '/%E0%A4%A', '/%C0%AF', '/index.html%', '//[', '//a:99999/x', '//index.html'])('answers 400 that says why to %s, and keeps serving', async (target) => {
-    const answer = await get(docs.url, target);
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body).detail).toMatch(/request (path|target)/);
-    expect((await get(docs.url, '/')).status).toBe(200);
-  });
+  it.each(['/%', '/%ff', '/%E0%A4%A', '/%C0%AF', '/index.html%', '//[', '//a:99999/x', '//index.html'])(
+    'answers 400 that says why to %s, and keeps serving',
+    async (target) => {
+      const answer = await get(docs.url, target);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).detail).toMatch(/request (path|target)/);
+      expect((await get(docs.url, '/')).status).toBe(200);
+    },
+  );
 
   it.each(['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'])('answers %s with 405 and Allow: GET, HEAD', async (method) => {
     const answer = await get(docs.url, '/', method);
@@ -68,7 +71,9 @@ describe('pnpm start', () => {
   let stack;
   let output = '';
   beforeAll(async () => {
-    stack = spawn(process.execPath, [join(repoDir, 'scripts', 'start.js'), '--docs-port', '0', '--mock-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stack = spawn(process.execPath, [join(repoDir, 'scripts', 'start.js'), '--docs-port', '0', '--mock-port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     stack.stdout.setEncoding('utf8').on('data', (text) => {
       output += text;
     });
@@ -93,7 +98,7 @@ describe('pnpm start', () => {
     expect((await get(urlOf('mock'), '/nope', 'POST')).status).toBe(404);
   });
 
-  it("keeps the mock serving when the docs server dies, and starts the docs again", async () => {
+  it('keeps the mock serving when the docs server dies, and starts the docs again', async () => {
     const docsPid = Number(/^(\d+)/m.exec(await childPids(stack.pid, 'serve.js'))?.[1]);
     expect(docsPid).toBeGreaterThan(0);
     process.kill(docsPid, 'SIGKILL');

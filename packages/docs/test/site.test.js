@@ -22,7 +22,14 @@ beforeAll(async () => {
   docs = await startDocsServer({ port: 0 });
   browser = await chromium.launch({
     executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   // The samples' Copy buttons write to the clipboard; the test reads it back.
@@ -82,7 +89,9 @@ describe('the documentation site', () => {
     await language.locator('button').first().click();
     // One choice per action and language, then the request payload.
     await expect.poll(() => page.locator('[role="menuitem"]:visible').allTextContents()).toEqual([...labels, 'Payload']);
-    for (const sample of operation['x-codeSamples'].filter((s) => /saveAuditProductionReturnStock|pushProductionInStockToScrap/.test(s.label))) {
+    for (const sample of operation['x-codeSamples'].filter((s) =>
+      /saveAuditProductionReturnStock|pushProductionInStockToScrap/.test(s.label),
+    )) {
       if (!(await page.locator('[role="menuitem"]:visible').count())) await language.locator('button').first().click();
       await page.locator('[role="menuitem"]:visible').filter({ hasText: sample.label }).first().click();
       const code = panel.locator('pre[data-testid="source-code"]').first();
@@ -102,7 +111,9 @@ describe('the documentation site', () => {
     const reader = await page.context().newPage();
     await reader.goto(`${docs.url}/#operation/${operation.operationId}`);
     const content = reader.locator('[data-component-name="Layout/ThreePanelLayout"]').first();
-    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('工单执行下推备品备件 · Push order execution down to spare parts');
+    await expect
+      .poll(() => content.textContent(), { timeout: 10_000 })
+      .toContain('工单执行下推备品备件 · Push order execution down to spare parts');
     // The answer's `data` (the bill): open it as a reader would, then read what the page shows.
     await content.locator('span:has(> span > a[aria-label="link to data"]) > span').last().click();
     const bill = doc.components.schemas.SparePartsUseBill.properties;
@@ -119,7 +130,9 @@ describe('the documentation site', () => {
     await reader.screenshot({ path: join(artifacts, 'english-labels.png') });
     // The legend, once, on the landing page.
     await reader.goto(`${docs.url}/`);
-    await expect.poll(() => reader.locator('body').textContent(), { timeout: 10_000 }).toContain("x-qzz-label: none: the vendor's page gives the field no label");
+    await expect
+      .poll(() => reader.locator('body').textContent(), { timeout: 10_000 })
+      .toContain("x-qzz-label: none: the vendor's page gives the field no label");
     await reader.close();
   });
 
@@ -133,13 +146,14 @@ describe('the documentation site', () => {
     expect(body).toContain('not specified');
   });
 
-  it('renders the Bill flow diagram, an SVG with the vendor\'s bill names', async () => {
+  it("renders the Bill flow diagram, an SVG with the vendor's bill names", async () => {
     await page.goto(`${docs.url}/#tag/Bill-flow`);
     const diagram = page.locator('img.qzz-bill-flow');
     await diagram.waitFor({ timeout: 10_000 });
     await expect.poll(() => diagram.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(400);
     const svg = await (await fetch(`${docs.url}/bill-flow.svg`)).text();
-    for (const name of ['工单执行', '备品备件领用单', '收料通知单', '委外入库单', '委外工序接收单', '生产入库单', '生产报废单']) expect(svg).toContain(name);
+    for (const name of ['工单执行', '备品备件领用单', '收料通知单', '委外入库单', '委外工序接收单', '生产入库单', '生产报废单'])
+      expect(svg).toContain(name);
     await diagram.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'bill-flow.png') });
   });
@@ -170,7 +184,10 @@ describe('the documentation site', () => {
         const found = await expect
           .poll(async () => (await results.allTextContents()).some((text) => text.startsWith(route)), { timeout: 5_000 })
           .toBe(true)
-          .then(() => true, () => false);
+          .then(
+            () => true,
+            () => false,
+          );
         if (!found) missed.push(`${action.name}: ${query}`);
         await page.keyboard.press('Escape');
       }
@@ -180,7 +197,7 @@ describe('the documentation site', () => {
 
   it('makes no request beyond loopback', async () => {
     expect(requests.length).toBeGreaterThan(0);
-    const outside = requests.filter((url) => !url.startsWith(docs.url) && !url.startsWith('blob:' + docs.url) && !url.startsWith('data:'));
+    const outside = requests.filter((url) => !url.startsWith(docs.url) && !url.startsWith(`blob:${docs.url}`) && !url.startsWith('data:'));
     expect(outside).toEqual([]);
     await page.goto(`${docs.url}/`);
     await page.screenshot({ path: join(artifacts, 'docs.png') });

@@ -1,7 +1,7 @@
 // One Prism operation per vendor action. Several actions share one wire path; giving each its own operation
 // (its own request schema, response examples and `data` schema) lets Prism validate a body against the action
 // it asks for and answer with that action's example, never another action's.
-import { candidateActions as rankActions, listActions } from '@qzz/spec/actions';
+import { listActions, candidateActions as rankActions } from '@qzz/spec/actions';
 
 const componentName = (pointer) => pointer.split('/').at(-1);
 
@@ -10,9 +10,7 @@ const branches = (schema) => schema?.oneOf ?? schema?.anyOf ?? [schema];
 
 /** The request schema Prism should validate: a text/plain body's JSON is validated through its contentSchema. */
 function bodySchema(media) {
-  return media.schema?.contentMediaType === 'application/json' && media.schema.contentSchema
-    ? media.schema.contentSchema
-    : media.schema;
+  return media.schema?.contentMediaType === 'application/json' && media.schema.contentSchema ? media.schema.contentSchema : media.schema;
 }
 
 /** The 200 schema with `data` narrowed to one action's data schema. */
@@ -61,14 +59,20 @@ export function buildActionOperations(doc, prismOperations) {
     };
     // Routed where a request goes: an operation with a server of its own is served under that server's prefix.
     const key = `${action.method} ${action.wirePath}`;
-    if (!byRoute.has(key)) byRoute.set(key, { path: action.path, wirePath: action.wirePath, method: action.method, textBody: isTextBody(operation), actions: [] });
+    if (!byRoute.has(key))
+      byRoute.set(key, {
+        path: action.path,
+        wirePath: action.wirePath,
+        method: action.method,
+        textBody: isTextBody(operation),
+        actions: [],
+      });
     byRoute.get(key).actions.push({ action, operation: own });
   }
   return byRoute;
 }
 
-const isTextBody = (operation) =>
-  (operation.request?.body?.contents ?? []).some((m) => m.schema?.contentMediaType === 'application/json');
+const isTextBody = (operation) => (operation.request?.body?.contents ?? []).some((m) => m.schema?.contentMediaType === 'application/json');
 
 /** The actions a body may ask for, most specific first (see `candidateActions` in @qzz/spec/actions). */
 export const candidateActions = (actions, body) => rankActions(actions, body, ({ action }) => action.select);

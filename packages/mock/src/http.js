@@ -65,13 +65,20 @@ export function parseTarget(target) {
     }
     return parseTarget(`${url.pathname}${url.search}`);
   }
-  if (!target || !target.startsWith('/')) {
-    throw new Refusal(400, `The request target must be an absolute path such as "/route?query"; got ${JSON.stringify(String(target ?? '').slice(0, 100))}.`);
+  if (!target?.startsWith('/')) {
+    throw new Refusal(
+      400,
+      `The request target must be an absolute path such as "/route?query"; got ${JSON.stringify(String(target ?? '').slice(0, 100))}.`,
+    );
   }
   const at = target.indexOf('?');
   const rawPath = at === -1 ? target : target.slice(0, at);
   const rawQuery = at === -1 ? '' : target.slice(at + 1);
-  if (rawPath.startsWith('//')) throw new Refusal(400, 'The request path starts with "//", which URL parsers read as a host name: send a path with a single leading "/".');
+  if (rawPath.startsWith('//'))
+    throw new Refusal(
+      400,
+      'The request path starts with "//", which URL parsers read as a host name: send a path with a single leading "/".',
+    );
   const path = decodeStrictly(rawPath, 'path');
   /** @type {Record<string, string>} */
   const query = {};
@@ -152,7 +159,11 @@ export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TI
       if (error instanceof Refusal) {
         // Unread bytes of a refused body would be taken for the next request: this connection ends here.
         const unread = !req.complete;
-        sendProblem(res, { status: error.status, detail: error.message }, unread ? { ...error.headers, connection: 'close' } : error.headers);
+        sendProblem(
+          res,
+          { status: error.status, detail: error.message },
+          unread ? { ...error.headers, connection: 'close' } : error.headers,
+        );
         if (unread) res.on('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
         return;
       }
@@ -164,10 +175,14 @@ export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TI
   // Stalled headers end in a 408 well within 30 s (Node waits 60 s by default); a handler bounds its body itself.
   server.headersTimeout = headersTimeoutMs;
   server.requestTimeout = Math.max(headersTimeoutMs, 30_000);
-  server.on('checkExpectation', (_req, res) => sendProblem(res, { status: 417, detail: 'The only expectation this server meets is Expect: 100-continue.' }));
+  server.on('checkExpectation', (_req, res) =>
+    sendProblem(res, { status: 417, detail: 'The only expectation this server meets is Expect: 100-continue.' }),
+  );
   server.on('connect', (_req, socket) => {
     const body = problemBody({ status: 405, detail: 'CONNECT is not supported: this is not a proxy.' });
-    socket.end(`HTTP/1.1 405 ${STATUS_CODES[405]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 405 ${STATUS_CODES[405]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   return server;
 }
@@ -182,7 +197,11 @@ export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TI
 export async function listen(server, port, host) {
   await new Promise((resolve, reject) => {
     server.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
-      reject(error.code === 'EADDRINUSE' ? Object.assign(new Error(`Port ${port} is in use: stop what listens there or pick another with --port.`), { code: error.code }) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? Object.assign(new Error(`Port ${port} is in use: stop what listens there or pick another with --port.`), { code: error.code })
+          : error,
+      ),
     );
     server.listen(port, host, () => resolve(undefined));
   });

@@ -1,1 +1,1 @@
-export { startMock, parsePrefer, DEFAULT_PORT, MAX_BODY_BYTES, BODY_TIMEOUT_MS } from './server.js';
+export { BODY_TIMEOUT_MS, DEFAULT_PORT, MAX_BODY_BYTES, parsePrefer, startMock } from './server.js';

@@ -22,7 +22,8 @@ export const BODY_TIMEOUT_MS = 20_000;
  */
 function readBody(req, timeoutMs) {
   const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) return Promise.reject(new Refusal(413, `The body (Content-Length ${declared}) exceeds ${MAX_BODY_BYTES} bytes.`));
+  if (declared > MAX_BODY_BYTES)
+    return Promise.reject(new Refusal(413, `The body (Content-Length ${declared}) exceeds ${MAX_BODY_BYTES} bytes.`));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     /** @type {Buffer[]} */
@@ -77,7 +78,10 @@ function checkContentType(header, accepted) {
 /** What Prism's status-less fallback errors mean, as the mock answers them. */
 const PRISM_REFUSALS = {
   NOT_FOUND: { status: 404, detail: 'The action has no response or example that the Prefer header asks for.' },
-  NOT_ACCEPTABLE: { status: 406, detail: 'The answer the Prefer header asks for is not available in a media type the Accept header allows.' },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    detail: 'The answer the Prefer header asks for is not available in a media type the Accept header allows.',
+  },
 };
 
 /**
@@ -89,7 +93,10 @@ const PRISM_REFUSALS = {
  */
 function normaliseAccept(header) {
   if (header === undefined || header.trim() === '') return undefined;
-  const ranges = header.split(',').filter((range) => range.trim() !== '').map(parseMediaType);
+  const ranges = header
+    .split(',')
+    .filter((range) => range.trim() !== '')
+    .map(parseMediaType);
   if (ranges.length === 0 || ranges.some((range) => range === undefined)) {
     throw new Refusal(400, 'The Accept header is not a list of media ranges (type/subtype; q=…): send application/json or */*.');
   }
@@ -124,7 +131,8 @@ function parseBody(text, textBody) {
   }
 }
 
-const headersOf = (req) => Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
+const headersOf = (req) =>
+  Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
 
 /**
  * The apiKey values an operation's security asks for, as `{ in, name }` (one list per alternative).
@@ -139,7 +147,9 @@ function requiredKeys(doc, operation) {
 
 /** What a request lacks of its credentials: nothing when one alternative is complete, else the first's gaps. */
 function missingCredentials(alternatives, query, headers) {
-  const gaps = alternatives.map((keys) => keys.filter((key) => !(key.in === 'query' ? query[key.name] : headers[key.name.toLowerCase()])).map((key) => key.name));
+  const gaps = alternatives.map((keys) =>
+    keys.filter((key) => !(key.in === 'query' ? query[key.name] : headers[key.name.toLowerCase()])).map((key) => key.name),
+  );
   return gaps.find((gap) => gap.length === 0) ?? gaps[0] ?? [];
 }
 
@@ -158,7 +168,16 @@ function sendMissingCredentials(res, missing) {
  * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
  * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string }} [options]
  */
-export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec, log = () => {}, bodyTimeoutMs = BODY_TIMEOUT_MS, sandbox = false, state, seed } = {}) {
+export async function startMock({
+  port = DEFAULT_PORT,
+  host = '127.0.0.1',
+  spec,
+  log = () => {},
+  bodyTimeoutMs = BODY_TIMEOUT_MS,
+  sandbox = false,
+  state,
+  seed,
+} = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   const prismOperations = await getHttpOperationsFromSpec(specPath);
@@ -168,12 +187,21 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     route.credentials = requiredKeys(doc, operation);
     route.mediaTypes = Object.keys(operation.requestBody?.content ?? {});
   }
-  if (!sandbox && (state || seed)) throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
+  if (!sandbox && (state || seed))
+    throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
   const box = sandbox ? await createSandbox({ doc, state, seed }) : undefined;
   /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
   const businessCredentials = requiredKeys(doc, {});
   const prism = createInstance(
-    { mock: { dynamic: false }, checkSecurity: false, validateRequest: true, validateResponse: false, errors: false, upstreamProxy: undefined, isProxy: false },
+    {
+      mock: { dynamic: false },
+      checkSecurity: false,
+      validateRequest: true,
+      validateResponse: false,
+      errors: false,
+      upstreamProxy: undefined,
+      isProxy: false,
+    },
     { logger: createLogger('qzz-mock', { level: 'silent' }) },
   );
 
@@ -183,7 +211,7 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', spec,
     const route = routes.get(`${method} ${path}`);
     const headers = headersOf(req);
     const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
-    if (route && route.mediaTypes.length && hasBody) checkContentType(headers['content-type'], route.mediaTypes);
+    if (route?.mediaTypes.length && hasBody) checkContentType(headers['content-type'], route.mediaTypes);
     const accept = normaliseAccept(headers.accept);
     if (accept === undefined) delete headers.accept;
     else headers.accept = accept;
@@ -234,7 +262,13 @@ function send(res, result, actionName, log) {
   if (result._tag === 'Left') {
     const { name, status, title, detail, message, additional } = result.left;
     if (status !== undefined) {
-      return sendProblem(res, { type: name?.startsWith('https:') ? name : undefined, status, title: title ?? message, detail: detail ?? message, ...additional });
+      return sendProblem(res, {
+        type: name?.startsWith('https:') ? name : undefined,
+        status,
+        title: title ?? message,
+        detail: detail ?? message,
+        ...additional,
+      });
     }
     // Prism's fallback error (it looked for a default response after failing) carries no status of its own:
     // the kind of the first failure, named in its text, says what the client asked for that is not there.

@@ -34,7 +34,6 @@ function raw(bytes, { waitMs = 3_000 } = {}) {
     const timer = setTimeout(() => done(false), waitMs);
     socket.on('connect', () => {
       socket.write(Buffer.from(bytes, 'latin1'));
-
     });
     socket.setEncoding('latin1');
     socket.on('data', (chunk) => {
@@ -61,12 +60,15 @@ async function stillServes() {
 }
 
 describe('request targets', () => {
-  it.each(['/%', '/%ff', '/%E0%A4%A', '/%C0%AF', '/index.html%', '//[', '//a:99999/x', `${SEED}?access_token=%zz`])('answers 400 that says why to %s', async (target) => {
-    const answer = await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    expect(answer.status).toBe(400);
-    expect(reason(answer)).toMatch(/request (path|query|target)/);
-    await stillServes();
-  });
+  it.each(['/%', '/%ff', '/%E0%A4%A', '/%C0%AF', '/index.html%', '//[', '//a:99999/x', `${SEED}?access_token=%zz`])(
+    'answers 400 that says why to %s',
+    async (target) => {
+      const answer = await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer.status).toBe(400);
+      expect(reason(answer)).toMatch(/request (path|query|target)/);
+      await stillServes();
+    },
+  );
 
   it('does not answer //route as /route', async () => {
     const before = logged.length;
@@ -83,14 +85,20 @@ describe('request targets', () => {
 });
 
 describe('content types and encodings', () => {
-  it.each(['json', 'application/', '(json)', ';;;=', 'application/json, text/plain', 'text/plain', 'application/xml', 'application/json; charset=latin1'])(
-    'answers 415 that says why to Content-Type %s',
-    async (type) => {
-      const answer = await raw(post(`${SEED}?access_token=t`, { type }));
-      expect(answer.status).toBe(415);
-      expect(reason(answer)).toMatch(/application\/json|UTF-8/);
-    },
-  );
+  it.each([
+    'json',
+    'application/',
+    '(json)',
+    ';;;=',
+    'application/json, text/plain',
+    'text/plain',
+    'application/xml',
+    'application/json; charset=latin1',
+  ])('answers 415 that says why to Content-Type %s', async (type) => {
+    const answer = await raw(post(`${SEED}?access_token=t`, { type }));
+    expect(answer.status).toBe(415);
+    expect(reason(answer)).toMatch(/application\/json|UTF-8/);
+  });
 
   it('answers 415 to a body without a Content-Type', async () => {
     const answer = await raw(post(`${SEED}?access_token=t`, { type: null }));
@@ -150,7 +158,9 @@ describe('sizes, framing and time', () => {
     const before = logged.length;
     await new Promise((resolve) => {
       const socket = connect(Number(new URL(mock.url).port), '127.0.0.1', () => {
-        socket.write(`POST ${SEED}?access_token=t HTTP/1.1\r\nHost: x\r\n${CREDENTIALS}Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"op`);
+        socket.write(
+          `POST ${SEED}?access_token=t HTTP/1.1\r\nHost: x\r\n${CREDENTIALS}Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{"op`,
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();
@@ -170,7 +180,9 @@ describe('credentials', () => {
     ['accountid', `${SEED}?access_token=t`, 'groupName: g\r\nX-GW-Router-Addr: r\r\n'],
     ['X-GW-Router-Addr', `${SEED}?access_token=t`, 'groupName: g\r\naccountid: a\r\n'],
   ])('names %s when it is missing, with its own code (not the rotated-secret 1030002006)', async (missing, target, headers) => {
-    const answer = await raw(`POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}Content-Type: application/json\r\nContent-Length: ${SEED_BODY.length}\r\n\r\n${SEED_BODY}`);
+    const answer = await raw(
+      `POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}Content-Type: application/json\r\nContent-Length: ${SEED_BODY.length}\r\n\r\n${SEED_BODY}`,
+    );
     expect(answer.status).toBe(401);
     const body = JSON.parse(answer.body);
     expect(body).toEqual({ errcode: 401, description: expect.stringContaining(`Missing credentials: ${missing}.`), missing: [missing] });
@@ -181,7 +193,9 @@ describe('credentials', () => {
     const { fileURLToPath } = await import('node:url');
     const { schemaValidator } = await import('@qzz/spec/validate');
     const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
-    const answer = await raw('GET /jdyconnector/app_management/kingdee_auth_token?app_key=abc&app_signature=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const answer = await raw(
+      'GET /jdyconnector/app_management/kingdee_auth_token?app_key=abc&app_signature=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     expect(answer.status).toBe(401);
     const body = JSON.parse(answer.body);
     expect(body.missing).toEqual(['X-Api-ClientID', 'X-Api-Signature']);
@@ -191,7 +205,9 @@ describe('credentials', () => {
   });
 
   it('counts an empty value as missing, and names every missing value', async () => {
-    const answer = await raw(`POST ${SEED}?access_token= HTTP/1.1\r\nHost: x\r\nConnection: close\r\ngroupName:\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    const answer = await raw(
+      `POST ${SEED}?access_token= HTTP/1.1\r\nHost: x\r\nConnection: close\r\ngroupName:\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+    );
     expect(JSON.parse(answer.body).missing).toEqual(['access_token', 'groupName', 'accountid', 'X-GW-Router-Addr']);
   });
 });
@@ -201,24 +217,45 @@ describe('thousands of seeded random requests', () => {
     const byte = fc.integer({ min: 0, max: 255 }).map((b) => String.fromCharCode(b));
     const target = fc.oneof(
       fc.constantFrom(SEED, '/', '/%', '//', '/mxoc_pom/pomsaveandaudit', '*', 'http://x/y', '/a?b=%', '/?access_token=t'),
-      fc.array(fc.oneof(byte, fc.constantFrom('%', '/', '?', '#', '[', ']', '%ff', '%C0%AF')), { maxLength: 30 }).map((parts) => `/${parts.join('')}`),
+      fc
+        .array(fc.oneof(byte, fc.constantFrom('%', '/', '?', '#', '[', ']', '%ff', '%C0%AF')), { maxLength: 30 })
+        .map((parts) => `/${parts.join('')}`),
     );
     const header = fc.oneof(
-      fc.constantFrom('Content-Type: json', 'Content-Type: application/json', 'Content-Type: text/plain', 'Content-Type: ;;;=', 'Content-Length: -1', 'Content-Length: abc', 'Transfer-Encoding: gzip', 'Prefer: code=500', 'Prefer: example=x', 'Expect: 100-continue', CREDENTIALS.trim()),
+      fc.constantFrom(
+        'Content-Type: json',
+        'Content-Type: application/json',
+        'Content-Type: text/plain',
+        'Content-Type: ;;;=',
+        'Content-Length: -1',
+        'Content-Length: abc',
+        'Transfer-Encoding: gzip',
+        'Prefer: code=500',
+        'Prefer: example=x',
+        'Expect: 100-continue',
+        CREDENTIALS.trim(),
+      ),
       fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })).map(([k, v]) => `${k}: ${v}`),
     );
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'BREW'),
       target,
       headers: fc.array(header, { maxLength: 4 }),
-      body: fc.oneof(fc.constant(SEED_BODY), fc.string({ maxLength: 200 }), fc.array(byte, { maxLength: 200 }).map((b) => b.join(''))),
+      body: fc.oneof(
+        fc.constant(SEED_BODY),
+        fc.string({ maxLength: 200 }),
+        fc.array(byte, { maxLength: 200 }).map((b) => b.join('')),
+      ),
     });
     const samples = fc.sample(request, { numRuns: 2_000, seed: 20261129 });
     const statuses = [];
     for (let i = 0; i < samples.length; i += 100) {
       const batch = samples.slice(i, i + 100).map(({ method, target, headers, body }) => {
         const length = headers.some((h) => /^content-length:/i.test(h)) ? '' : `Content-Length: ${body.length}\r\n`;
-        return raw(`${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers.join('\r\n')}${headers.length ? '\r\n' : ''}${length}\r\n${body}`, { waitMs: 5_000 });
+        return raw(
+          `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers.join('\r\n')}${headers.length ? '\r\n' : ''}${length}\r\n${body}`,
+          { waitMs: 5_000 },
+        );
       });
       statuses.push(...(await Promise.all(batch)).map((a) => a.status));
     }

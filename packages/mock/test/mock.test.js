@@ -11,7 +11,14 @@ const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec
 const validator = schemaValidator(doc);
 const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 const CREDENTIALS = { groupName: 'demo-group', accountid: '1234567890', 'X-GW-Router-Addr': 'https://tf.jdy.com' };
-const SIGNED = { 'X-Api-ClientID': 'client', 'X-Api-Signature': 'c2lnbmF0dXJl', 'X-Api-Auth-Version': '2.0', 'X-Api-TimeStamp': '1700000000000', 'X-Api-Nonce': '42', 'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce' };
+const SIGNED = {
+  'X-Api-ClientID': 'client',
+  'X-Api-Signature': 'c2lnbmF0dXJl',
+  'X-Api-Auth-Version': '2.0',
+  'X-Api-TimeStamp': '1700000000000',
+  'X-Api-Nonce': '42',
+  'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
+};
 const SEED = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
 
 let mock;
@@ -79,7 +86,10 @@ describe('each action answers its documented request', () => {
 
   it("the gateway's token call answers its signed GET", async () => {
     const url = new URL('/jdyconnector/app_management/kingdee_auth_token', mock.url);
-    url.search = new URLSearchParams({ app_key: 'abc', app_signature: 'ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==' });
+    url.search = new URLSearchParams({
+      app_key: 'abc',
+      app_signature: 'ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==',
+    });
     const res = await fetch(url, { headers: SIGNED });
     expect(res.status).toBe(200);
     expect(validator.compile('#/components/schemas/KingdeeAuthTokenResponse')(await res.json())).toBe(true);
@@ -97,7 +107,11 @@ describe('requests are validated against the spec', () => {
       delete headers[missing];
       const url = new URL(SEED, mock.url);
       url.searchParams.set('access_token', 't');
-      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(seedBody) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(seedBody),
+      });
       expect(res.status, missing).toBe(401);
       expect(await res.json()).toHaveProperty('errcode');
     }
@@ -112,8 +126,13 @@ describe('requests are validated against the spec', () => {
     expect(fields).toEqual(expect.arrayContaining(['body.entryPk', 'body.billdata.id']));
   });
 
-  it("names the field against the action the body asks for, on a shared path", async () => {
-    const res = await post('/mxoc_om_ext/om_operate', { operation: 'push', formid: 'mxoc_om_receiplist', push: 'mxoc_om_instock', billdata: { id: 1504361460845790208 } });
+  it('names the field against the action the body asks for, on a shared path', async () => {
+    const res = await post('/mxoc_om_ext/om_operate', {
+      operation: 'push',
+      formid: 'mxoc_om_receiplist',
+      push: 'mxoc_om_instock',
+      billdata: { id: 1504361460845790208 },
+    });
     expect(res.status).toBe(422);
     expect((await res.json()).validation).toEqual([expect.objectContaining({ location: ['body', 'billdata', 'id'], code: 'type' })]);
   });
@@ -172,9 +191,16 @@ describe('robustness', () => {
       method: fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
       path: fc.constantFrom(...paths),
       type: fc.constantFrom('application/json', 'text/plain', 'application/xml', 'application/x-www-form-urlencoded', ''),
-      body: fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.uint8Array().map((b) => Buffer.from(b).toString('latin1'))),
+      body: fc.oneof(
+        fc.string(),
+        fc.json(),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.uint8Array().map((b) => Buffer.from(b).toString('latin1')),
+      ),
       credentials: fc.boolean(),
-      prefer: fc.option(fc.constantFrom('code=500', 'example=x', 'dynamic=true', 'code=200, example=businessFailure', ';;=,'), { nil: undefined }),
+      prefer: fc.option(fc.constantFrom('code=500', 'example=x', 'dynamic=true', 'code=200, example=businessFailure', ';;=,'), {
+        nil: undefined,
+      }),
     });
     const samples = fc.sample(request, { numRuns: 1000, seed: 20261128 });
     const statuses = [];
@@ -183,7 +209,11 @@ describe('robustness', () => {
       const batch = samples.slice(i, i + 50).map(async ({ method, path, type, body, credentials, prefer }) => {
         const url = new URL(path, mock.url);
         if (credentials) url.searchParams.set('access_token', 't');
-        const headers = { ...(credentials ? CREDENTIALS : {}), ...(type ? { 'content-type': type } : {}), ...(prefer ? { Prefer: prefer } : {}) };
+        const headers = {
+          ...(credentials ? CREDENTIALS : {}),
+          ...(type ? { 'content-type': type } : {}),
+          ...(prefer ? { Prefer: prefer } : {}),
+        };
         const res = await fetch(url, { method, headers, body: method === 'GET' ? undefined : body });
         const text = await res.text();
         // Every refusal says why: a problem's detail, or the gateway's errcode and description.
@@ -224,7 +254,13 @@ describe('properties', () => {
       for (const path of [SEED, '/nope', '/mxoc_qm/inspect_query']) {
         const url = new URL(path, logged.url);
         url.searchParams.set('access_token', token);
-        await (await fetch(url, { method: 'POST', headers: { ...CREDENTIALS, 'content-type': 'application/json' }, body: '{"id":"1","billdata":{"id":"1"}}' })).text();
+        await (
+          await fetch(url, {
+            method: 'POST',
+            headers: { ...CREDENTIALS, 'content-type': 'application/json' },
+            body: '{"id":"1","billdata":{"id":"1"}}',
+          })
+        ).text();
       }
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) expect(line).not.toContain(token);

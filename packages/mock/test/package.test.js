@@ -35,7 +35,9 @@ describe('packed tarballs', () => {
   it('@qzz/spec carries its built bundle and helpers; @qzz/mock names @qzz/spec by version', async () => {
     const spec = tarballs.find((t) => t.includes('qzz-spec-'));
     const mock = tarballs.find((t) => t.includes('qzz-mock-'));
-    expect(await list(spec)).toEqual(expect.arrayContaining(['package/dist/openapi.json', 'package/lib/actions.js', 'package/lib/validate.js']));
+    expect(await list(spec)).toEqual(
+      expect.arrayContaining(['package/dist/openapi.json', 'package/lib/actions.js', 'package/lib/validate.js']),
+    );
     expect(await list(mock)).toEqual(expect.arrayContaining(['package/src/cli.js', 'package/src/sandbox/index.js']));
     const mockJson = await packageJsonOf(mock);
     expect(mockJson.private).toBeUndefined();
@@ -45,7 +47,11 @@ describe('packed tarballs', () => {
   it('installs into an empty project outside the workspace and runs with npx @qzz/mock --sandbox', async () => {
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'a-team', private: true }));
     await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: project });
-    const child = spawn('npx', ['@qzz/mock', '--sandbox', '--port', '0', '--quiet'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npx', ['@qzz/mock', '--sandbox', '--port', '0', '--quiet'], {
+      cwd: project,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     try {
       const url = await new Promise((resolve, reject) => {
         let out = '';
@@ -58,10 +64,23 @@ describe('packed tarballs', () => {
         child.on('exit', (code) => reject(new Error(`npx @qzz/mock exited (${code}): ${out}`)));
       });
       const post = async (path, body) =>
-        (await fetch(`${url}${path}?access_token=t`, { method: 'POST', headers: { ...CREDENTIALS, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
-      const saved = await post('/app/mxoc_0001_mxoc_pq/pq_orderexecution_operate', { operation: 'save', billdata: { remark: 'from a tarball' } });
+        (
+          await fetch(`${url}${path}?access_token=t`, {
+            method: 'POST',
+            headers: { ...CREDENTIALS, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json();
+      const saved = await post('/app/mxoc_0001_mxoc_pq/pq_orderexecution_operate', {
+        operation: 'save',
+        billdata: { remark: 'from a tarball' },
+      });
       expect(saved.data.id).toMatch(/^[0-9]{19}$/);
-      const pushed = await post('/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', { operation: 'push', entryPk: saved.data.id, billdata: { id: saved.data.id } });
+      const pushed = await post('/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup', {
+        operation: 'push',
+        entryPk: saved.data.id,
+        billdata: { id: saved.data.id },
+      });
       expect(pushed.data.material_entity[0].material_entity_lk[0].material_entity_lk_sbillid).toBe(saved.data.id);
       expect(pushed.data.material_entity[0].srcbillno).toBe(saved.data.billno);
       expect(pushed.data.remark).toBe('from a tarball');

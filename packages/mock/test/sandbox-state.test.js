@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listActions } from '@qzz/spec/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadState } from '../src/sandbox/persistence.js';
 import { startMock } from '../src/index.js';
+import { loadState } from '../src/sandbox/persistence.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const actions = listActions(doc);
@@ -22,7 +22,11 @@ const A = accountSet('a');
 const B = accountSet('b');
 
 async function post(url, action, body, as = A) {
-  const res = await fetch(`${url}${action.wirePath}?access_token=t`, { method: 'POST', headers: { ...as, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${action.wirePath}?access_token=t`, {
+    method: 'POST',
+    headers: { ...as, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 const saveBill = async (url, billdata, as) => (await post(url, save, { operation: 'save', billdata }, as)).body;
@@ -82,7 +86,7 @@ describe('--state', () => {
     const ids = saved.map((answer) => answer.data.id);
     expect(new Set(ids).size).toBe(50);
     const held = new Map((await loadState(file)).find((s) => s.groupName === 'a').bills.map((b) => [b.id, b]));
-    saved.forEach((answer, i) => expect(held.get(answer.data.id)?.data.mxoc_projectname).toBe(`C${i}`));
+    for (const [i, answer] of saved.entries()) expect(held.get(answer.data.id)?.data.mxoc_projectname).toBe(`C${i}`);
   });
 
   it('refuses to start on a file that is not its own, and leaves it as it is', async () => {
@@ -104,13 +108,17 @@ describe('--state', () => {
     const folder = join(dir, 'a-folder');
     await mkdir(folder);
     await expect(startMock({ port: 0, sandbox: true, state: folder })).rejects.toThrow(/Cannot read the sandbox state file/);
-    await expect(startMock({ port: 0, sandbox: true, state: join(dir, 'no-such-folder', 'state.json') })).rejects.toThrow(/its folder does not exist/);
+    await expect(startMock({ port: 0, sandbox: true, state: join(dir, 'no-such-folder', 'state.json') })).rejects.toThrow(
+      /its folder does not exist/,
+    );
   });
 
   it('the CLI stops with the reason and a non-zero status', async () => {
     const file = join(dir, 'cli-foreign.json');
     await writeFile(file, '{"not": "ours"}');
-    const child = spawn(process.execPath, [CLI, '--sandbox', '--state', file, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--sandbox', '--state', file, '--port', '0', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise((resolve) => child.on('exit', resolve));
@@ -139,7 +147,9 @@ describe('--state', () => {
 
   it('SIGKILL in the middle of a burst of writes leaves a loadable file holding every answered change', async () => {
     const file = join(dir, 'killed.json');
-    const child = spawn(process.execPath, [CLI, '--sandbox', '--state', file, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [CLI, '--sandbox', '--state', file, '--port', '0', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const url = await new Promise((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (chunk) => {

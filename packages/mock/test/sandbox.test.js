@@ -1,6 +1,7 @@
 // The sandbox over real HTTP: state per account set, derived from the bundle's actions and examples.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import { startMock } from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
-const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
+const _deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 const actions = listActions(doc).filter((a) => a.method === 'post' && !a.signed);
 const byName = (name) => actions.find((a) => a.name === name);
 const exampleOf = (name) => doc.components.examples[name].value;
@@ -100,19 +101,40 @@ describe('every action answers within its response schema', () => {
     expect(problemsOf(action, failed.body)).toEqual([]);
     if (action.kind.startsWith('save') && unknown.operation !== 'audit') expect(failed.body.success).toBe(true);
     else {
-      expect(failed.body).toEqual({ success: false, message: expect.stringMatching(/^The sandbox holds no such bill: .*1111111111111111111/) });
+      expect(failed.body).toEqual({
+        success: false,
+        message: expect.stringMatching(/^The sandbox holds no such bill: .*1111111111111111111/),
+      });
       expect(failed.headers.get('x-qzz-sandbox')).toBe('own-answer');
     }
   });
 
   it("the gateway's own calls (no bill involved) answer as the stateless mock does, within their schemas", async () => {
-    const signed = { 'X-Api-ClientID': 'client', 'X-Api-Signature': 'c2lnbmF0dXJl', 'X-Api-Auth-Version': '2.0', 'X-Api-TimeStamp': '1700000000000', 'X-Api-Nonce': '42', 'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce' };
+    const signed = {
+      'X-Api-ClientID': 'client',
+      'X-Api-Signature': 'c2lnbmF0dXJl',
+      'X-Api-Auth-Version': '2.0',
+      'X-Api-TimeStamp': '1700000000000',
+      'X-Api-Nonce': '42',
+      'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
+    };
     const gateway = listActions(doc).filter((a) => a.signed);
     expect(gateway.length).toBeGreaterThan(0);
     for (const action of gateway) {
       const url = new URL(action.wirePath, mock.url);
-      url.search = new URLSearchParams(action.method === 'get' ? { app_key: 'abc', app_signature: 'c2ln' } : { outerInstanceId: 'instance-1' }).toString();
-      const res = await fetch(url, action.method === 'get' ? { headers: signed } : { method: 'POST', headers: { ...signed, 'content-type': 'application/json' }, body: JSON.stringify(exampleOf(action.examples.request)) });
+      url.search = new URLSearchParams(
+        action.method === 'get' ? { app_key: 'abc', app_signature: 'c2ln' } : { outerInstanceId: 'instance-1' },
+      ).toString();
+      const res = await fetch(
+        url,
+        action.method === 'get'
+          ? { headers: signed }
+          : {
+              method: 'POST',
+              headers: { ...signed, 'content-type': 'application/json' },
+              body: JSON.stringify(exampleOf(action.examples.request)),
+            },
+      );
       expect(res.status, action.name).toBe(200);
       expect(res.headers.get('x-qzz-sandbox')).toBeNull();
       // The gateway's envelope ({errcode, description, data}); `response` names the schema of its data.
@@ -255,7 +277,11 @@ describe('account sets', () => {
   });
 
   it('business calls still need their credentials (Prism checks them first)', async () => {
-    const res = await fetch(new URL(push.path, mock.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(documented(push)) });
+    const res = await fetch(new URL(push.path, mock.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(documented(push)),
+    });
     expect(res.status).toBe(401);
   });
 
@@ -268,12 +294,14 @@ describe('account sets', () => {
 
 describe('concurrency', () => {
   it('50 concurrent saves, then 50 concurrent pushes of them, on one account set', async () => {
-    const saved = await Promise.all(Array.from({ length: 50 }, (_, i) => call(save, { operation: 'save', billdata: { mxoc_projectname: `P${i}` } })));
+    const saved = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => call(save, { operation: 'save', billdata: { mxoc_projectname: `P${i}` } })),
+    );
     for (const answer of saved) expect(problemsOf(save, answer.body)).toEqual([]);
     const bills = saved.map((a) => a.body.data);
     expect(new Set(bills.map((b) => b.id)).size).toBe(50);
     expect(new Set(bills.map((b) => b.billno)).size).toBe(50);
-    bills.forEach((b, i) => expect(b.mxoc_projectname).toBe(`P${i}`));
+    for (const [i, b] of bills.entries()) expect(b.mxoc_projectname).toBe(`P${i}`);
     const pushed = await Promise.all(bills.map((b) => call(push, { operation: 'push', entryPk: b.id, billdata: { id: b.id } })));
     pushed.forEach((answer, i) => {
       expect(problemsOf(push, answer.body)).toEqual([]);
@@ -290,12 +318,27 @@ describe('concurrency', () => {
 describe('robustness', () => {
   it('1,000 random requests that pass the credentials check: no 5xx, and every 200 valid for its action', async () => {
     const id = fc.oneof(fc.stringMatching(/^[1-9][0-9]{0,18}$/), fc.constantFrom('0', '', '1634800180022794240'), fc.string());
-    const bill = fc.dictionary(fc.constantFrom('id', 'billno', 'remark', 'billstatus', 'requiredinvoice', 'material_entity', 'billtypeid_number'), fc.oneof(id, fc.jsonValue()));
+    const bill = fc.dictionary(
+      fc.constantFrom('id', 'billno', 'remark', 'billstatus', 'requiredinvoice', 'material_entity', 'billtypeid_number'),
+      fc.oneof(id, fc.jsonValue()),
+    );
     const body = fc.oneof(
-      fc.record({ operation: fc.constantFrom('save', 'audit', 'push', 'x'), billdata: fc.oneof(bill, fc.jsonValue()), entryPk: id }, { requiredKeys: [] }),
+      fc.record(
+        { operation: fc.constantFrom('save', 'audit', 'push', 'x'), billdata: fc.oneof(bill, fc.jsonValue()), entryPk: id },
+        { requiredKeys: [] },
+      ),
       fc.record({ params: fc.record({ operate: fc.constantFrom('save', 'x'), datainfo: bill }, { requiredKeys: [] }) }),
       fc.record({ id, formId: fc.constantFrom('mxoc_pom_instocknew', 'x') }, { requiredKeys: [] }),
-      fc.record({ srcEntity: fc.constantFrom('mxoc_process_transferin'), tarEntity: fc.constantFrom('mxoc_pom_instocknew', 'mxoc_om_instock'), billid: id, entryid: id, entryentity: fc.constant('entryentity') }, { requiredKeys: [] }),
+      fc.record(
+        {
+          srcEntity: fc.constantFrom('mxoc_process_transferin'),
+          tarEntity: fc.constantFrom('mxoc_pom_instocknew', 'mxoc_om_instock'),
+          billid: id,
+          entryid: id,
+          entryentity: fc.constant('entryentity'),
+        },
+        { requiredKeys: [] },
+      ),
       fc.jsonValue(),
     );
     const request = fc.record({
@@ -340,11 +383,20 @@ describe('--seed', () => {
 
   it('starts every account set with the seed’s bills', async () => {
     const file = join(dir, 'seed.json');
-    await writeFile(file, JSON.stringify({ bills: [{ form: push.from, data: { id: '1000000000000000001', billno: 'GDZX-20240101-0007', remark: 'seeded' } }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ bills: [{ form: push.from, data: { id: '1000000000000000001', billno: 'GDZX-20240101-0007', remark: 'seeded' } }] }),
+    );
     const seeded = await startMock({ port: 0, sandbox: true, seed: file });
     try {
       for (const as of [ALICE, BOB]) {
-        const draft = (await call(push, { operation: 'push', entryPk: '1000000000000000001', billdata: { id: '1000000000000000001' } }, { as, url: seeded.url })).body.data;
+        const draft = (
+          await call(
+            push,
+            { operation: 'push', entryPk: '1000000000000000001', billdata: { id: '1000000000000000001' } },
+            { as, url: seeded.url },
+          )
+        ).body.data;
         expect(draft.material_entity[0].srcbillno).toBe('GDZX-20240101-0007');
         expect(draft.remark).toBe('seeded');
       }
@@ -358,7 +410,10 @@ describe('--seed', () => {
       ['not json', /is not JSON/],
       [JSON.stringify({ nope: [] }), /has no "bills" list/],
       [JSON.stringify({ bills: [{ data: { id: 12 } }] }), /bills\[0\]\.data\.id/],
-      [JSON.stringify({ bills: [{ schema: 'SparePartsUseBill', data: { id: '1', requiredinvoice: 'x' } }] }), /does not fit SparePartsUseBill/],
+      [
+        JSON.stringify({ bills: [{ schema: 'SparePartsUseBill', data: { id: '1', requiredinvoice: 'x' } }] }),
+        /does not fit SparePartsUseBill/,
+      ],
     ];
     for (const [text, reason] of cases) {
       const file = join(dir, 'bad.json');
@@ -384,4 +439,3 @@ describe('without --sandbox', () => {
     }
   });
 });
-

@@ -2,22 +2,46 @@
 // record of the same shape as the reference's `endpoints/*.json`, with secrets removed and personal data
 // masked before anything is kept. One record per route and selector; fields are united across exchanges.
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { jsonType } from './check.js';
 import { cleanValue, scrubText } from './redact.js';
 
 /** Headers a record names (never with values): those the caller chose, not the transport's own. */
-const TRANSPORT_HEADERS = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'te', 'upgrade', 'proxy-connection', 'expect', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-dest']);
+const TRANSPORT_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'user-agent',
+  'te',
+  'upgrade',
+  'proxy-connection',
+  'expect',
+  'sec-fetch-mode',
+  'sec-fetch-site',
+  'sec-fetch-dest',
+]);
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The record's id: `captured-<route's last segment>-<selector values>-<hash>`, stable for one route and selector. */
 export function recordId(method, path, selector) {
-  const hash = createHash('sha256').update(`${method} ${path} ${JSON.stringify(sortDeep(selector))}`).digest('hex').slice(0, 8);
+  const hash = createHash('sha256')
+    .update(`${method} ${path} ${JSON.stringify(sortDeep(selector))}`)
+    .digest('hex')
+    .slice(0, 8);
   const words = [path.split('/').filter(Boolean).at(-1) ?? 'root', ...Object.values(flatten(selector))].join('-');
-  const slug = words.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const slug = words
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
   return `captured-${slug ? `${slug}-` : ''}${hash}`;
 }
 
@@ -29,7 +53,14 @@ function flatten(value, prefix = '', out = {}) {
   return out;
 }
 
-const sortDeep = (value) => (isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep(value[k])])) : value);
+const sortDeep = (value) =>
+  isObject(value)
+    ? Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, sortDeep(value[k])]),
+      )
+    : value;
 
 /** The fields of a value as dotted paths (array items merged, no indices), each with the JSON types seen. */
 export function fieldsOf(value, prefix = '', out = new Map()) {
@@ -75,7 +106,9 @@ export async function openCapture(dir) {
     await rm(probe);
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw new Error(`Cannot write captures to ${folder}: ${error.code ?? error.message}. Pick a folder this user can write (--capture <dir>).`);
+    throw new Error(
+      `Cannot write captures to ${folder}: ${error.code ?? error.message}. Pick a folder this user can write (--capture <dir>).`,
+    );
   }
   /** @type {Map<string, any>} */
   const records = new Map();
@@ -111,7 +144,10 @@ export async function openCapture(dir) {
       await writeFile(temporary, `${JSON.stringify(record, null, 1)}\n`);
       await rename(temporary, file);
     });
-    writes.set(id, next.catch(() => {}));
+    writes.set(
+      id,
+      next.catch(() => {}),
+    );
     await next;
     return join(folder, `${id}.json`);
   }
@@ -150,10 +186,15 @@ function merge(record, exchange) {
   record.exchanges += 1;
   record.response_statuses[exchange.status] = (record.response_statuses[exchange.status] ?? 0) + 1;
   const names = (list, incoming) => {
-    for (const name of incoming) if (!list.some((p) => p.name.toLowerCase() === name.toLowerCase())) list.push({ name, type: 'string', required: null, default: null, desc: null });
+    for (const name of incoming)
+      if (!list.some((p) => p.name.toLowerCase() === name.toLowerCase()))
+        list.push({ name, type: 'string', required: null, default: null, desc: null });
   };
   names(record.query, [...new Set(exchange.query.keys())]);
-  names(record.headers, exchange.headerNames.filter((h) => !TRANSPORT_HEADERS.has(h.toLowerCase())));
+  names(
+    record.headers,
+    exchange.headerNames.filter((h) => !TRANSPORT_HEADERS.has(h.toLowerCase())),
+  );
   record.body_content_type ??= exchange.contentType ?? null;
   uniteFields(record.body_fields, fieldsOf(exchange.body), record.exchanges);
   const success = exchange.status >= 200 && exchange.status < 300 && !(isEnvelope(exchange.answer) && exchange.answer.success === false);
@@ -180,7 +221,7 @@ function uniteFields(list, fields, total) {
     }
     const known = new Set(entry.type ? entry.type.split('|').filter((t) => !t.startsWith('array[')) : []);
     const arrays = entry.type?.split('|').filter((t) => t.startsWith('array[')) ?? [];
-    for (const t of types) (t.startsWith('array') ? arrays.push(t) : known.add(t));
+    for (const t of types) t.startsWith('array') ? arrays.push(t) : known.add(t);
     entry.type = [...known, ...new Set(arrays)].join('|');
     entry.seen_in_exchanges += 1;
   }
@@ -191,6 +232,7 @@ function uniteFields(list, fields, total) {
 function exampleText(body, secrets) {
   if (body === undefined) return null;
   // Binary bodies are not kept: a record holds text a person can review.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what tell a binary body from text.
   if (typeof body === 'string') return /[\uFFFD\x00-\x08\x0e-\x1f]/.test(body) ? null : cleanValue(scrubText(body, secrets), secrets);
   // Leaves were scrubbed one by one; the text is scrubbed again for a secret split across a key or escapes.
   return scrubText(JSON.stringify(cleanValue(body, secrets), null, 1), secrets);

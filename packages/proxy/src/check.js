@@ -25,13 +25,20 @@ export function jsonType(value) {
 export function shapeOf(value) {
   if (typeof value !== 'string') return jsonType(value);
   if (value === '') return 'empty string';
-  const classes = [/[0-9]/.test(value) && 'digits', /[A-Za-z]/.test(value) && 'letters', /[^\x00-\x7f]/.test(value) && 'non-ASCII', /[^0-9A-Za-z\x80-\uffff]/.test(value) && 'symbols'].filter(Boolean);
+  const classes = [
+    /[0-9]/.test(value) && 'digits',
+    /[A-Za-z]/.test(value) && 'letters',
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII, so what is outside it is not.
+    /[^\x00-\x7f]/.test(value) && 'non-ASCII',
+    /[^0-9A-Za-z\x80-\uffff]/.test(value) && 'symbols',
+  ].filter(Boolean);
   return `string of ${[...value].length} characters (${classes.join(', ')})`;
 }
 
 // A value the report may print: a short code such as a selector value or form id (`push`, `mxoc_pom_scrap`).
 // Anything longer, with digits runs or non-ASCII text, may be personal data or a secret: its shape is printed.
-export const printable = (value) => typeof value === 'boolean' || value === null || (typeof value === 'string' && /^[A-Za-z][A-Za-z_.-]{0,40}$/.test(value));
+export const printable = (value) =>
+  typeof value === 'boolean' || value === null || (typeof value === 'string' && /^[A-Za-z][A-Za-z_.-]{0,40}$/.test(value));
 
 /** The leaf paths of a select object (`{params: {operate}}` → [['params', 'operate']]). */
 function selectKeys(select, prefix = []) {
@@ -71,7 +78,10 @@ export function selectorOf(body, selectorKeys) {
     const value = at(body, keys);
     if (typeof value !== 'string') continue;
     let node = selector;
-    keys.slice(0, -1).forEach((k) => (node = node[k] ??= {}));
+    for (const k of keys.slice(0, -1)) {
+      node[k] ??= {};
+      node = node[k];
+    }
     node[keys.at(-1)] = value;
   }
   return selector;
@@ -119,7 +129,8 @@ export function createChecker(doc) {
     const ranked = candidateActions(route.actions, body);
     // A body that carries an action's selector values asks for that action: drift is reported against it even
     // where a select-all sibling (whose open schema takes anything) would accept the body.
-    if (Object.keys(ranked[0]?.select ?? {}).length > 0 && matchesSelect(ranked[0].select, body)) return { action: ranked[0], unknown: false };
+    if (Object.keys(ranked[0]?.select ?? {}).length > 0 && matchesSelect(ranked[0].select, body))
+      return { action: ranked[0], unknown: false };
     const accepting = ranked.find((action) => accepts(action, body));
     if (accepting) return { action: accepting, unknown: false };
     // `{}` selects any body, so nothing selected means every action names values this body does not carry.
@@ -134,8 +145,8 @@ export function createChecker(doc) {
     const byPointer = new Map();
     for (const error of validate.errors) {
       let pointer = error.instancePath;
-      if (error.keyword === 'required') pointer += `/${escape(error.params.missingProperty)}`;
-      if (error.keyword === 'additionalProperties') pointer += `/${escape(error.params.additionalProperty)}`;
+      if (error.keyword === 'required') pointer += `/${escapePointer(error.params.missingProperty)}`;
+      if (error.keyword === 'additionalProperties') pointer += `/${escapePointer(error.params.additionalProperty)}`;
       if (!byPointer.has(pointer)) byPointer.set(pointer, []);
       byPointer.get(pointer).push(error);
     }
@@ -144,14 +155,33 @@ export function createChecker(doc) {
 
   function describe(pointer, errors, root) {
     const seenValue = pointer ? resolvePointer(root, `#${pointer}`) : root;
-    const first = errors.find((e) => e.keyword === 'type') ?? errors.find((e) => e.keyword === 'required') ?? errors.find((e) => e.keyword === 'const' || e.keyword === 'enum') ?? errors[0];
+    const first =
+      errors.find((e) => e.keyword === 'type') ??
+      errors.find((e) => e.keyword === 'required') ??
+      errors.find((e) => e.keyword === 'const' || e.keyword === 'enum') ??
+      errors[0];
     if (first.keyword === 'required') return { pointer, kind: 'missing-field', spec: 'required', seen: 'absent' };
-    if (first.keyword === 'additionalProperties') return { pointer, kind: 'undocumented-field', spec: 'no other fields', seen: shapeOf(seenValue) };
-    if (first.keyword === 'type') return { pointer, kind: 'type', spec: `type ${[first.params.type].flat().join(' or ')}`, seen: jsonType(seenValue) };
-    const spec = errors.map((e) => e.keyword === 'const' && printable(e.params.allowedValue) ? `equal to ${JSON.stringify(e.params.allowedValue)}` : e.keyword === 'pattern' ? `matching ${e.params.pattern}` : e.message).filter((m, i, all) => all.indexOf(m) === i);
+    if (first.keyword === 'additionalProperties')
+      return { pointer, kind: 'undocumented-field', spec: 'no other fields', seen: shapeOf(seenValue) };
+    if (first.keyword === 'type')
+      return { pointer, kind: 'type', spec: `type ${[first.params.type].flat().join(' or ')}`, seen: jsonType(seenValue) };
+    const spec = errors
+      .map((e) =>
+        e.keyword === 'const' && printable(e.params.allowedValue)
+          ? `equal to ${JSON.stringify(e.params.allowedValue)}`
+          : e.keyword === 'pattern'
+            ? `matching ${e.params.pattern}`
+            : e.message,
+      )
+      .filter((m, i, all) => all.indexOf(m) === i);
     // A value is printed only where the spec fixes one (a selector's `const`): there it is a code, not data.
     const fixed = errors.some((e) => e.keyword === 'const' || e.keyword === 'enum');
-    return { pointer, kind: 'constraint', spec: spec.join('; '), seen: fixed && printable(seenValue) ? JSON.stringify(seenValue) : shapeOf(seenValue) };
+    return {
+      pointer,
+      kind: 'constraint',
+      spec: spec.join('; '),
+      seen: fixed && printable(seenValue) ? JSON.stringify(seenValue) : shapeOf(seenValue),
+    };
   }
 
   /** An object schema's parts (itself and its allOf), their properties united, and whether they list every field. */
@@ -177,16 +207,26 @@ export function createChecker(doc) {
       if (fitting) undocumentedFields(fitting, value, pointer, out);
     }
     if (Array.isArray(value)) {
-      if (node.items && typeof node.items === 'object') value.forEach((item, i) => undocumentedFields(node.items, item, `${pointer}/${i}`, out));
+      if (node.items && typeof node.items === 'object')
+        value.forEach((item, i) => {
+          undocumentedFields(node.items, item, `${pointer}/${i}`, out);
+        });
       return out;
     }
     if (!isObject(value)) return out;
     const { parts, properties, listsFields } = objectShape(node);
     for (const [key, child] of Object.entries(value)) {
-      if (key in properties) undocumentedFields(properties[key], child, `${pointer}/${escape(key)}`, out);
-      else if (listsFields && !branches) out.push({ pointer: `${pointer}/${escape(key)}`, kind: 'undocumented-field', spec: 'not in the spec', seen: shapeOf(child) });
+      if (key in properties) undocumentedFields(properties[key], child, `${pointer}/${escapePointer(key)}`, out);
+      else if (listsFields && !branches)
+        out.push({
+          pointer: `${pointer}/${escapePointer(key)}`,
+          kind: 'undocumented-field',
+          spec: 'not in the spec',
+          seen: shapeOf(child),
+        });
     }
-    for (const part of parts.slice(1)) if (part?.oneOf || part?.anyOf) undocumentedFields({ oneOf: part.oneOf ?? part.anyOf }, value, pointer, out);
+    for (const part of parts.slice(1))
+      if (part?.oneOf || part?.anyOf) undocumentedFields({ oneOf: part.oneOf ?? part.anyOf }, value, pointer, out);
     return out;
   }
 
@@ -197,16 +237,29 @@ export function createChecker(doc) {
       // The members every item of the example's array has: what each item of the answer should have.
       if (!commonItems.has(example)) {
         const objects = example.filter(isObject);
-        commonItems.set(example, objects.length ? Object.fromEntries(Object.keys(objects[0]).filter((k) => objects.every((e) => k in e)).map((k) => [k, objects[0][k]])) : undefined);
+        commonItems.set(
+          example,
+          objects.length
+            ? Object.fromEntries(
+                Object.keys(objects[0])
+                  .filter((k) => objects.every((e) => k in e))
+                  .map((k) => [k, objects[0][k]]),
+              )
+            : undefined,
+        );
       }
       const common = commonItems.get(example);
-      if (common) value.forEach((item, i) => missingFromExample(common, item, `${pointer}/${i}`, out));
+      if (common) {
+        value.forEach((item, i) => {
+          missingFromExample(common, item, `${pointer}/${i}`, out);
+        });
+      }
       return out;
     }
     if (!isObject(example) || !isObject(value)) return out;
     for (const [key, child] of Object.entries(example)) {
-      const here = `${pointer}/${escape(key)}`;
-      if (!(key in value)) out.push({ pointer: here, kind: 'missing-field', spec: 'in the vendor\'s example', seen: 'absent' });
+      const here = `${pointer}/${escapePointer(key)}`;
+      if (!(key in value)) out.push({ pointer: here, kind: 'missing-field', spec: "in the vendor's example", seen: 'absent' });
       else missingFromExample(child, value[key], here, out);
     }
     return out;
@@ -216,8 +269,10 @@ export function createChecker(doc) {
   function checkRequest(route, action, body, parseError) {
     const media = Object.values(route.operation.requestBody?.content ?? {})[0];
     if (!media) return [];
-    if (parseError) return [{ pointer: '', kind: 'not-json', spec: route.textBody ? 'JSON text in a text/plain body' : 'a JSON body', seen: parseError }];
-    if (body === undefined) return route.operation.requestBody.required ? [{ pointer: '', kind: 'missing-body', spec: 'a body', seen: 'no body' }] : [];
+    if (parseError)
+      return [{ pointer: '', kind: 'not-json', spec: route.textBody ? 'JSON text in a text/plain body' : 'a JSON body', seen: parseError }];
+    if (body === undefined)
+      return route.operation.requestBody.required ? [{ pointer: '', kind: 'missing-body', spec: 'a body', seen: 'no body' }] : [];
     if (!action) return [];
     const requestSchema = once(`request ${action.name}`, () => ({ $ref: action.request }));
     return dedupe([...schemaFindings(requestSchema, body), ...undocumentedFields(requestSchema, body)]);
@@ -226,7 +281,9 @@ export function createChecker(doc) {
   /** The schema an answer with `status` must fit, for `action`: the 200 envelope narrowed to the action's data. */
   function answerSchema(route, action, status, body) {
     const failure = isObject(body) && body.success === false;
-    return once(`answer ${route.method} ${route.path} ${action?.name} ${status} ${failure}`, () => buildAnswerSchema(route, action, status, failure));
+    return once(`answer ${route.method} ${route.path} ${action?.name} ${status} ${failure}`, () =>
+      buildAnswerSchema(route, action, status, failure),
+    );
   }
 
   function buildAnswerSchema(route, action, status, failure) {
@@ -239,7 +296,10 @@ export function createChecker(doc) {
     if (!success || !action) return { schema };
     if (failure) return { schema: { oneOf: schema.oneOf.filter((b) => b !== success) } };
     const [envelope, overlay] = success.allOf;
-    return { schema: { allOf: [envelope, { ...overlay, properties: { ...overlay.properties, data: { $ref: action.response } } }] }, success: true };
+    return {
+      schema: { allOf: [envelope, { ...overlay, properties: { ...overlay.properties, data: { $ref: action.response } } }] },
+      success: true,
+    };
   }
 
   /** Response findings for a status and a parsed body (undefined: no body or not JSON). */
@@ -250,7 +310,10 @@ export function createChecker(doc) {
       return [{ pointer: '', kind: 'undocumented-status', spec: `statuses ${documented}`, seen: `status ${status}` }];
     }
     if (!schema) return [];
-    if (body === undefined) return [{ pointer: '', kind: 'not-json', spec: 'a JSON body', seen: contentType ? `a ${contentType.split(';')[0]} body` : 'no JSON body' }];
+    if (body === undefined)
+      return [
+        { pointer: '', kind: 'not-json', spec: 'a JSON body', seen: contentType ? `a ${contentType.split(';')[0]} body` : 'no JSON body' },
+      ];
     const findings = [...schemaFindings(schema, body), ...undocumentedFields(schema, body)];
     const exampleName = action?.examples?.response;
     if (success && exampleName) findings.push(...missingFromExample(doc.components.examples[exampleName]?.value, body));
@@ -260,7 +323,7 @@ export function createChecker(doc) {
   return { routes, selectorKeys, pickAction, checkRequest, checkResponse };
 }
 
-const escape = (key) => (/[~/]/.test(key) ? String(key).replace(/~/g, '~0').replace(/\//g, '~1') : key);
+const escapePointer = (key) => (/[~/]/.test(key) ? String(key).replace(/~/g, '~0').replace(/\//g, '~1') : key);
 
 /** One finding per pointer and kind. */
 function dedupe(findings) {

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
 
-const usage = 'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--quiet]';
+const usage =
+  'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--quiet]';
 let options;
 try {
   ({ values: options } = parseArgs({

@@ -35,7 +35,8 @@ export function parseUpstream(value) {
     throw new Error('The upstream must be an http(s) URL such as https://api.kingdee.com.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`The upstream must use http or https, not ${url.protocol}`);
-  if (url.username || url.password || url.search || url.hash) throw new Error('The upstream URL takes no credentials, query or fragment: only scheme, host, port and an optional path prefix.');
+  if (url.username || url.password || url.search || url.hash)
+    throw new Error('The upstream URL takes no credentials, query or fragment: only scheme, host, port and an optional path prefix.');
   return url;
 }
 
@@ -90,9 +91,22 @@ function parseBody(copy, contentType, expectJson) {
  * checked, reported — in the report file too — and captured) and `close()`.
  * @param {ProxyOptions} options
  */
-export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.0.1', spec, report, capture, timeoutMs = DEFAULT_TIMEOUT_MS, log = () => {}, onReport } = /** @type {any} */ ({})) {
+export async function startProxy(
+  {
+    upstream,
+    port = DEFAULT_PORT,
+    host = '127.0.0.1',
+    spec,
+    report,
+    capture,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    log = () => {},
+    onReport,
+  } = /** @type {any} */ ({}),
+) {
   const base = parseUpstream(upstream);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new Error(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
   const prefix = base.pathname.replace(/\/+$/, '');
   const transport = base.protocol === 'https:' ? https : http;
   const agent = new transport.Agent({ keepAlive: true });
@@ -109,7 +123,9 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       throw new Error(`Cannot write the report to ${report}: ${error.code ?? error.message}.`);
     }
     // A report that stops being writable (a full disk) is said once on the console; traffic goes on.
-    reportStream.once('error', (/** @type {NodeJS.ErrnoException} */ error) => log(`the report ${report} can no longer be written (${error.code ?? error.message}); reporting to the console only`));
+    reportStream.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
+      log(`the report ${report} can no longer be written (${error.code ?? error.message}); reporting to the console only`),
+    );
   }
   const pending = new Set();
 
@@ -117,7 +133,9 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
   function emit(line) {
     if (reportStream?.writable) reportStream.write(`${JSON.stringify(line)}\n`);
     onReport?.(line);
-    log(`${line.time.slice(11, 19)} ${line.action ?? line.route} ${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind}: spec ${line.spec}; seen ${line.seen}`);
+    log(
+      `${line.time.slice(11, 19)} ${line.action ?? line.route} ${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind}: spec ${line.spec}; seen ${line.seen}`,
+    );
   }
 
   /** Checks (and perhaps captures) one finished exchange. */
@@ -129,18 +147,47 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
     const request = parseBody(requestCopy, headers['content-type'], route?.textBody);
     const answer = parseBody(responseCopy, responseHeaders['content-type'], true);
     /** @type {(direction: 'request' | 'response', action: string | null) => (f: import('./check.js').Finding) => void} */
-    const out = (direction, action) => (finding) => emit({ time, route: routeName, action, direction, status: direction === 'response' ? status : null, ...finding });
+    const out = (direction, action) => (finding) =>
+      emit({ time, route: routeName, action, direction, status: direction === 'response' ? status : null, ...finding });
     const tooBig = (direction, copy) =>
-      out(direction, null)({ pointer: '', kind: 'not-validated', spec: `bodies up to ${MAX_VALIDATED_BYTES} bytes are validated`, seen: `${copy.size} bytes, forwarded untouched` });
+      out(
+        direction,
+        null,
+      )({
+        pointer: '',
+        kind: 'not-validated',
+        spec: `bodies up to ${MAX_VALIDATED_BYTES} bytes are validated`,
+        seen: `${copy.size} bytes, forwarded untouched`,
+      });
     if (requestCopy.overflow) tooBig('request', requestCopy);
     if (responseCopy.overflow) tooBig('response', responseCopy);
     const secrets = () => secretsOf({ query, headers, body: request.body });
 
     if (!route) {
       const methods = [...checker.routes.values()].filter((r) => r.path === pathname).map((r) => r.method);
-      out('request', null)({ pointer: '', kind: 'unknown-route', spec: methods.length ? `only ${methods.join(', ')} on this path` : 'no such route', seen: routeName });
+      out(
+        'request',
+        null,
+      )({
+        pointer: '',
+        kind: 'unknown-route',
+        spec: methods.length ? `only ${methods.join(', ')} on this path` : 'no such route',
+        seen: routeName,
+      });
       if (store && !requestCopy.overflow && !responseCopy.overflow && status >= 200 && status < 300) {
-        const file = await store.add({ method, path: pathname, selector: selectorOf(request.body, checker.selectorKeys), query, headers, headerNames: exchange.headerNames, contentType: headers['content-type'], body: request.body, status, answer: answer.body, secrets: secrets() });
+        const file = await store.add({
+          method,
+          path: pathname,
+          selector: selectorOf(request.body, checker.selectorKeys),
+          query,
+          headers,
+          headerNames: exchange.headerNames,
+          contentType: headers['content-type'],
+          body: request.body,
+          status,
+          answer: answer.body,
+          secrets: secrets(),
+        });
         log(`${time.slice(11, 19)} ${routeName} captured in ${file}`);
       }
       return;
@@ -156,9 +203,30 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
     const { action, unknown } = takesBody ? checker.pickAction(route, request.body) : { action: route.actions[0], unknown: false };
     if (unknown) {
       const selector = selectorOf(request.body, route.selectorKeys);
-      out('request', null)({ pointer: '', kind: 'unknown-action', spec: `one of ${route.actions.map((a) => a.name).join(', ')}`, seen: `a body selecting ${describeSelector(selector)}` });
+      out(
+        'request',
+        null,
+      )({
+        pointer: '',
+        kind: 'unknown-action',
+        spec: `one of ${route.actions.map((a) => a.name).join(', ')}`,
+        seen: `a body selecting ${describeSelector(selector)}`,
+      });
       if (store && !responseCopy.overflow && status >= 200 && status < 300) {
-        const file = await store.add({ method, path: pathname, selector, module: route.operation.tags?.[0], query, headers, headerNames: exchange.headerNames, contentType: headers['content-type'], body: request.body, status, answer: answer.body, secrets: secrets() });
+        const file = await store.add({
+          method,
+          path: pathname,
+          selector,
+          module: route.operation.tags?.[0],
+          query,
+          headers,
+          headerNames: exchange.headerNames,
+          contentType: headers['content-type'],
+          body: request.body,
+          status,
+          answer: answer.body,
+          secrets: secrets(),
+        });
         log(`${time.slice(11, 19)} ${routeName} (new action) captured in ${file}`);
       }
       return;
@@ -166,14 +234,17 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
     for (const finding of checker.checkRequest(route, action, request.body)) out('request', action?.name ?? null)(finding);
     if (responseCopy.overflow) return;
     const responseBody = answer.parseError ? undefined : answer.body;
-    for (const finding of checker.checkResponse(route, action, status, responseBody, responseHeaders['content-type'])) out('response', action?.name ?? null)(finding);
+    for (const finding of checker.checkResponse(route, action, status, responseBody, responseHeaders['content-type']))
+      out('response', action?.name ?? null)(finding);
   }
 
   function handle(req, res) {
     const target = req.url ?? '';
     if (!target.startsWith('/')) return problem(res, 400, 'The request target must be a path (origin-form, starting with "/").');
     const [pathname, search = ''] = target.split(/\?(.*)/s);
-    const headers = /** @type {Record<string, string>} */ (Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])));
+    const headers = /** @type {Record<string, string>} */ (
+      Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
+    );
     const requestCopy = tee(req, req.headers['content-length']);
     let upstreamRequest;
     try {
@@ -216,7 +287,17 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
       upstreamResponse.on('end', () => {
         const work = new Promise((resolve) => setImmediate(resolve))
           .then(() =>
-            settle({ method: req.method ?? 'GET', pathname, headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0), query: new URLSearchParams(search), headers, requestCopy, status: upstreamResponse.statusCode ?? 0, responseHeaders: upstreamResponse.headers, responseCopy }),
+            settle({
+              method: req.method ?? 'GET',
+              pathname,
+              headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
+              query: new URLSearchParams(search),
+              headers,
+              requestCopy,
+              status: upstreamResponse.statusCode ?? 0,
+              responseHeaders: upstreamResponse.headers,
+              responseCopy,
+            }),
           )
           .catch((error) => log(`internal error while checking ${req.method} ${pathname}: ${error.stack}`));
         pending.add(work);
@@ -267,7 +348,9 @@ export async function startProxy({ upstream, port = DEFAULT_PORT, host = '127.0.
 /** A selector for the report: its field names, with a value only when it is a short code (`operation="audit"`). */
 function describeSelector(selector, prefix = '') {
   const parts = Object.entries(selector).map(([k, v]) =>
-    v && typeof v === 'object' ? describeSelector(v, `${prefix}${k}.`) : `${prefix}${k}=${printable(v) ? JSON.stringify(v) : `(${shapeOf(v)})`}`,
+    v && typeof v === 'object'
+      ? describeSelector(v, `${prefix}${k}.`)
+      : `${prefix}${k}=${printable(v) ? JSON.stringify(v) : `(${shapeOf(v)})`}`,
   );
   return parts.length ? parts.join(', ') : 'no selector values';
 }

@@ -5,14 +5,16 @@
 import { mask, maskMobiles, personalKind } from '@qzz/spec/personal';
 
 /** Body fields that hold a secret, whatever the casing and separator (`access_token`, `app-token`, `appSecret`). */
-const SECRET_FIELD = /^(access[-_]?token|app[-_]?token|app[-_]?signature|app[-_]?secret|client[-_]?secret|secret|signature|password|refresh[-_]?token|token)$/i;
+const SECRET_FIELD =
+  /^(access[-_]?token|app[-_]?token|app[-_]?signature|app[-_]?secret|client[-_]?secret|secret|signature|password|refresh[-_]?token|token)$/i;
 
 /**
  * Headers whose values are secrets: the gateway's signature and its nonce (its other X-Api-* headers carry a
  * client id, a version and a timestamp, which are no secrets and too common to scrub everywhere), app tokens,
  * `Authorization` and cookies.
  */
-const SECRET_HEADER = /^(x-api-signature|x-api-nonce|app[-_]?token|app[-_]?signature|access[-_]?token|authorization|proxy-authorization|cookie)$/i;
+const SECRET_HEADER =
+  /^(x-api-signature|x-api-nonce|app[-_]?token|app[-_]?signature|access[-_]?token|authorization|proxy-authorization|cookie)$/i;
 
 /** Query parameters whose values are secrets. */
 const SECRET_QUERY = /^(access[-_]?token|app[-_]?token|signature|app[-_]?signature|app[-_]?secret|secret|token)$/i;
@@ -22,8 +24,12 @@ export const REDACTED = '[redacted]';
 // A field names a person when its last word is a person's role (`creatorid_name`, `mxoc_picker_name`,
 // `auditor`, `mxoc_personliable`). Its name, employee code or number is masked; a department, material or
 // currency name is not personal and stays.
-const ROLE = '(creator|auditor|modifier|picker|applicant|applier|emp|employee|operator|handler|submitter|approver|accountchecker|checker|reviewer|salesman|saler|salesperson|buyer|purchaser|contact|contacts|linkman|receiver|consignee|user|person|personliable|initiator|keeper|storekeeper|manager|leader|charger|principal|staff|worker|inspector|requester|proposer)';
-const PERSON_FIELD = new RegExp(`(^|_)(${ROLE}((id)?_?(name|number|code|no))?|(real|nick|true|full|first|last)_?name|job_?(no|number))$`, 'i');
+const ROLE =
+  '(creator|auditor|modifier|picker|applicant|applier|emp|employee|operator|handler|submitter|approver|accountchecker|checker|reviewer|salesman|saler|salesperson|buyer|purchaser|contact|contacts|linkman|receiver|consignee|user|person|personliable|initiator|keeper|storekeeper|manager|leader|charger|principal|staff|worker|inspector|requester|proposer)';
+const PERSON_FIELD = new RegExp(
+  `(^|_)(${ROLE}((id)?_?(name|number|code|no))?|(real|nick|true|full|first|last)_?name|job_?(no|number))$`,
+  'i',
+);
 const PHONE_FIELD = /(phone|mobile|tel|telephone|fax)$/i;
 const ADDRESS_FIELD = /(address|addr)$/i;
 // Numbers that identify a person or an account: identity cards, bank cards and accounts.
@@ -55,8 +61,9 @@ export function secretsOf({ query, headers, body }) {
 }
 
 function walk(value, visit) {
-  if (Array.isArray(value)) value.forEach((item) => walk(item, visit));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, visit);
+  } else if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       visit(key, child);
       walk(child, visit);
@@ -103,7 +110,9 @@ export function cleanValue(value, secrets, key = '') {
     }
   }
   const text = maskMobiles(scrubText(value, secrets)).replace(EMAIL, '$1***@$2');
-  const kind = personalKind(key) ?? (ADDRESS_FIELD.test(key) ? 'address' : PERSON_FIELD.test(key) ? (/(number|code|no)$/i.test(key) ? 'code' : 'name') : undefined);
+  const kind =
+    personalKind(key) ??
+    (ADDRESS_FIELD.test(key) ? 'address' : PERSON_FIELD.test(key) ? (/(number|code|no)$/i.test(key) ? 'code' : 'name') : undefined);
   if (kind === 'name' || kind === 'code' || kind === 'address') return mask(kind, text);
   if (kind === 'mobile' || PHONE_FIELD.test(key) || NUMBER_FIELD.test(key)) return maskPhone(text);
   return text;

@@ -28,7 +28,10 @@ describe('qzz-proxy', () => {
     const withSecret = await run('--upstream', 'https://user:s3cret@api.kingdee.com');
     expect(withSecret).toMatchObject({ code: 1, stderr: expect.stringMatching(/takes no credentials/) });
     expect(withSecret.stderr).not.toContain('s3cret');
-    expect(await run('--upstream', 'http://127.0.0.1:1', '--port', '70000')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--port must be a whole number/) });
+    expect(await run('--upstream', 'http://127.0.0.1:1', '--port', '70000')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--port must be a whole number/),
+    });
   });
 
   it('stops at start-up when the capture folder cannot be written', async () => {
@@ -36,11 +39,13 @@ describe('qzz-proxy', () => {
     await writeFile(file, '');
     const result = await run('--upstream', 'http://127.0.0.1:1', '--port', '0', '--capture', join(file, 'captures'));
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^Cannot write captures to .*not-a-folder\/captures: (ENOTDIR|EEXIST)\. Pick a folder this user can write/);
+    expect(result.stderr).toMatch(
+      /^Cannot write captures to .*not-a-folder\/captures: (ENOTDIR|EEXIST)\. Pick a folder this user can write/,
+    );
   });
 
   it('serves until stopped, and says where', async () => {
-    const upstream = await startStandIn((req, body, res) => json(res, 200, { ok: true }));
+    const upstream = await startStandIn((_req, _body, res) => json(res, 200, { ok: true }));
     const child = spawn(process.execPath, [cli, '--upstream', upstream.url, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise((resolve, reject) => {

@@ -1,15 +1,15 @@
 // Leave one out: take an action out of a copy of the spec, let its traffic (the mock, with the full spec, as
 // the upstream) pass the proxy running on the copy, scaffold the capture back with spec:add, and compare.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMock } from '@qzz/mock';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { planScaffold, writePlan } from '@qzz/spec/scaffold';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy } from '../src/index.js';
 // The spec's sources are the repository's, not the package's: the helper is imported from the workspace.
 import { copySpec, removeAction, removeRoute } from '../../../spec/test/spec-copy.js';
+import { startProxy } from '../src/index.js';
 
 const fullPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const full = JSON.parse(await readFile(fullPath, 'utf8'));
@@ -35,8 +35,9 @@ const sorted = (set) => [...set].sort();
 
 /** The dotted field paths a JSON value carries (array items merged). */
 function valueFields(value, prefix = '', out = new Set()) {
-  if (Array.isArray(value)) value.forEach((item) => valueFields(item, prefix, out));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const item of value) valueFields(item, prefix, out);
+  } else if (value && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
       const path = prefix ? `${prefix}.${key}` : key;
       out.add(path);
@@ -58,7 +59,11 @@ async function capture(copy, path, bodies) {
   const proxy = await startProxy({ upstream: mock.url, port: 0, spec: await copy.bundle(), capture: captureDir });
   try {
     for (const body of bodies) {
-      const response = await fetch(`${proxy.url}${path}?access_token=${encodeURIComponent(TOKEN)}`, { method: 'POST', headers: HEADERS, body: JSON.stringify(body) });
+      const response = await fetch(`${proxy.url}${path}?access_token=${encodeURIComponent(TOKEN)}`, {
+        method: 'POST',
+        headers: HEADERS,
+        body: JSON.stringify(body),
+      });
       expect(response.status).toBe(200);
       await response.arrayBuffer();
     }
@@ -121,7 +126,9 @@ describe.each([
     // Traffic shows what the answers carry: the captured answer claims exactly the fields the answers had, which
     // are every field the spec lists (the seed's schema lists no field its full example lacks).
     const specFields = sorted(fieldSet(full, { $ref: original.response }));
-    const answered = original.examples.response ? valueFields(full.components.examples[original.examples.response].value.data) : new Set(specFields);
+    const answered = original.examples.response
+      ? valueFields(full.components.examples[original.examples.response].value.data)
+      : new Set(specFields);
     expect(sorted(fieldSet(added.doc, { $ref: added.action.response }))).toEqual(specFields.filter((f) => answered.has(f)));
     expect(specFields.filter((f) => !answered.has(f))).toEqual([]);
     expect(resolvePointer(added.doc, added.action.request)['x-qzz-evidence']).toBe('captured');

@@ -20,9 +20,14 @@ const UNKNOWN = '/mxoc_widget/widget_query';
 const CAPTURED = '/mxoc_widget/widget_list';
 const DRIFT_ID = '1634800180022799999'; // the stand-in answers this bill with drift
 // A token and a signature with every URL-special character, so each encoding of them differs.
-const TOKEN = "tok:/?#[]@!$&'()*+,;=% \"\\é-Zq81";
+const TOKEN = 'tok:/?#[]@!$&\'()*+,;=% "\\é-Zq81';
 const SIGNATURE = 'sig+/=&?#%"\\ 9Xb';
-const CREDENTIAL_HEADERS = { groupName: 'grp-7', accountid: '1700000000000000001', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'X-Api-Signature': SIGNATURE };
+const CREDENTIAL_HEADERS = {
+  groupName: 'grp-7',
+  accountid: '1700000000000000001',
+  'X-GW-Router-Addr': 'https://tf.jdy.com',
+  'X-Api-Signature': SIGNATURE,
+};
 const withToken = (path) => `${path}?access_token=${encodeURIComponent(TOKEN)}`;
 const encodings = (s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2), JSON.stringify(s).slice(1, -1)];
 
@@ -33,7 +38,15 @@ function send(base, { method = 'POST', path, headers = {}, body }) {
     const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, statusMessage: res.statusMessage, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          statusMessage: res.statusMessage,
+          headers: res.headers,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -41,7 +54,11 @@ function send(base, { method = 'POST', path, headers = {}, body }) {
   });
 }
 const post = (base, path, value, headers = {}) =>
-  send(base, { path: withToken(path), headers: { ...CREDENTIAL_HEADERS, 'content-type': 'application/json', ...headers }, body: typeof value === 'string' ? value : JSON.stringify(value) });
+  send(base, {
+    path: withToken(path),
+    headers: { ...CREDENTIAL_HEADERS, 'content-type': 'application/json', ...headers },
+    body: typeof value === 'string' ? value : JSON.stringify(value),
+  });
 
 // The stand-in gateway's routes.
 const seedAnswer = () => example('pushOrderExecutionToSparePartsUse_response');
@@ -70,11 +87,25 @@ function gateway(req, body, res) {
   if (url.pathname === '/hangup') return res.socket?.destroy();
   if (url.pathname === SEED && parsed?.operation === 'push') return json(res, 200, parsed.entryPk === DRIFT_ID ? drifted() : seedAnswer());
   if (url.pathname === SEED && parsed && parsed.operation !== 'push') {
-    return json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: parsed.billdata.id, billno: 'BJLL-20230306-0001', auditorid_name: '王二小', creatorid_phone: '13800138000' } });
+    return json(res, 200, {
+      success: true,
+      reachPlugin: true,
+      errorCode: 'success',
+      data: { id: parsed.billdata.id, billno: 'BJLL-20230306-0001', auditorid_name: '王二小', creatorid_phone: '13800138000' },
+    });
   }
   if (url.pathname === INSPECT) return json(res, 503, { errcode: 503, description: 'busy' });
   if (url.pathname.startsWith('/mxoc_widget/')) {
-    const rows = [{ id: '1634800180022794240', creatorid_name: '王二小', creatorid_phone: '13800138000', qty: '1.5', note: `token was ${token}`, signed: `${encodeURIComponent(token)}|${new URLSearchParams({ t: token })}|${req.headers['x-api-signature']}` }];
+    const rows = [
+      {
+        id: '1634800180022794240',
+        creatorid_name: '王二小',
+        creatorid_phone: '13800138000',
+        qty: '1.5',
+        note: `token was ${token}`,
+        signed: `${encodeURIComponent(token)}|${new URLSearchParams({ t: token })}|${req.headers['x-api-signature']}`,
+      },
+    ];
     if (parsed?.pageIndex === '2') rows[0].extra_flag = true;
     return json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { rows, total: '1' } });
   }
@@ -94,7 +125,15 @@ beforeAll(async () => {
   standIn = await startStandIn(gateway);
   captureDir = await mkdtemp(join(tmpdir(), 'qzz-proxy-capture-'));
   reportFile = join(captureDir, 'report.jsonl');
-  proxy = await startProxy({ upstream: standIn.url, port: 0, capture: join(captureDir, 'records'), report: reportFile, timeoutMs: 500, log: (l) => logs.push(l), onReport: (l) => reports.push(l) });
+  proxy = await startProxy({
+    upstream: standIn.url,
+    port: 0,
+    capture: join(captureDir, 'records'),
+    report: reportFile,
+    timeoutMs: 500,
+    log: (l) => logs.push(l),
+    onReport: (l) => reports.push(l),
+  });
 });
 afterAll(async () => {
   await proxy?.close();
@@ -107,19 +146,32 @@ async function reportOf(exchange) {
   const before = reports.length;
   const response = await exchange();
   await proxy.flush();
-  return { response, lines: reports.slice(before).map(({ action, direction, pointer, kind }) => ({ action, direction, pointer, kind })), full: reports.slice(before) };
+  return {
+    response,
+    lines: reports.slice(before).map(({ action, direction, pointer, kind }) => ({ action, direction, pointer, kind })),
+    full: reports.slice(before),
+  };
 }
 
 describe('forwarding', () => {
   it('forwards method, target, headers and body bytes unchanged, and the answer back unchanged', async () => {
     const body = Buffer.from([0x7b, 0xff, 0x00, 0xe5, 0x90, 0x8d, 0x7d]); // not even UTF-8
     const path = `/echo?access_token=${encodeURIComponent(TOKEN)}&b=%E4%B8%AD&c=1+2`;
-    const response = await send(proxy.url, { method: 'PATCH', path, headers: { ...CREDENTIAL_HEADERS, 'Content-Type': 'application/x-custom', 'X-Odd': 'ä' }, body });
+    const response = await send(proxy.url, {
+      method: 'PATCH',
+      path,
+      headers: { ...CREDENTIAL_HEADERS, 'Content-Type': 'application/x-custom', 'X-Odd': 'ä' },
+      body,
+    });
     const received = standIn.received.at(-1);
     expect(received.method).toBe('PATCH');
     expect(received.url).toBe(path);
     const pairs = (raw) => Object.fromEntries(raw.flatMap((v, i) => (i % 2 ? [] : [[v, raw[i + 1]]])));
-    expect(pairs(received.rawHeaders)).toMatchObject({ ...CREDENTIAL_HEADERS, 'Content-Type': 'application/x-custom', 'Content-Length': '7' });
+    expect(pairs(received.rawHeaders)).toMatchObject({
+      ...CREDENTIAL_HEADERS,
+      'Content-Type': 'application/x-custom',
+      'Content-Length': '7',
+    });
     expect(received.body.equals(body)).toBe(true);
     expect(response.status).toBe(201);
     expect(response.statusMessage).toBe('Echoed');
@@ -153,9 +205,14 @@ describe('validation report', () => {
     const type = full.find((l) => l.kind === 'type');
     expect(type).toMatchObject({ spec: 'type string', seen: 'integer', status: 200, route: `POST ${SEED}` });
     // The console line names the action, the pointer and both sides.
-    expect(logs.some((l) => l.includes(`${action} response 200 /data/material_entity/0/qty type: spec type string; seen integer`))).toBe(true);
+    expect(logs.some((l) => l.includes(`${action} response 200 /data/material_entity/0/qty type: spec type string; seen integer`))).toBe(
+      true,
+    );
     // The report file holds the same lines as JSON.
-    const file = (await readFile(reportFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const file = (await readFile(reportFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(file).toEqual(expect.arrayContaining(full));
   });
 
@@ -174,7 +231,16 @@ describe('validation report', () => {
 
   it('reports a body that is not JSON, or missing, against the route: no action can be picked without it', async () => {
     const broken = await reportOf(() => post(proxy.url, SEED, '{"operation": "push",'));
-    expect(broken.full).toMatchObject([{ action: null, direction: 'request', pointer: '', kind: 'not-json', spec: 'a JSON body', seen: expect.stringMatching(/^text that is not JSON/) }]);
+    expect(broken.full).toMatchObject([
+      {
+        action: null,
+        direction: 'request',
+        pointer: '',
+        kind: 'not-json',
+        spec: 'a JSON body',
+        seen: expect.stringMatching(/^text that is not JSON/),
+      },
+    ]);
     const empty = await reportOf(() => post(proxy.url, SEED, ''));
     expect(empty.lines).toEqual([{ action: null, direction: 'request', pointer: '', kind: 'missing-body' }]);
   });
@@ -187,7 +253,12 @@ describe('validation report', () => {
     const specFile = join(captureDir, 'loose-openapi.json');
     await writeFile(specFile, JSON.stringify(loose));
     const lines = [];
-    const looseProxy = await startProxy({ upstream: standIn.url, port: 0, spec: specFile, onReport: ({ action, direction, pointer, kind }) => lines.push({ action, direction, pointer, kind }) });
+    const looseProxy = await startProxy({
+      upstream: standIn.url,
+      port: 0,
+      spec: specFile,
+      onReport: ({ action, direction, pointer, kind }) => lines.push({ action, direction, pointer, kind }),
+    });
     try {
       const action = 'pushReceiptNoticeToOutsourcedInStock';
       const body = example(`${action}_request`);
@@ -201,7 +272,9 @@ describe('validation report', () => {
   });
 
   it('checks the answer of an operation without a body (the gateway token call)', async () => {
-    const { lines } = await reportOf(() => send(proxy.url, { method: 'GET', path: '/jdyconnector/app_management/kingdee_auth_token?app_key=k&app_signature=s' }));
+    const { lines } = await reportOf(() =>
+      send(proxy.url, { method: 'GET', path: '/jdyconnector/app_management/kingdee_auth_token?app_key=k&app_signature=s' }),
+    );
     expect(lines).toEqual([{ action: 'getKingdeeAuthToken', direction: 'response', pointer: '/errcode', kind: 'type' }]);
   });
 
@@ -284,14 +357,25 @@ describe('failing upstreams', () => {
     const answers = [];
     for (const payload of hostile) answers.push((await raw(payload)).split('\r\n')[0]);
     // CONNECT and upgrades have no place here: Node closes those sockets; everything else gets a 4xx.
-    expect(answers).toEqual(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 400 Bad Request', 'HTTP/1.1 431 Request Header Fields Too Large', '', '', 'HTTP/1.1 400 Bad Request']);
+    expect(answers).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 400 Bad Request',
+      'HTTP/1.1 431 Request Header Fields Too Large',
+      '',
+      '',
+      'HTTP/1.1 400 Bad Request',
+    ]);
     expect((await post(proxy.url, SEED, example('pushOrderExecutionToSparePartsUse_request'))).status).toBe(200);
   });
 
   it('refuses a target that is not a path, and keeps serving', async () => {
     const address = new URL(proxy.url);
     const raw = await new Promise((resolve) => {
-      const socket = connect(Number(address.port), address.hostname, () => socket.end('GET http://elsewhere.invalid/x HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const socket = connect(Number(address.port), address.hostname, () =>
+        socket.end('GET http://elsewhere.invalid/x HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
       let text = '';
       socket.on('data', (d) => (text += d));
       socket.on('close', () => resolve(text));
@@ -316,7 +400,14 @@ describe('capture', () => {
   it('writes one record per route and selector, fields united across exchanges', () => {
     const widget = records.map((r) => JSON.parse(r.text)).find((r) => r.path === CAPTURED);
     expect(records.filter((r) => JSON.parse(r.text).path === CAPTURED)).toHaveLength(1);
-    expect(widget).toMatchObject({ source_kind: 'captured', method: 'POST', body_content_type: 'application/json', exchanges: 2, select: {}, response_envelope: true });
+    expect(widget).toMatchObject({
+      source_kind: 'captured',
+      method: 'POST',
+      body_content_type: 'application/json',
+      exchanges: 2,
+      select: {},
+      response_envelope: true,
+    });
     const field = (list, path) => list.find((f) => f.path_from_example === path);
     expect(field(widget.response_fields, 'rows.qty')).toMatchObject({ type: 'string', in_every_exchange: true });
     expect(field(widget.response_fields, 'rows.extra_flag')).toMatchObject({ type: 'boolean', in_every_exchange: false });
@@ -325,19 +416,30 @@ describe('capture', () => {
     expect(widget.headers.map((h) => h.name)).toEqual(expect.arrayContaining(['groupName', 'accountid', 'X-GW-Router-Addr']));
     expect(JSON.parse(widget.request_example)).toEqual({ formId: 'mxoc_widget', pageIndex: '1' });
     const row = JSON.parse(widget.response_example).data.rows[0];
-    expect(row).toMatchObject({ creatorid_name: '王**', creatorid_phone: '138****8000', note: 'token was [redacted]', signed: '[redacted]|t=[redacted]|[redacted]' });
+    expect(row).toMatchObject({
+      creatorid_name: '王**',
+      creatorid_phone: '138****8000',
+      note: 'token was [redacted]',
+      signed: '[redacted]|t=[redacted]|[redacted]',
+    });
   });
 
   it('captures a new action on a known route with the values that select it and its module', () => {
     const audit = records.map((r) => JSON.parse(r.text)).find((r) => r.path === SEED && r.select.operation === 'save');
     expect(audit).toMatchObject({ select: { operation: 'save' }, module: '非标生产', exchanges: 2 });
-    expect(JSON.parse(audit.response_example).data).toEqual({ id: '1634800180022794240', billno: 'BJLL-20230306-0001', auditorid_name: '王**', creatorid_phone: '138****8000' });
+    expect(JSON.parse(audit.response_example).data).toEqual({
+      id: '1634800180022794240',
+      billno: 'BJLL-20230306-0001',
+      auditorid_name: '王**',
+      creatorid_phone: '138****8000',
+    });
   });
 
   it('keeps no token, signature or secret in any encoding, and no personal value', () => {
     expect(records.length).toBeGreaterThanOrEqual(2);
     for (const { file, text } of records) {
-      for (const secret of [TOKEN, SIGNATURE, 'app-secret-value-9']) for (const form of encodings(secret)) expect(text, `${file} holds a secret`).not.toContain(form);
+      for (const secret of [TOKEN, SIGNATURE, 'app-secret-value-9'])
+        for (const form of encodings(secret)) expect(text, `${file} holds a secret`).not.toContain(form);
       expect(text, file).not.toMatch(/(?<![0-9])1[3-9][0-9]{9}(?![0-9])/);
       expect(text, file).not.toContain('王二小');
     }
@@ -346,6 +448,8 @@ describe('capture', () => {
   it('refuses to start when the capture folder cannot be written', async () => {
     const file = join(captureDir, 'a-file');
     await writeFile(file, '');
-    await expect(startProxy({ upstream: standIn.url, port: 0, capture: join(file, 'records') })).rejects.toThrow(/Cannot write captures to .*a-file.*: (ENOTDIR|EEXIST)/);
+    await expect(startProxy({ upstream: standIn.url, port: 0, capture: join(file, 'records') })).rejects.toThrow(
+      /Cannot write captures to .*a-file.*: (ENOTDIR|EEXIST)/,
+    );
   });
 });

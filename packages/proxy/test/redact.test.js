@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanValue, secretsOf } from '../src/redact.js';
 
-const SECRET = "a&b=c/d?e#f%g+h i\"j\\k'l:m@n";
+const SECRET = 'a&b=c/d?e#f%g+h i"j\\k\'l:m@n';
 
 describe('secretsOf', () => {
   it('takes the token from the query, the signature headers and secret body fields', () => {
@@ -17,7 +17,12 @@ describe('secretsOf', () => {
 
 describe('cleanValue', () => {
   it('replaces a secret in every encoding it can be echoed in', () => {
-    const echoes = [SECRET, encodeURIComponent(SECRET), new URLSearchParams({ s: SECRET }).toString().slice(2), JSON.stringify(SECRET).slice(1, -1)];
+    const echoes = [
+      SECRET,
+      encodeURIComponent(SECRET),
+      new URLSearchParams({ s: SECRET }).toString().slice(2),
+      JSON.stringify(SECRET).slice(1, -1),
+    ];
     const cleaned = cleanValue({ echoes, embedded: JSON.stringify({ t: SECRET }), access_token: 'anything', token: 42 }, [SECRET]);
     expect(cleaned.echoes).toEqual(['[redacted]', '[redacted]', '[redacted]', '[redacted]']);
     expect(JSON.parse(cleaned.embedded)).toEqual({ t: '[redacted]' });

@@ -21,7 +21,10 @@ const accountSetOf = (headers) => ({ groupName: String(headers.groupname), accou
 
 /** The state file could not be written: the change is not kept, and the caller is told so. */
 const unwritable = (res, error) =>
-  sendJson(res, 503, { errcode: 503, description: `The sandbox could not write its state file, so the change is not kept: ${error.message}` });
+  sendJson(res, 503, {
+    errcode: 503,
+    description: `The sandbox could not write its state file, so the change is not kept: ${error.message}`,
+  });
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -40,7 +43,10 @@ const failure = (message) => ({ success: false, message });
  * @returns {Promise<Bill[]>}
  */
 async function loadSeed(path, doc) {
-  const refuse = (why) => new Error(`The seed file ${path} ${why}. Expected {"bills": [{"form"?: "<form id>", "schema"?: "<component name>", "data": {"id": "<19-digit id>", "billno"?: "…", …}}]}.`);
+  const refuse = (why) =>
+    new Error(
+      `The seed file ${path} ${why}. Expected {"bills": [{"form"?: "<form id>", "schema"?: "<component name>", "data": {"id": "<19-digit id>", "billno"?: "…", …}}]}.`,
+    );
   let seed;
   try {
     seed = JSON.parse(await readFile(path, 'utf8'));
@@ -54,15 +60,20 @@ async function loadSeed(path, doc) {
     const at = `bills[${i}]`;
     if (!isObject(entry) || !isObject(entry.data)) throw refuse(`has no "data" object at ${at}`);
     const { id, billno = '' } = entry.data;
-    if (typeof id !== 'string' || !/^-?[0-9]{1,19}$/.test(id) || id === '0') throw refuse(`has no bill id (a string of up to 19 digits, not "0") at ${at}.data.id`);
+    if (typeof id !== 'string' || !/^-?[0-9]{1,19}$/.test(id) || id === '0')
+      throw refuse(`has no bill id (a string of up to 19 digits, not "0") at ${at}.data.id`);
     if (ids.has(id)) throw refuse(`holds id ${id} twice`);
     ids.add(id);
     if (typeof billno !== 'string') throw refuse(`has a billno that is not a string at ${at}`);
-    for (const key of ['form', 'schema']) if (entry[key] !== undefined && typeof entry[key] !== 'string') throw refuse(`has a ${key} that is not a string at ${at}`);
+    for (const key of ['form', 'schema'])
+      if (entry[key] !== undefined && typeof entry[key] !== 'string') throw refuse(`has a ${key} that is not a string at ${at}`);
     if (entry.schema !== undefined) {
       if (!doc.components?.schemas?.[entry.schema]) throw refuse(`names a schema the spec does not have (${entry.schema}) at ${at}`);
       const validate = validator.compile(`#/components/schemas/${entry.schema}`);
-      if (!validate(entry.data)) throw refuse(`has data that does not fit ${entry.schema} at ${at}: ${validate.errors?.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+      if (!validate(entry.data))
+        throw refuse(
+          `has data that does not fit ${entry.schema} at ${at}: ${validate.errors?.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+        );
     }
     return { id, billno, form: entry.form ?? null, schema: entry.schema ?? null, data: entry.data };
   });
@@ -121,7 +132,8 @@ export async function createSandbox({ doc, state, seed }) {
         return sendJson(res, 200, rules.success(rule, bill.data), own);
       }
       case 'audit': {
-        if (typeof plan.id !== 'string' || plan.id === '' || plan.id === '0') return noSuchBill('the request names no bill id (billdata.id)');
+        if (typeof plan.id !== 'string' || plan.id === '' || plan.id === '0')
+          return noSuchBill('the request names no bill id (billdata.id)');
         const bill = store.get(name, plan.id);
         if (!bill) return noSuchBill(`no bill with id ${plan.id}`);
         // No vendor example shows what an audit changes, so it changes nothing.
@@ -134,7 +146,10 @@ export async function createSandbox({ doc, state, seed }) {
         }
         // A held bill never changes (a save makes a new one), so its draft for an action is built once.
         let drafts = draftsOf.get(source);
-        if (!drafts) draftsOf.set(source, (drafts = new Map()));
+        if (!drafts) {
+          drafts = new Map();
+          draftsOf.set(source, drafts);
+        }
         if (!drafts.has(rule.name)) drafts.set(rule.name, JSON.stringify(rules.success(rule, rules.draftOf(rule, source, statelessData))));
         return sendJson(res, 200, drafts.get(rule.name), fromState);
       }
@@ -142,11 +157,20 @@ export async function createSandbox({ doc, state, seed }) {
         const bill = store.get(name, plan.id);
         if (!bill || bill.schema !== plan.schema) return noSuchBill(`no ${plan.schema} with id ${plan.id}`);
         // A bill the examples name but never show is answered as the stateless mock answers, under its id.
-        const data = bill.data ?? (isObject(statelessData) ? { ...statelessData, ...('id' in statelessData ? { id: bill.id } : {}) } : statelessData);
+        const data =
+          bill.data ?? (isObject(statelessData) ? { ...statelessData, ...('id' in statelessData ? { id: bill.id } : {}) } : statelessData);
         return sendJson(res, 200, rules.success(rule, data), fromState);
       }
       default:
-        return sendJson(res, 200, rules.success(rule, store.list(name, plan.form).map((b) => b.data ?? { id: b.id, billno: b.billno })), own);
+        return sendJson(
+          res,
+          200,
+          rules.success(
+            rule,
+            store.list(name, plan.form).map((b) => b.data ?? { id: b.id, billno: b.billno }),
+          ),
+          own,
+        );
     }
   }
 
@@ -157,7 +181,8 @@ export async function createSandbox({ doc, state, seed }) {
   async function control(res, { method, path, headers }) {
     const routes = { '/__sandbox/reset': 'post', '/__sandbox/bills': 'get' };
     if (!(path in routes)) throw new Refusal(404, `No sandbox route ${path}: there are POST /__sandbox/reset and GET /__sandbox/bills.`);
-    if (method !== routes[path]) throw new Refusal(405, `${path} takes ${routes[path].toUpperCase()}.`, { allow: routes[path].toUpperCase() });
+    if (method !== routes[path])
+      throw new Refusal(405, `${path} takes ${routes[path].toUpperCase()}.`, { allow: routes[path].toUpperCase() });
     if (path === '/__sandbox/reset') {
       const set = store.reset(accountSetOf(headers));
       try {

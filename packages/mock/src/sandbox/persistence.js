@@ -22,17 +22,23 @@ export async function loadState(path) {
   try {
     await access(dirname(path), constants.W_OK);
   } catch (error) {
-    throw new Error(`The sandbox cannot write its state file ${path}: its folder ${error.code === 'ENOENT' ? 'does not exist' : 'is not writable'}.`);
+    throw new Error(
+      `The sandbox cannot write its state file ${path}: its folder ${error.code === 'ENOENT' ? 'does not exist' : 'is not writable'}.`,
+    );
   }
   let text;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (error.code === 'ENOENT') return undefined;
-    throw new Error(`Cannot read the sandbox state file ${path}: ${error.message}. The mock will not start, and the file is left as it is.`);
+    throw new Error(
+      `Cannot read the sandbox state file ${path}: ${error.message}. The mock will not start, and the file is left as it is.`,
+    );
   }
   const refuse = (why) =>
-    new Error(`${path} is not a sandbox state file of @qzz/mock (${why}). The mock will not start, and the file is left as it is: pass another --state file.`);
+    new Error(
+      `${path} is not a sandbox state file of @qzz/mock (${why}). The mock will not start, and the file is left as it is: pass another --state file.`,
+    );
   let state;
   try {
     state = JSON.parse(text);
@@ -40,11 +46,19 @@ export async function loadState(path) {
     throw refuse(`not JSON: ${error.message}`);
   }
   if (!isObject(state) || state.format !== STATE_FORMAT) throw refuse(`it does not say "format": "${STATE_FORMAT}"`);
-  if (state.version !== STATE_VERSION) throw refuse(`version ${JSON.stringify(state.version)}, this sandbox reads version ${STATE_VERSION}`);
+  if (state.version !== STATE_VERSION)
+    throw refuse(`version ${JSON.stringify(state.version)}, this sandbox reads version ${STATE_VERSION}`);
   const sets = state.accountSets;
   const valid =
     Array.isArray(sets) &&
-    sets.every((s) => isObject(s) && typeof s.groupName === 'string' && typeof s.accountid === 'string' && Array.isArray(s.bills) && s.bills.every(isBill));
+    sets.every(
+      (s) =>
+        isObject(s) &&
+        typeof s.groupName === 'string' &&
+        typeof s.accountid === 'string' &&
+        Array.isArray(s.bills) &&
+        s.bills.every(isBill),
+    );
   if (!valid) throw refuse('its accountSets are not a list of account sets with bills');
   return sets;
 }

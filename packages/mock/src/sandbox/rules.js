@@ -28,7 +28,8 @@ const parsed = (value) => {
 };
 
 /** The bill a save or audit request carries: `billdata`, or `params.datainfo` (the process save's wrapper). */
-export const billOf = (body) => (isObject(body?.billdata) ? body.billdata : isObject(body?.params?.datainfo) ? body.params.datainfo : undefined);
+export const billOf = (body) =>
+  isObject(body?.billdata) ? body.billdata : isObject(body?.params?.datainfo) ? body.params.datainfo : undefined;
 
 /** The operation a request asks for: `operation`, or `params.operate`. */
 const operationOf = (body) => body?.operation ?? body?.params?.operate;
@@ -64,7 +65,8 @@ function billNumbersShown(value, out = []) {
   if (Array.isArray(value)) for (const item of value) billNumbersShown(item, out);
   else if (isObject(value)) {
     if (typeof value.billtypeid_number === 'string' && typeof value.billno === 'string') out.push([value.billtypeid_number, value.billno]);
-    if (typeof value.srcbilltypeid_number === 'string' && typeof value.srcbillno === 'string') out.push([value.srcbilltypeid_number, value.srcbillno]);
+    if (typeof value.srcbilltypeid_number === 'string' && typeof value.srcbillno === 'string')
+      out.push([value.srcbilltypeid_number, value.srcbillno]);
     for (const item of Object.values(value)) billNumbersShown(item, out);
   }
   return out;
@@ -95,7 +97,9 @@ export function sandboxRules(doc) {
     return { ...action, request: exampleValue(action.examples?.request), responseData: response?.data, envelope: envelopeOf(response) };
   });
   // Answers of actions with no response example wear the envelope of a complete one (the seed's).
-  const completeEnvelope = actions.find((a) => a.envelope?.success === true && !isPartial(a.examples.response))?.envelope ?? { success: true };
+  const completeEnvelope = actions.find((a) => a.envelope?.success === true && !isPartial(a.examples.response))?.envelope ?? {
+    success: true,
+  };
 
   /** The example `data` a schema's bills are filled from: this action's own, else a complete one of the same schema. */
   function exampleDataFor(action) {
