@@ -26,7 +26,7 @@ const bundlePath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const doc = JSON.parse(readFileSync(bundlePath, 'utf8'));
 
 const SEED_PATH = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
-const SEED_BODY = { operation: 'push', entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } };
+const SEED_BODY = /** @type {const} */ ({ operation: 'push', entryPk: '1634800180022794240', billdata: { id: '1634800180022794240' } });
 const SEED_ANSWER = Buffer.from(JSON.stringify(doc.components.examples.pushOrderExecutionToSparePartsUse_response.value));
 const CREDENTIALS = { accessToken: 'bench-token', groupName: 'bench', accountId: 'bench', routerAddr: 'https://tf.jdy.com' };
 const HEADERS = { groupName: 'bench', accountid: 'bench', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
@@ -45,8 +45,9 @@ async function plainServer(bytes) {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length }).end(bytes));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 // 1 ─ client overhead ────────────────────────────────────────────────────────────────────────────────────
@@ -60,6 +61,7 @@ async function clientOverhead({ calls = 3000, rounds = 3 } = {}) {
     'client action function (+ selection, unwrapping, typed errors)': () =>
       client.projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: SEED_BODY.entryPk, billdata: SEED_BODY.billdata }),
   };
+  /** @type {Record<string, number[]>} */
   const samples = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (const call of Object.values(contenders)) for (let i = 0; i < 200; i++) await call(); // warm-up
   // Rounds interleave the contenders so drift in the machine's load hits them alike.
@@ -149,11 +151,13 @@ async function mockThroughput() {
   if (prismProbe.status !== 200) throw new Error(`raw Prism answered the seed request with ${prismProbe.status}`);
   const plain = await plainServer(mockBytes);
   const rows = [];
-  for (const [name, target] of [
+  /** @type {[string, { url: string }][]} */
+  const targets = [
     ['@qzz/mock (action-aware, on prism-http)', mock],
     ['raw Prism (prism mock, same bundle)', prism],
     ['plain Node http, same bytes', plain],
-  ]) {
+  ];
+  for (const [name, target] of targets) {
     await cannon(target.url, { seconds: 2 }); // warm-up
     rows.push({ name, ...(await cannon(target.url)) });
   }
@@ -246,10 +250,12 @@ async function docsLoad({ runs = 5 } = {}) {
 async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
   const stateless = await startMock({ port: 0 });
   const sandbox = await startMock({ port: 0, sandbox: true });
+  /** @type {[string, { url: string }][]} */
   const contenders = [
     ['@qzz/mock, stateless', stateless],
     ['@qzz/mock --sandbox (draft from the held source)', sandbox],
   ];
+  /** @type {Record<string, { rps: number, p50: number, p99: number, non2xx: number, errors: number }[]>} */
   const runs = Object.fromEntries(contenders.map(([name]) => [name, []]));
   for (const [, target] of contenders) await cannon(target.url, { seconds: 2 }); // warm-up
   for (let r = 0; r < rounds; r++) for (const [name, target] of contenders) runs[name].push(await cannon(target.url, { seconds }));

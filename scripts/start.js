@@ -89,7 +89,7 @@ if (failed.length) {
   for (const { reason } of failed) console.error(reason.message);
   stop(1);
 } else {
-  const [docs, mock] = started.map((result) => result.value);
+  const [docs, mock] = started.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
   console.log(`
   轻智造-通用 API — local stack
 

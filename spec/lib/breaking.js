@@ -146,7 +146,8 @@ export function breakingChanges(before, after) {
   // Each answer as a whole (the envelope around the actions' data, the error answers), as readers parse it.
   for (const operation of listOperations(before)) {
     const now = operationsAfter.get(operationKey(operation));
-    for (const [status, response] of Object.entries(now ? (operation.operation.responses ?? {}) : {})) {
+    if (!now) continue;
+    for (const [status, response] of Object.entries(operation.operation.responses ?? {})) {
       const answerBefore = resolvePointer(before, response.$ref) ?? response;
       const answerAfter = resolvePointer(after, now.operation.responses?.[status]?.$ref) ?? now.operation.responses?.[status];
       for (const [type, media] of Object.entries(answerBefore?.content ?? {})) {

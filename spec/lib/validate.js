@@ -1,5 +1,6 @@
 // Validating payloads against the bundle's schemas with ajv (JSON Schema 2020-12), for tests across the packages.
-import Ajv2020 from 'ajv/dist/2020.js';
+// The named export: under NodeNext the default import types as the CommonJS module object, not the class.
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const BASE = 'https://qzz.invalid/openapi.json';
 // The bundle's pointers (#/components/schemas/X) rewritten to point into one registered schema's $defs.

@@ -11,6 +11,10 @@ import { hasReference, loadBundle, loadRecords, referenceDir, schemaValidator } 
 
 const doc = loadBundle();
 const validator = schemaValidator(doc);
+/**
+ * @param {unknown} v
+ * @returns {v is Record<string, any>}
+ */
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
@@ -25,7 +29,9 @@ function parseLeniently(text) {
     return JSON.parse(text);
   } catch {
     // Cut points: before a comma, after an opening or closing bracket; each with the brackets still open there.
+    /** @type {[number, string[]][]} */
     const cuts = [];
+    /** @type {string[]} */
     const open = [];
     let inString = false;
     for (let i = 0; i < text.length; i++) {
@@ -141,9 +147,12 @@ class Evidence {
   place(object, scope, kind, where, node) {
     if (!this.#ids.has(object)) this.#ids.set(object, this.#next++);
     const key = `${scope}|${kind}|${this.#ids.get(object)}`;
-    if (!this.places.has(key))
-      this.places.set(key, { kind, where, node, instances: [], vendorRequired: new Set(), selected: new Set(), labels: [] });
-    return this.places.get(key);
+    let place = this.places.get(key);
+    if (!place) {
+      place = { kind, where, node, instances: [], vendorRequired: new Set(), selected: new Set(), labels: [] };
+      this.places.set(key, place);
+    }
+    return place;
   }
 
   /**
@@ -159,7 +168,7 @@ class Evidence {
     if (name) this.components.add(name);
     const where = name && !ctx.where.endsWith(name) ? `${ctx.where} (${name})` : ctx.where;
     const scope = ctx.scope ?? '';
-    const field = ctx.where.split('.').at(-1);
+    const field = /** @type {string} */ (ctx.where.split('.').at(-1)); // split gives at least one part
     // Object-level claims (required) belong to the component; value-level ones to the property using it.
     const object = this.place(node, scope, 'object', where, node);
     object.instances.push(...instances);
@@ -182,7 +191,10 @@ class Evidence {
       );
     }
     for (const [property, sub] of Object.entries(node.properties ?? {})) {
-      const values = instances.filter((v) => isObject(v) && property in v).map((v) => v[property]);
+      const values = instances
+        .filter(isObject)
+        .filter((v) => property in v)
+        .map((v) => v[property]);
       this.walk(
         sub,
         values,
@@ -257,6 +269,11 @@ describe('parseLeniently', () => {
 });
 
 describe('the walk', () => {
+  /**
+   * @param {object} schema
+   * @param {unknown[]} instances
+   * @param {{ select?: unknown, vendorRequired?: Set<string>, labels?: string[] }} [evidence]
+   */
   const run = (schema, instances, { select, vendorRequired = new Set(), labels = [] } = {}) => {
     const evidence = new Evidence();
     evidence.walk(schema, instances, { where: 'S', select, vendorRequired, labels: () => labels });

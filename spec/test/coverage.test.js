@@ -79,7 +79,7 @@ describe.skipIf(!hasReference)('coverage.yaml against modules.md', () => {
 
   it('maps every captured endpoint ([api-N]) to the action from that record', () => {
     const marks = [...text.matchAll(/(?:, |: )([^,:]+?) \[((?:api|ext)-[a-z0-9-]+)\]/g)].map((m) => [
-      m[1].split(' / ').at(-1).trim(),
+      /** @type {string} */ (m[1].split(' / ').at(-1)).trim(), // split gives at least one part
       m[2],
     ]);
     expect(marks).toHaveLength(17);

@@ -75,7 +75,7 @@ describe('broken payloads are rejected', () => {
       data: { billno: 'BJLL-20240102-0007', material_entity: [{ qty: '2.5000000000' }] },
     };
     expect(validateMedia(validator, responseSchema(path), ok)).toEqual([]);
-    const badQty = structuredClone(ok);
+    const badQty = /** @type {any} */ (structuredClone(ok)); // made ill-typed on purpose
     badQty.data.material_entity[0].qty = 2.5;
     expect(validateMedia(validator, responseSchema(path), badQty)).not.toEqual([]);
     const badDate = structuredClone(ok);

@@ -14,6 +14,14 @@ const run = promisify(execFile);
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const style = { lineWidth: 120, indentSeq: false, singleQuote: true };
 
+/**
+ * A YAML document of the repository's own sources, whose shape is known: yaml's `Strict = false` lets
+ * `get`/`getIn` answer `any` instead of `unknown`.
+ * @param {string} text
+ * @returns {import('yaml').Document.Parsed<import('yaml').ParsedNode, false>}
+ */
+const parseSource = (text) => parseDocument(text);
+
 /** Copies spec sources (and redocly.yaml) into a temporary folder; `dir` is the copy's spec folder. */
 export async function copySpec() {
   const root = await mkdtemp(join(tmpdir(), 'qzz-spec-copy-'));
@@ -42,7 +50,7 @@ export async function copySpec() {
 /** Takes a route with its one action out of the copy: its line in openapi.yaml, its path file, its coverage entry. */
 export async function removeRoute(dir, path, actionName) {
   const rootFile = join(dir, 'openapi.yaml');
-  const root = parseDocument(await readFile(rootFile, 'utf8'));
+  const root = parseSource(await readFile(rootFile, 'utf8'));
   const ref = root.getIn(['paths', path, '$ref']);
   root.deleteIn(['paths', path]);
   await writeFile(rootFile, root.toString(style));
@@ -53,7 +61,7 @@ export async function removeRoute(dir, path, actionName) {
 /** Takes one action out of a shared route: its `x-qzz-actions` entry, its request and data branches, its examples. */
 export async function removeAction(dir, routeFile, actionName) {
   const file = join(dir, routeFile);
-  const doc = parseDocument(await readFile(file, 'utf8'));
+  const doc = parseSource(await readFile(file, 'utf8'));
   const op = doc.get('post');
   const actions = op.get('x-qzz-actions');
   const index = actions.items.findIndex((a) => a.get('name') === actionName);
@@ -87,7 +95,7 @@ export async function removeAction(dir, routeFile, actionName) {
 
 async function unmap(dir, actionName) {
   const file = join(dir, 'coverage.yaml');
-  const coverage = parseDocument(await readFile(file, 'utf8'));
+  const coverage = parseSource(await readFile(file, 'utf8'));
   for (const module of coverage.get('modules').items) {
     for (const entry of module.value.get('endpoints')?.items ?? [])
       if (entry.toJSON().spec?.action === actionName) entry.set('spec', 'unspecified');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { startMock } from '@qzz/mock';
-import { listActions, resolvePointer } from '@qzz/spec/actions';
+import { listActions, moduleKey, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionTable } from '../src/generated/actions.js';
@@ -28,8 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => mock?.close());
 
-const camel = (slug: string) => slug.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const moduleOf = (tag: string) => camel(doc.tags.find((t: any) => t.name === tag)['x-qzz-module']);
+const moduleOf = (tag: string) => moduleKey(doc.tags.find((t: any) => t.name === tag)['x-qzz-module']);
 
 /** The body without the values `select` names: what a caller of the action function passes. */
 function withoutSelect(select: Record<string, any>, body: Record<string, any>): Record<string, any> {

@@ -11,7 +11,7 @@ const missing = [
   !existsSync(browser) && 'chromium',
   !process.env.QZZ_CHROMIUM && !existsSync(font) && 'fonts-wqy-microhei',
   !hasCurl && 'curl',
-].filter(Boolean);
+].filter((name) => typeof name === 'string');
 
 if (missing.length) {
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');

@@ -69,7 +69,9 @@ function dataErrors(action, data) {
 let mock;
 // A loopback server that records the last request it got, to see exactly what a sample sends.
 let recorder;
+/** @type {{ method?: string, url: URL, headers: import('node:http').IncomingHttpHeaders, body: string } | undefined} */
 let recorded;
+const lastRecorded = () => recorded;
 beforeAll(async () => {
   mock = await startMock({ port: 0 });
   recorder = createServer((req, res) => {
@@ -78,7 +80,7 @@ beforeAll(async () => {
     req.on('end', () => {
       recorded = {
         method: req.method,
-        url: new URL(req.url, 'http://recorder.invalid'),
+        url: new URL(req.url ?? '/', 'http://recorder.invalid'),
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
@@ -91,7 +93,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await mock?.close();
-  await new Promise((resolve) => (recorder ? recorder.close(resolve) : resolve()));
+  await new Promise((resolve) => (recorder ? recorder.close(resolve) : resolve(undefined)));
   rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -185,20 +187,23 @@ describe('the code samples', () => {
       await run('bash', ['-c', sample.source], { cwd: workDir, env: sampleEnv({ ...HOSTILE, QZZ_BASE_URL: `http://127.0.0.1:${port}` }) });
       const { operation, action } = sample;
       const route = listOperations(site).find((o) => o.operation === operation);
-      expect(recorded.method).toBe('POST');
-      expect(recorded.url.pathname).toBe(route.wirePath);
-      expect(recorded.url.searchParams.get('access_token')).toBe(HOSTILE.QZZ_ACCESS_TOKEN);
-      expect([...recorded.url.searchParams.keys()]).toEqual(['access_token']);
-      expect(recorded.headers.groupname).toBe(HOSTILE.QZZ_GROUP_NAME);
-      expect(recorded.headers.accountid).toBe(HOSTILE.QZZ_ACCOUNT_ID);
-      expect(recorded.headers['x-gw-router-addr']).toBe(HOSTILE.QZZ_ROUTER_ADDR);
+      // Read through a function: `recorded` is set by the recording server, which the checker cannot see.
+      const request = lastRecorded();
+      if (!request) throw new Error(`${_name}: the recording server saw no request`);
+      expect(request.method).toBe('POST');
+      expect(request.url.pathname).toBe(route?.wirePath);
+      expect(request.url.searchParams.get('access_token')).toBe(HOSTILE.QZZ_ACCESS_TOKEN);
+      expect([...request.url.searchParams.keys()]).toEqual(['access_token']);
+      expect(request.headers.groupname).toBe(HOSTILE.QZZ_GROUP_NAME);
+      expect(request.headers.accountid).toBe(HOSTILE.QZZ_ACCOUNT_ID);
+      expect(request.headers['x-gw-router-addr']).toBe(HOSTILE.QZZ_ROUTER_ADDR);
       const [contentType, media] = Object.entries(operation.requestBody.content)[0];
-      expect(recorded.headers['content-type']).toBe(contentType);
+      expect(request.headers['content-type']).toBe(contentType);
       // The body is the vendor's example with its selecting values; a text/plain one, its JSON text as is.
       const example = media.examples[action.examples.request];
       const value = (example.$ref ? resolvePointer(site, example.$ref) : example).value;
-      if (contentType === 'text/plain') expect(recorded.body).toBe(value);
-      else expect(JSON.parse(recorded.body)).toEqual(applySelect(action.select, value));
+      if (contentType === 'text/plain') expect(request.body).toBe(value);
+      else expect(JSON.parse(request.body)).toEqual(applySelect(action.select, value));
     },
   );
 });

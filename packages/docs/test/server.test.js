@@ -104,7 +104,7 @@ describe('pnpm start', () => {
     process.kill(docsPid, 'SIGKILL');
     await until(() => /docs is up again on (http:\/\/\S+)/.test(output));
     expect((await get(urlOf('mock'), '/nope', 'POST')).status).toBe(404);
-    const again = /docs is up again on (http:\/\/\S+)/.exec(output)[1].replace('localhost', '127.0.0.1');
+    const again = String(/docs is up again on (http:\/\/\S+)/.exec(output)?.[1]).replace('localhost', '127.0.0.1');
     expect((await get(again, '/')).status).toBe(200);
   });
 });

@@ -48,7 +48,7 @@ export function buildActionOperations(doc, prismOperations) {
           // This action's example first (Prism's default), then examples no action owns (the business failure).
           examples: (media.examples ?? [])
             .filter((e) => e.key === action.examples.response || !ownExamples.has(e.key))
-            .sort((a, b) => (b.key === action.examples.response) - (a.key === action.examples.response)),
+            .sort((a, b) => Number(b.key === action.examples.response) - Number(a.key === action.examples.response)),
         })),
       };
     });

@@ -93,19 +93,25 @@ const PRISM_REFUSALS = {
  */
 function normaliseAccept(header) {
   if (header === undefined || header.trim() === '') return undefined;
-  const ranges = header
+  const parsed = header
     .split(',')
     .filter((range) => range.trim() !== '')
     .map(parseMediaType);
-  if (ranges.length === 0 || ranges.some((range) => range === undefined)) {
+  const ranges = parsed.filter((range) => range !== undefined);
+  if (ranges.length === 0 || ranges.length < parsed.length) {
     throw new Refusal(400, 'The Accept header is not a list of media ranges (type/subtype; q=…): send application/json or */*.');
   }
   const quote = (value) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : JSON.stringify(value));
   return ranges.map(({ essence, params }) => [essence, ...Object.entries(params).map(([k, v]) => `${k}=${quote(v)}`)].join(';')).join(', ');
 }
 
-/** `Prefer: code=200, example=businessFailure, dynamic=true` → Prism's mock options. */
+/**
+ * `Prefer: code=200, example=businessFailure, dynamic=true` → Prism's mock options.
+ * @param {string | undefined} header
+ * @returns {Partial<import('@stoplight/prism-http').IHttpOperationConfig>}
+ */
 export function parsePrefer(header) {
+  /** @type {Partial<import('@stoplight/prism-http').IHttpOperationConfig>} */
   const prefer = {};
   for (const part of String(header ?? '').split(/[,;]/)) {
     const [key, value] = part.split('=').map((s) => s?.trim());
@@ -192,18 +198,17 @@ export async function startMock({
   const box = sandbox ? await createSandbox({ doc, state, seed }) : undefined;
   /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
   const businessCredentials = requiredKeys(doc, {});
-  const prism = createInstance(
-    {
-      mock: { dynamic: false },
-      checkSecurity: false,
-      validateRequest: true,
-      validateResponse: false,
-      errors: false,
-      upstreamProxy: undefined,
-      isProxy: false,
-    },
-    { logger: createLogger('qzz-mock', { level: 'silent' }) },
-  );
+  /** @type {import('@stoplight/prism-http').IHttpMockConfig} */
+  const prismConfig = {
+    mock: { dynamic: false },
+    checkSecurity: false,
+    validateRequest: true,
+    validateResponse: false,
+    errors: false,
+    upstreamProxy: undefined,
+    isProxy: false,
+  };
+  const prism = createInstance(prismConfig, { logger: createLogger('qzz-mock', { level: 'silent' }) });
 
   async function answer(req, res) {
     const { path, query } = parseTarget(req.url);
@@ -234,12 +239,13 @@ export async function startMock({
     const explicit = Object.keys(prefer).length > 0;
     let first;
     for (const { action, operation } of candidateActions(route.actions, request.body)) {
+      /** @type {import('@stoplight/prism-http').IHttpOperationConfig} */
       const mock = explicit
         ? { dynamic: false, ...prefer }
         : action.examples.response
           ? { dynamic: false, exampleKey: action.examples.response }
           : { dynamic: false, ignoreExamples: true };
-      const result = await prism.request(request, [operation], { mock })();
+      const result = await prism.request(request, [operation], { ...prismConfig, mock })();
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
         log(`${req.method} ${path} → ${action.name} ${result.right.output.statusCode}`);

@@ -44,6 +44,11 @@ function raw(bytes, { waitMs = 3_000 } = {}) {
   });
 }
 
+/**
+ * A raw POST request to `target`: `type: null` sends no Content-Type.
+ * @param {string} target
+ * @param {{ type?: string | null, body?: string, extra?: string }} [options]
+ */
 const post = (target, { type = 'application/json', body = SEED_BODY, extra = '' } = {}) =>
   `POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${CREDENTIALS}${type === null ? '' : `Content-Type: ${type}\r\n`}Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n${extra}\r\n${body}`;
 
@@ -163,7 +168,7 @@ describe('sizes, framing and time', () => {
         );
         setTimeout(() => {
           socket.destroy();
-          resolve();
+          resolve(undefined);
         }, 50);
       });
     });

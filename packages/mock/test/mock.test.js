@@ -27,7 +27,12 @@ beforeAll(async () => {
 });
 afterAll(() => mock?.close());
 
-/** POSTs `body` (JSON text unless a string) with the gateway credentials, unless told otherwise. */
+/**
+ * POSTs `body` (JSON text unless a string) with the gateway credentials, unless told otherwise (`token: null`: none).
+ * @param {string} path
+ * @param {unknown} body
+ * @param {{ headers?: Record<string, string>, token?: string | null, type?: string }} [options]
+ */
 function post(path, body, { headers = {}, token = 'test-token', type = 'application/json' } = {}) {
   const url = new URL(path, mock.url);
   if (token) url.searchParams.set('access_token', token);
@@ -89,7 +94,7 @@ describe('each action answers its documented request', () => {
     url.search = new URLSearchParams({
       app_key: 'abc',
       app_signature: 'ZDljMTI3NGIyNTE1MTRkYzlkNjc1MDNhYjUzMzgzNWMyY2M4YTdjMzdmNmM3YTVlNDkxMTkzNjdiOTFjNzUyZQ==',
-    });
+    }).toString();
     const res = await fetch(url, { headers: SIGNED });
     expect(res.status).toBe(200);
     expect(validator.compile('#/components/schemas/KingdeeAuthTokenResponse')(await res.json())).toBe(true);

@@ -88,7 +88,7 @@ describe('packed tarballs', () => {
       expect(bills.bills.map((b) => b.id)).toContain(saved.data.id);
     } finally {
       // npx runs the bin in a child of its own: stop the whole group it leads.
-      if (child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     }
   }, 300_000);
 });

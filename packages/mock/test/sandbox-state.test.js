@@ -85,11 +85,12 @@ describe('--state', () => {
     }
     const ids = saved.map((answer) => answer.data.id);
     expect(new Set(ids).size).toBe(50);
-    const held = new Map((await loadState(file)).find((s) => s.groupName === 'a').bills.map((b) => [b.id, b]));
+    const held = new Map((await loadState(file))?.find((s) => s.groupName === 'a')?.bills.map((b) => [b.id, b]));
     for (const [i, answer] of saved.entries()) expect(held.get(answer.data.id)?.data.mxoc_projectname).toBe(`C${i}`);
   });
 
   it('refuses to start on a file that is not its own, and leaves it as it is', async () => {
+    /** @type {Array<[name: string, text: string, reason: RegExp]>} */
     const cases = [
       ['notes.txt', 'my notes, not JSON', /not JSON/],
       ['other.json', JSON.stringify({ hello: 'world' }), /"format": "qzz-mock-sandbox-state"/],
@@ -177,12 +178,12 @@ describe('--state', () => {
       }
     };
     await Promise.all(Array.from({ length: 8 }, (_, n) => writer(n)));
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve() : child.on('exit', resolve)));
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(undefined) : child.on('exit', resolve)));
     expect(child.signalCode).toBe('SIGKILL');
     expect(answered.length).toBeGreaterThanOrEqual(120);
 
     const sets = await loadState(file);
-    const held = new Map(sets.map((s) => [s.groupName, new Set(s.bills.map((b) => b.id))]));
+    const held = new Map(sets?.map((s) => [s.groupName, new Set(s.bills.map((b) => b.id))]));
     for (const { id, as } of answered) expect(held.get(as)?.has(id), `${as}:${id}`).toBe(true);
     // And the sandbox starts on it.
     const restarted = await startMock({ port: 0, sandbox: true, state: file });

@@ -406,6 +406,7 @@ describe('--seed', () => {
   });
 
   it('refuses a seed file it cannot use, saying why', async () => {
+    /** @type {Array<[text: string, reason: RegExp]>} */
     const cases = [
       ['not json', /is not JSON/],
       [JSON.stringify({ nope: [] }), /has no "bills" list/],

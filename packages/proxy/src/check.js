@@ -54,12 +54,14 @@ export function indexSpec(doc) {
   for (const action of listActions(doc)) {
     // Keyed by the path traffic carries: an operation with a server of its own is reached under its prefix.
     const key = `${action.method.toUpperCase()} ${action.wirePath}`;
-    if (!routes.has(key)) {
+    let route = routes.get(key);
+    if (!route) {
       const operation = doc.paths[action.path][action.method];
       const textBody = Object.values(operation.requestBody?.content ?? {}).some((m) => m.schema?.contentMediaType === 'application/json');
-      routes.set(key, { method: action.method.toUpperCase(), path: action.wirePath, operation, actions: [], selectorKeys: [], textBody });
+      route = { method: action.method.toUpperCase(), path: action.wirePath, operation, actions: [], selectorKeys: [], textBody };
+      routes.set(key, route);
     }
-    routes.get(key).actions.push(action);
+    route.actions.push(action);
   }
   const all = new Map();
   for (const route of routes.values()) {

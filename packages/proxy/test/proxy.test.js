@@ -31,7 +31,11 @@ const CREDENTIAL_HEADERS = {
 const withToken = (path) => `${path}?access_token=${encodeURIComponent(TOKEN)}`;
 const encodings = (s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2), JSON.stringify(s).slice(1, -1)];
 
-/** One HTTP exchange with full control of the headers and body bytes. */
+/**
+ * One HTTP exchange with full control of the headers and body bytes.
+ * @param {string} base
+ * @param {{ method?: string, path: string, headers?: import('node:http').OutgoingHttpHeaders, body?: string | Buffer }} exchange
+ */
 function send(base, { method = 'POST', path, headers = {}, body }) {
   return new Promise((resolve, reject) => {
     const url = new URL(base);
