@@ -65,7 +65,19 @@ export function listActions(doc) {
   );
 }
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/**
+ * True for a JSON object: not null, not an array.
+ * @param {unknown} v
+ * @returns {v is Record<string, any>}
+ */
+export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `node`, or the node its local `$ref` points to in `doc` (one step, as the bundle's examples and media use).
+ * @param {any} doc
+ * @param {any} node
+ */
+export const deref = (doc, node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 
 /** True when `body` carries every value `select` names (a deep, partial match; `{}` selects anything). */
 export function matchesSelect(select, body) {

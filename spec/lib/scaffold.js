@@ -6,13 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { listActions, moduleKey, RECORD_SOURCE } from './actions.js';
+import { isObject, listActions, moduleKey, RECORD_SOURCE } from './actions.js';
 import { schemaValidator } from './validate.js';
 
 const ENVELOPE_FIELDS = new Set(['success', 'reachPlugin', 'errorCode', 'data']);
 const ID = /^-?[0-9]{19}$/;
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A problem with the input: the CLI prints its message and writes nothing. */
 export class ScaffoldError extends Error {}

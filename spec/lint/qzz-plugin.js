@@ -1,15 +1,13 @@
 // Redocly lint rules for this project's conventions (see ../../docs/spec-layout.md).
 // Built-in rules cannot see the `x-qzz-actions` extension or relate an operation to its module folder,
 // so these rules do.
-import { matchesSelect, moduleKey, RECORD_SOURCE } from '../lib/actions.js';
+import { isObject, matchesSelect, moduleKey, RECORD_SOURCE } from '../lib/actions.js';
 
 const ACTION_KEYS = ['name', 'summary', 'source', 'status', 'kind', 'select', 'request', 'response', 'examples'];
 const STATUSES = ['stable', 'in-development'];
 const KINDS = ['save', 'audit', 'save-audit', 'push', 'query', 'operate'];
 const CAMEL = /^[a-z][a-zA-Z0-9]*$/;
 const SCHEMA_POINTER = /^#\/components\/schemas\/[A-Za-z0-9_.-]+$|^#\/paths\/.+\/parameters$/;
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // Collected once per run from the root's tags: tag name -> module slug.
 function moduleTags() {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
+import { isObject, listActions, listOperations, resolvePointer } from '../lib/actions.js';
 import { hasReference, loadBundle, loadRecords, referenceDir, schemaValidator } from './helpers.js';
 
 const doc = loadBundle();
@@ -15,7 +15,6 @@ const validator = schemaValidator(doc);
  * @param {unknown} v
  * @returns {v is Record<string, any>}
  */
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * A vendor example as far as it goes: most records are cut off mid-JSON (and one has a stray closing brace).

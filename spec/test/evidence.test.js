@@ -1,12 +1,11 @@
 // Every captured vendor record is specified faithfully: its action, route, content type, status, examples and
 // labels. Reads ../shared/reference (see helpers.js); skipped where that evidence is absent.
 import { describe, expect, it } from 'vitest';
-import { listActions, resolvePointer } from '../lib/actions.js';
+import { deref, listActions, resolvePointer } from '../lib/actions.js';
 import { maskText } from '../lib/personal.js';
 import { hasReference, loadBundle, loadRecords } from './helpers.js';
 
 const doc = loadBundle();
-const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 
 /** Every description in a schema and the schemas it references, whitespace-normalised. */
 function descriptions(schema, seen = new Set()) {
@@ -48,7 +47,7 @@ describe.skipIf(!hasReference)('evidence', () => {
 
     it('keeps the request example faithful', () => {
       const media = Object.values(operation.requestBody.content)[0];
-      const example = deref(media.examples[action.examples.request]);
+      const example = deref(doc, media.examples[action.examples.request]);
       const value = typeof example.value === 'string' ? JSON.parse(example.value) : example.value;
       if (!record.request_example) {
         expect(example['x-qzz-evidence']).toBe('skeleton');
@@ -75,7 +74,7 @@ describe.skipIf(!hasReference)('evidence', () => {
       const name = action.examples.response;
       if (!record.response_example) return expect(name).toBeUndefined();
       const media = operation.responses['200'].content['application/json'];
-      const value = deref(media.examples[name]).value;
+      const value = deref(doc, media.examples[name]).value;
       const vendor = maskText(record.response_example);
       if (record.excerpt_complete) return expect(value).toEqual(JSON.parse(vendor));
       for (const [path, leaf] of leaves(value)) expect(vendor, path).toContain(JSON.stringify(leaf));

@@ -2,35 +2,34 @@
 // Redocly checks media-type examples too; this suite also checks each action's example against the action's
 // own schema, the text/plain bodies through their contentSchema, and parameter examples.
 import { describe, expect, it } from 'vitest';
-import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
+import { deref, listActions, listOperations } from '../lib/actions.js';
 import { loadBundle, schemaValidator, validateMedia } from './helpers.js';
 
 const doc = loadBundle();
 const validator = schemaValidator(doc);
-const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 
 function mediaExamples() {
   const cases = [];
   for (const { method, path, operation } of listOperations(doc)) {
-    const bodies = [['request', deref(operation.requestBody)?.content]];
-    for (const [status, response] of Object.entries(operation.responses)) bodies.push([`response ${status}`, deref(response).content]);
+    const bodies = [['request', deref(doc, operation.requestBody)?.content]];
+    for (const [status, response] of Object.entries(operation.responses)) bodies.push([`response ${status}`, deref(doc, response).content]);
     for (const [where, content] of bodies) {
       for (const [type, media] of Object.entries(content ?? {})) {
         for (const [name, example] of Object.entries(media.examples ?? {})) {
           cases.push({
             label: `${method.toUpperCase()} ${path} ${where} ${type} ${name}`,
             schema: media.schema,
-            value: deref(example).value,
+            value: deref(doc, example).value,
           });
         }
       }
     }
-    for (const parameter of (operation.parameters ?? []).map(deref)) {
+    for (const parameter of (operation.parameters ?? []).map((parameter) => deref(doc, parameter))) {
       for (const [name, example] of Object.entries(parameter.examples ?? {})) {
         cases.push({
           label: `${method.toUpperCase()} ${path} parameter ${parameter.name} ${name}`,
           schema: parameter.schema,
-          value: deref(example).value,
+          value: deref(doc, example).value,
         });
       }
     }
@@ -52,10 +51,10 @@ describe('examples', () => {
 
   const actions = listActions(doc);
   const bodyExample = (action) => {
-    const content = deref(doc.paths[action.path][action.method].requestBody)?.content ?? {};
+    const content = deref(doc, doc.paths[action.path][action.method].requestBody)?.content ?? {};
     const [type, media] = Object.entries(content)[0] ?? [];
     const example = media?.examples?.[action.examples.request];
-    return example && { type, value: deref(example).value };
+    return example && { type, value: deref(doc, example).value };
   };
 
   it.each(actions.filter(bodyExample).map((a) => [a.name, a]))(
@@ -72,7 +71,7 @@ describe('examples', () => {
     "%s: its response example's data validates against the action's response schema",
     (_name, action) => {
       const media = doc.paths[action.path][action.method].responses['200'].content['application/json'];
-      const envelope = deref(media.examples[action.examples.response]).value;
+      const envelope = deref(doc, media.examples[action.examples.response]).value;
       expect(envelope.success).toBe(true);
       const validate = validator.compile(action.response);
       expect(validate(envelope.data), JSON.stringify(validate.errors)).toBe(true);

@@ -1,11 +1,10 @@
 // Payloads that are not in the reference: real-shaped ones must validate, broken ones must not.
 import { describe, expect, it } from 'vitest';
-import { listActions, resolvePointer } from '../lib/actions.js';
+import { deref, listActions, resolvePointer } from '../lib/actions.js';
 import { loadBundle, schemaValidator, validateMedia } from './helpers.js';
 
 const doc = loadBundle();
 const validator = schemaValidator(doc);
-const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 
 /** The request media type of the operation on `path`: [contentType, schema]. */
 function requestMedia(path) {
@@ -24,7 +23,7 @@ const actionsWithBodies = listActions(doc)
   .map((a) => {
     const { type } = requestMedia(a.path);
     const media = Object.values(doc.paths[a.path].post.requestBody.content)[0];
-    const value = deref(media.examples[a.examples.request]).value;
+    const value = deref(doc, media.examples[a.examples.request]).value;
     return { ...a, body: type === 'text/plain' ? JSON.parse(value) : value };
   });
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { startMock } from '@qzz/mock';
-import { listActions, moduleKey, resolvePointer } from '@qzz/spec/actions';
+import { deref, listActions, moduleKey } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionTable } from '../src/generated/actions.js';
@@ -13,7 +13,6 @@ import { createQzzClient, QzzBusinessError, type QzzClient, type QzzCredentials,
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
-const deref = (node: any) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 const TOKEN = 'tok-SECRET-5f2a9c';
 const credentials: QzzCredentials = {
   accessToken: TOKEN,
@@ -67,7 +66,7 @@ describe('every action round-trips through the mock', () => {
   it.each(business.map((a: any) => [`${moduleOf(a.tag)}.${a.name}`, a]))('%s', async (_label, action: any) => {
     const client = createQzzClient({ baseUrl: mock.url, credentials });
     const media = Object.values(doc.paths[action.path].post.requestBody.content)[0] as any;
-    const raw = deref(media.examples[action.examples.request]).value;
+    const raw = deref(doc, media.examples[action.examples.request]).value;
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw;
     // By name, as the spec lists it: the function's type is whichever action the row is.
     const send: unknown = Reflect.get(Reflect.get(client, moduleOf(action.tag)), action.name);
@@ -75,6 +74,7 @@ describe('every action round-trips through the mock', () => {
     const data: unknown = await send(withoutSelect(action.select, body));
     if (action.examples.response) {
       const answer = deref(
+        doc,
         doc.paths[action.path].post.responses['200'].content['application/json'].examples[action.examples.response],
       ).value;
       expect(data).toEqual(answer.data);

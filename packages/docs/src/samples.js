@@ -2,7 +2,7 @@
 // Code samples per vendor action, generated from the bundle at build time and shown in Redoc's right panel
 // (`x-codeSamples`): TypeScript with @qzz/client, and curl. test/samples.test.js runs every one of them, as the
 // site shows it, against @qzz/mock. Nothing here is written per action: a change to the spec changes the samples.
-import { applySelect, listOperations, moduleKey, resolvePointer } from '@qzz/spec/actions';
+import { applySelect, deref, isObject, listOperations, moduleKey } from '@qzz/spec/actions';
 
 /**
  * The values a sample reads from the environment, and what it falls back to: `pnpm mock`'s address and values
@@ -21,8 +21,6 @@ export const SAMPLE_ENV = {
 
 /** The comment a TypeScript sample's print line ends with, before the value it prints. */
 export const PRINTS = '// prints ';
-
-const isObject = (/** @type {unknown} */ v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * `body` without the values `select` names (deeply): what a caller of the action function passes, since the
@@ -51,7 +49,6 @@ const literal = (/** @type {unknown} */ value, indent = '') =>
 const shellQuote = (/** @type {string} */ text) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** Follows a `$ref` (one level, as the bundle has them). */
-const deref = (/** @type {any} */ doc, /** @type {any} */ node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 
 /**
  * The request example of an action, as the client's input and as the wire body.

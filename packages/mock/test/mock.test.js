@@ -1,7 +1,7 @@
 // The mock over real HTTP, as a client sees it.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { listActions, resolvePointer } from '@qzz/spec/actions';
+import { deref, listActions } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,6 @@ import { parsePrefer, startMock } from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
-const deref = (node) => (node?.$ref ? resolvePointer(doc, node.$ref) : node);
 const CREDENTIALS = { groupName: 'demo-group', accountid: '1234567890', 'X-GW-Router-Addr': 'https://tf.jdy.com' };
 const SIGNED = {
   'X-Api-ClientID': 'client',
@@ -46,7 +45,7 @@ function post(path, body, { headers = {}, token = 'test-token', type = 'applicat
 /** An action's documented request: its path, its body as the vendor sends it, and its content type. */
 function documentedRequest(action) {
   const [type, media] = Object.entries(doc.paths[action.path].post.requestBody.content)[0];
-  return { type, body: deref(media.examples[action.examples.request]).value };
+  return { type, body: deref(doc, media.examples[action.examples.request]).value };
 }
 
 const businessActions = listActions(doc).filter((a) => a.method === 'post' && !a.signed);
@@ -60,7 +59,7 @@ describe('each action answers its documented request', () => {
     const answer = await res.json();
     if (action.examples.response) {
       const media = doc.paths[action.path].post.responses['200'].content['application/json'];
-      expect(answer).toEqual(deref(media.examples[action.examples.response]).value);
+      expect(answer).toEqual(deref(doc, media.examples[action.examples.response]).value);
     } else {
       // Generated from this action's own response schema.
       expect(answer).toMatchObject({ success: true });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isObject } from '@qzz/spec/actions';
 import { jsonType } from './check.js';
 import { cleanValue, scrubText } from './redact.js';
 
@@ -27,8 +28,6 @@ const TRANSPORT_HEADERS = new Set([
   'sec-fetch-site',
   'sec-fetch-dest',
 ]);
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The record's id: `captured-<route's last segment>-<selector values>-<hash>`, stable for one route and selector. */
 export function recordId(method, path, selector) {

@@ -1,6 +1,6 @@
 // Checking one exchange against the bundle: which action it is (picked the way the mock picks), and every
 // place where the request or the answer differs from that action's schemas and documented example.
-import { candidateActions, listActions, matchesSelect, resolvePointer } from '@qzz/spec/actions';
+import { candidateActions, isObject, listActions, matchesSelect, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 
 /**
@@ -10,8 +10,6 @@ import { schemaValidator } from '@qzz/spec/validate';
  * @typedef {{ name: string, select: object, request: string, response: string, examples: { request: string, response?: string }, path: string, method: string }} Action
  * @typedef {{ method: string, path: string, operation: any, actions: Action[], selectorKeys: string[][], textBody: boolean }} Route
  */
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A value's JSON type, as JSON Schema names it. */
 export function jsonType(value) {

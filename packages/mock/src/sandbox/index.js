@@ -2,6 +2,7 @@
 // audits and reads answer from it. The server hands it each request Prism has accepted (credentials and
 // schema checked); the sandbox writes the answer.
 import { readFile } from 'node:fs/promises';
+import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { Refusal } from '../http.js';
 import { loadState, stateWriter } from './persistence.js';
@@ -25,8 +26,6 @@ const unwritable = (res, error) =>
     errcode: 503,
     description: `The sandbox could not write its state file, so the change is not kept: ${error.message}`,
   });
-
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function sendJson(res, status, body, headers = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);

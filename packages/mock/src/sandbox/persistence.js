@@ -5,12 +5,12 @@
 import { constants } from 'node:fs';
 import { access, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isObject } from '@qzz/spec/actions';
 
 /** What a state file written by this sandbox says it is. */
 export const STATE_FORMAT = 'qzz-mock-sandbox-state';
 const STATE_VERSION = 1;
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isBill = (b) => isObject(b) && typeof b.id === 'string' && typeof b.billno === 'string' && (b.data === null || isObject(b.data));
 
 /**

@@ -2,7 +2,7 @@
 // examples show about the bills they name, and how a push draft links to its source. Nothing here names an
 // action, a form or an example value: an action added to the spec joins these rules with no new code.
 // Each rule and the evidence it rests on is listed in the package README ("Sandbox rules").
-import { listActions, resolvePointer } from '@qzz/spec/actions';
+import { isObject, listActions, resolvePointer } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 
 /**
@@ -11,7 +11,6 @@ import { schemaValidator } from '@qzz/spec/validate';
  *   (a bill seeded from a get's example); `data`: its fields (null: a bill the examples name but never show).
  */
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const componentName = (pointer) => String(pointer).split('/').at(-1);
 const clone = (value) => (value === undefined ? undefined : structuredClone(value));
 /** An id that names a bill: not empty, not the vendor's "0" (no record). */
