@@ -57,7 +57,7 @@ async function clientOverhead({ calls = 3000, rounds = 3 } = {}) {
   const url = `${server.url}${SEED_PATH}?access_token=${CREDENTIALS.accessToken}`;
   const contenders = {
     'raw fetch + JSON.parse': async () => (await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(SEED_BODY) })).json(),
-    'client.raw.POST (openapi-fetch + credentials middleware)': () => client.raw.POST(SEED_PATH, { body: SEED_BODY }),
+    'client.raw.POST (openapi-fetch, credentials per call)': () => client.raw.POST(SEED_PATH, { body: SEED_BODY }),
     'client action function (+ selection, unwrapping, typed errors)': () =>
       client.projectManufacturing.pushOrderExecutionToSparePartsUse({ entryPk: SEED_BODY.entryPk, billdata: SEED_BODY.billdata }),
   };

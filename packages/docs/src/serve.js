@@ -5,7 +5,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { close, guardedServer, listen, parsePort, parseTarget, Refusal } from '@qzz/mock/http';
+import { close, guardedServer, listen, parsePort, parseTarget, Refusal, serveUntilSignal } from '@qzz/mock/http';
 
 export const DEFAULT_PORT = 8080;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -59,14 +59,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     console.error(`${error.message}\nUsage: node src/serve.js [--port <0-65535>]`);
     process.exit(2);
   }
-  try {
-    const docs = await startDocsServer({ port });
-    console.log(`qzz docs listening on ${docs.url.replace('127.0.0.1', 'localhost')}`);
-    const stop = () => docs.close().then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  } catch (error) {
-    console.error(error.message);
-    process.exit(1);
-  }
+  await serveUntilSignal(
+    () => startDocsServer({ port }),
+    (url) => `qzz docs listening on ${url}`,
+  );
 }

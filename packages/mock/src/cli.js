@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `qzz-mock [--port N] [--host H] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { parsePort } from './http.js';
+import { parsePort, serveUntilSignal } from './http.js';
 import { DEFAULT_PORT, startMock } from './server.js';
 
 const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
@@ -33,20 +33,15 @@ if ((options.state || options.seed) && !options.sandbox) {
   process.exit(2);
 }
 
-try {
-  const mock = await startMock({
-    port,
-    host: options.host ?? '127.0.0.1',
-    log: options.quiet ? undefined : (line) => console.log(line),
-    sandbox: options.sandbox,
-    state: options.state,
-    seed: options.seed,
-  });
-  console.log(`qzz mock${options.sandbox ? ' (sandbox)' : ''} listening on ${mock.url.replace('127.0.0.1', 'localhost')}`);
-  const stop = () => mock.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-} catch (error) {
-  console.error(error.message);
-  process.exit(1);
-}
+await serveUntilSignal(
+  () =>
+    startMock({
+      port,
+      host: options.host ?? '127.0.0.1',
+      log: options.quiet ? undefined : (line) => console.log(line),
+      sandbox: options.sandbox,
+      state: options.state,
+      seed: options.seed,
+    }),
+  (url) => `qzz mock${options.sandbox ? ' (sandbox)' : ''} listening on ${url}`,
+);

@@ -232,3 +232,24 @@ export function parsePort(value, fallback) {
   }
   return port;
 }
+
+/**
+ * Runs a server from its command line until Ctrl-C or SIGTERM: prints `banner(url)` once it listens (with
+ * `localhost` for the loopback address), and closes it on the signal. A server that cannot start (a port in use,
+ * a folder it cannot write) prints why and exits 1.
+ * @param {() => Promise<{ url: string, close(): Promise<unknown> }>} start
+ * @param {(url: string) => string} banner
+ */
+export async function serveUntilSignal(start, banner) {
+  let server;
+  try {
+    server = await start();
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  console.log(banner(server.url.replace('127.0.0.1', 'localhost')));
+  const stop = () => server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

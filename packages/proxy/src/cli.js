@@ -2,6 +2,7 @@
 // `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>]`: proxies until Ctrl-C.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parsePort, serveUntilSignal } from '@qzz/mock/http';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
 
 const usage =
@@ -28,13 +29,16 @@ if (options.help) {
   console.log(usage);
   process.exit(0);
 }
-if (!options.upstream) {
+const { upstream } = options;
+if (!upstream) {
   console.error(`--upstream is required: the gateway to forward to, e.g. https://api.kingdee.com.\n${usage}`);
   process.exit(2);
 }
-const port = Number(options.port ?? DEFAULT_PORT);
-if (!/^[0-9]+$/.test(options.port ?? String(DEFAULT_PORT)) || port > 65535) {
-  console.error(`--port must be a whole number from 0 to 65535, not "${options.port}".\n${usage}`);
+let port;
+try {
+  port = parsePort(options.port, DEFAULT_PORT);
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
   process.exit(2);
 }
 const timeoutMs = Number(options.timeout ?? DEFAULT_TIMEOUT_MS);
@@ -43,22 +47,17 @@ if (!/^[0-9]+$/.test(options.timeout ?? String(DEFAULT_TIMEOUT_MS)) || timeoutMs
   process.exit(2);
 }
 
-try {
-  const proxy = await startProxy({
-    upstream: options.upstream,
-    port,
-    host: options.host ?? '127.0.0.1',
-    // pnpm runs the root script in the repository root: relative paths are the caller's (INIT_CWD).
-    report: options.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.report),
-    capture: options.capture === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.capture),
-    timeoutMs,
-    log: options.quiet ? undefined : (line) => console.log(line),
-  });
-  console.log(`qzz proxy listening on ${proxy.url.replace('127.0.0.1', 'localhost')} → ${new URL(options.upstream).origin}`);
-  const stop = () => proxy.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-} catch (error) {
-  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: pick another with --port.` : error.message);
-  process.exit(1);
-}
+await serveUntilSignal(
+  () =>
+    startProxy({
+      upstream,
+      port,
+      host: options.host ?? '127.0.0.1',
+      // pnpm runs the root script in the repository root: relative paths are the caller's (INIT_CWD).
+      report: options.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.report),
+      capture: options.capture === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.capture),
+      timeoutMs,
+      log: options.quiet ? undefined : (line) => console.log(line),
+    }),
+  (url) => `qzz proxy listening on ${url} → ${new URL(upstream).origin}`,
+);

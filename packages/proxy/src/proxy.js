@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { answerClientError, listen } from '@qzz/mock/http';
 import { openCapture } from './capture.js';
 import { createChecker, printable, selectorOf, shapeOf } from './check.js';
 import { secretsOf } from './redact.js';
@@ -311,18 +312,9 @@ export async function startProxy(
   }
 
   const server = http.createServer(handle);
-  // Requests Node's parser refuses (malformed, headers too large) never reach `handle`: answered here, then closed.
-  server.on('clientError', (/** @type {NodeJS.ErrnoException} */ error, socket) => {
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    else socket.destroy();
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(undefined));
-  });
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // Requests Node's parser refuses (malformed, headers too large) never reach `handle`: answered with a reason.
+  server.on('clientError', answerClientError);
+  const url = await listen(server, port, host);
   const flush = async () => {
     while (pending.size) await Promise.all([...pending]);
     await store?.flush();
