@@ -6,18 +6,11 @@ import { schemaValidator } from '@qzz/spec/validate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrefer, startMock } from '../src/index.js';
+import { SIGNED } from './helpers.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
 const CREDENTIALS = { groupName: 'demo-group', accountid: '1234567890', 'X-GW-Router-Addr': 'https://tf.jdy.com' };
-const SIGNED = {
-  'X-Api-ClientID': 'client',
-  'X-Api-Signature': 'c2lnbmF0dXJl',
-  'X-Api-Auth-Version': '2.0',
-  'X-Api-TimeStamp': '1700000000000',
-  'X-Api-Nonce': '42',
-  'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
-};
 const SEED = '/app/mxoc_0001_mxoc_pq/pq_orderexe_push_backup';
 
 let mock;

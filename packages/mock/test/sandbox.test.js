@@ -10,6 +10,7 @@ import { schemaValidator } from '@qzz/spec/validate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMock } from '../src/index.js';
+import { SIGNED } from './helpers.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
@@ -110,14 +111,6 @@ describe('every action answers within its response schema', () => {
   });
 
   it("the gateway's own calls (no bill involved) answer as the stateless mock does, within their schemas", async () => {
-    const signed = {
-      'X-Api-ClientID': 'client',
-      'X-Api-Signature': 'c2lnbmF0dXJl',
-      'X-Api-Auth-Version': '2.0',
-      'X-Api-TimeStamp': '1700000000000',
-      'X-Api-Nonce': '42',
-      'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
-    };
     const gateway = listActions(doc).filter((a) => a.signed);
     expect(gateway.length).toBeGreaterThan(0);
     for (const action of gateway) {
@@ -128,10 +121,10 @@ describe('every action answers within its response schema', () => {
       const res = await fetch(
         url,
         action.method === 'get'
-          ? { headers: signed }
+          ? { headers: SIGNED }
           : {
               method: 'POST',
-              headers: { ...signed, 'content-type': 'application/json' },
+              headers: { ...SIGNED, 'content-type': 'application/json' },
               body: JSON.stringify(exampleOf(action.examples.request)),
             },
       );

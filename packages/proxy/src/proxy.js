@@ -163,6 +163,24 @@ export async function startProxy(
     if (requestCopy.overflow) tooBig('request', requestCopy);
     if (responseCopy.overflow) tooBig('response', responseCopy);
     const secrets = () => secretsOf({ query, headers, body: request.body });
+    /** Keeps a successful exchange the spec lacks as an evidence record (when capturing), and says where. */
+    const capture = async (/** @type {{ selector: unknown, module?: string }} */ known, /** @type {string} */ what) => {
+      if (!store || responseCopy.overflow || status < 200 || status >= 300) return;
+      const file = await store.add({
+        method,
+        path: pathname,
+        ...known,
+        query,
+        headers,
+        headerNames: exchange.headerNames,
+        contentType: headers['content-type'],
+        body: request.body,
+        status,
+        answer: answer.body,
+        secrets: secrets(),
+      });
+      log(`${time.slice(11, 19)} ${routeName}${what} captured in ${file}`);
+    };
 
     if (!route) {
       const methods = [...checker.routes.values()].filter((r) => r.path === pathname).map((r) => r.method);
@@ -175,22 +193,7 @@ export async function startProxy(
         spec: methods.length ? `only ${methods.join(', ')} on this path` : 'no such route',
         seen: routeName,
       });
-      if (store && !requestCopy.overflow && !responseCopy.overflow && status >= 200 && status < 300) {
-        const file = await store.add({
-          method,
-          path: pathname,
-          selector: selectorOf(request.body, checker.selectorKeys),
-          query,
-          headers,
-          headerNames: exchange.headerNames,
-          contentType: headers['content-type'],
-          body: request.body,
-          status,
-          answer: answer.body,
-          secrets: secrets(),
-        });
-        log(`${time.slice(11, 19)} ${routeName} captured in ${file}`);
-      }
+      if (!requestCopy.overflow) await capture({ selector: selectorOf(request.body, checker.selectorKeys) }, '');
       return;
     }
     if (requestCopy.overflow) return;
@@ -213,23 +216,7 @@ export async function startProxy(
         spec: `one of ${route.actions.map((a) => a.name).join(', ')}`,
         seen: `a body selecting ${describeSelector(selector)}`,
       });
-      if (store && !responseCopy.overflow && status >= 200 && status < 300) {
-        const file = await store.add({
-          method,
-          path: pathname,
-          selector,
-          module: route.operation.tags?.[0],
-          query,
-          headers,
-          headerNames: exchange.headerNames,
-          contentType: headers['content-type'],
-          body: request.body,
-          status,
-          answer: answer.body,
-          secrets: secrets(),
-        });
-        log(`${time.slice(11, 19)} ${routeName} (new action) captured in ${file}`);
-      }
+      await capture({ selector, module: route.operation.tags?.[0] }, ' (new action)');
       return;
     }
     for (const finding of checker.checkRequest(route, action, request.body)) out('request', action?.name ?? null)(finding);
