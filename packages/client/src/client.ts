@@ -134,6 +134,9 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>)
   );
 }
 
+/** How many of the latest secrets (tokens, app signatures) an error is kept clean of. */
+const REMEMBERED_SECRETS = 16;
+
 export function createQzzClient(options: QzzClientOptions): QzzClient {
   const { baseUrl = DEFAULT_BASE_URL, timeoutMs = 30_000, retries = 2, retryDelayMs = 250, gateway } = options;
   if (!options.credentials) throw new TypeError('createQzzClient: `credentials` is required (values, an async function or a provider).');
@@ -141,11 +144,23 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
   const provider = toProvider(options.credentials);
   // Every secret seen so far, so no message or error quotes one.
   const secrets = new Set<string>(gateway ? [gateway.clientSecret] : []);
-  const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs });
+  /**
+   * Remembers a secret the calls send. Tokens rotate (every 22 hours at most), so only the newest few are kept:
+   * the set stays small however long the client lives. The client secret, added first, always stays.
+   */
+  const remember = (secret: string) => {
+    secrets.delete(secret);
+    secrets.add(secret);
+    for (const old of secrets) {
+      if (secrets.size <= REMEMBERED_SECRETS) break;
+      if (old !== gateway?.clientSecret) secrets.delete(old);
+    }
+  };
+  const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs, secrets: () => [...secrets] });
 
   async function credentials(): Promise<QzzCredentials> {
     const value = await provider.get();
-    secrets.add(value.accessToken);
+    remember(value.accessToken);
     return value;
   }
 
@@ -229,7 +244,7 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
           ),
         );
       // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
-      if (typeof query.app_signature === 'string') secrets.add(query.app_signature);
+      if (typeof query.app_signature === 'string') remember(query.app_signature);
       return call(label, action.kind, signal, noCredentials, () =>
         callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets], signal }),
       );

@@ -159,3 +159,27 @@ export function redactDeep(value: unknown, secrets: readonly string[]): unknown 
   };
   return walk(value);
 }
+
+/** What `read` returns, or `fallback` when reading throws (a getter, a `toString` or a Proxy trap of someone else's). */
+export function safely<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * A thrown failure as an Error that quotes no secret: its name kept (`AbortError` and `TimeoutError` mean
+ * something to callers), its message redacted, its cause dropped (it may hold the URL, token included).
+ */
+export function redactedError(error: unknown, secrets: readonly string[]): Error {
+  const name = safely(() => (error instanceof Error ? error.name : undefined), undefined);
+  const message = safely(
+    () => (error instanceof Error ? error.message : String(error)),
+    'the request failed, and its error could not be read',
+  );
+  const out = new Error(redact(message, secrets));
+  if (name) out.name = name;
+  return out;
+}

@@ -1,7 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
 import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
-import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep } from './errors.js';
+import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep, safely } from './errors.js';
 import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
 
@@ -62,8 +62,12 @@ export function readFailure(
   if (violations.length)
     return { body, description: `${typeof body?.title === 'string' ? body.title : 'Invalid request'}: ${violations.join('; ')}` };
   const said = [body?.description, body?.detail, body?.title, body?.message].find((v): v is string => typeof v === 'string' && v !== '');
-  const safeText = redact(text, secrets).trim();
-  return { body, description: said ?? (safeText ? safeText.slice(0, QUOTED_CHARS) : undefined) };
+  if (said) return { body, description: said };
+  // Only the start of the text is quoted: it is redacted with room for any form of a secret across the cut
+  // (an encoded character takes up to 12), then cut, so a long answer costs no more than a short one.
+  const room = QUOTED_CHARS + 12 * Math.max(0, ...secrets.map((s) => s.length));
+  const safeText = redact(text.trimStart().slice(0, room), secrets).trim();
+  return { body, description: safeText ? safeText.slice(0, QUOTED_CHARS) : undefined };
 }
 
 /** One entry of a problem's `validation` list as text: Prism's message, else the field's location and rule. */
@@ -76,16 +80,21 @@ function violation(entry: unknown): string | undefined {
 
 /** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */
 export function networkError(label: string, error: unknown, secrets: string[]): QzzError {
-  if (error instanceof QzzError) return error;
-  const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+  // Every read of the thrown value is guarded: a getter or `toString` that throws must not escape with what it says.
+  const known = safely(() => (error instanceof QzzError ? error : undefined), undefined);
+  if (known) return known;
+  const name = safely(() => (typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined), undefined);
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
   if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
-  const said =
-    error instanceof Error
-      ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`
-      : error
-        ? String(error)
-        : '';
+  const said = safely(
+    () =>
+      error instanceof Error
+        ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`
+        : error
+          ? String(error)
+          : '',
+    'its error could not be read',
+  );
   const message = redact(said.trim() || 'the request failed without saying why', secrets);
   // The original error may hold the URL it was sent to, token included: only its redacted message is kept.
   return new QzzNetworkError(label, message, false, new Error(message));

@@ -7,10 +7,13 @@
 // is read) on clients made `untimed`.
 import createClient, { type Client, createQuerySerializer, type Middleware } from 'openapi-fetch';
 import type { QzzCredentials } from './credentials.js';
+import { redactedError } from './errors.js';
 import type { paths } from './generated/schema.js';
 
 export interface TransportOptions {
   baseUrl: string;
+  /** The secrets known so far: an error a fetch throws is passed on with them redacted (it may quote the URL). */
+  secrets?: () => readonly string[];
   fetch?: typeof globalThis.fetch | undefined;
   /** Milliseconds before a request, its answer's body included, is abandoned. */
   timeoutMs: number;
@@ -53,8 +56,12 @@ function carrying(credentials: QzzCredentials) {
 }
 
 /** Makes openapi-fetch clients (of the spec's paths, or the paths `P`) that share one fetch, base URL and timeout. */
-export function transport({ baseUrl, fetch, timeoutMs }: TransportOptions) {
-  const fetchImpl = fetch ?? globalThis.fetch.bind(globalThis);
+export function transport({ baseUrl, fetch, timeoutMs, secrets = () => [] }: TransportOptions) {
+  const given = fetch ?? globalThis.fetch.bind(globalThis);
+  const fetchImpl: typeof globalThis.fetch = (input, init) =>
+    given(input, init).catch((error: unknown) => {
+      throw redactedError(error, secrets());
+    });
 
   /** Sends a request; `timed` bounds it by the timeout, else its own signal (from `withTimeout`) does. */
   function send(request: Request, timed: boolean): Promise<Response> {

@@ -168,6 +168,76 @@ describe('secrets in errors', () => {
     ).toBeUndefined();
   });
 
+  it('no fragment of the token leaves the raw client when its fetch throws quoting the URL', async () => {
+    const secret = 'tok-RAW-0123456789abcdef';
+    const fetch = (async (input: RequestInfo | URL) => {
+      const url = input instanceof Request ? input.url : String(input);
+      throw Object.assign(new Error(`request to ${url} failed, reason: connect ECONNREFUSED`), {
+        name: 'FetchError',
+        cause: new Error(url),
+      });
+    }) as typeof globalThis.fetch;
+    const client = createQzzClient({
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
+      fetch,
+      retries: 0,
+    });
+    const error = await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '1' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('FetchError');
+    expect((error as Error).message).toContain('access_token=[redacted]');
+    expect(
+      surfaces(error)
+        .map((text) => leak(text, secret))
+        .find(Boolean),
+    ).toBeUndefined();
+  });
+
+  it('a thrown value whose getters or toString throw never escapes with what they say', async () => {
+    const secret = 'tok-GETTER-0123456789abcdef';
+    const throwing = [
+      (url: string) =>
+        Object.defineProperty(new Error('x'), 'message', {
+          get: () => {
+            throw new Error(`cannot describe ${url}`);
+          },
+        }),
+      (url: string) => ({
+        toString: () => {
+          throw new Error(`cannot print ${url}`);
+        },
+      }),
+      (url: string) =>
+        new Proxy(
+          {},
+          {
+            getPrototypeOf: () => {
+              throw new Error(`no prototype for ${url}`);
+            },
+          },
+        ),
+    ];
+    for (const make of throwing) {
+      const fetch = (async (input: RequestInfo | URL) => {
+        throw make(input instanceof Request ? input.url : String(input));
+      }) as typeof globalThis.fetch;
+      const client = createQzzClient({
+        baseUrl: 'http://127.0.0.1:9',
+        credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
+        fetch,
+        retries: 0,
+      });
+      const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QzzError);
+      expect(
+        surfaces(error)
+          .map((text) => leak(text, secret))
+          .find(Boolean),
+      ).toBeUndefined();
+    }
+  });
+
   it('keeps what is not secret: the rest of the answer is quoted as it was', async () => {
     const secret = 'tok-(quoted)!~*';
     const fetch = (async () =>
