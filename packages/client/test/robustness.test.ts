@@ -79,15 +79,19 @@ describe('the client with any answer', () => {
             retries: 1,
             retryDelayMs: 1,
           });
-          try {
-            const data = await callAction(client, which);
+          // The outcome is taken first and asserted after, so no assertion is caught as the call's failure.
+          const outcome = await callAction(client, which).then(
+            (data: unknown) => ({ resolved: true as const, data }),
+            (error: unknown) => ({ resolved: false as const, error }),
+          );
+          if (outcome.resolved) {
             const parsed = JSON.parse(body);
             expect(code >= 200 && code < 300 && parsed?.success === true).toBe(true);
-            expect(data).toEqual(parsed.data);
-          } catch (error) {
-            expect(error).toBeInstanceOf(QzzError);
-            expect((error as QzzError).action).toBe(LABELS[which]);
-            expect((error as Error).message.startsWith(`${LABELS[which]} failed: `)).toBe(true);
+            expect(outcome.data).toEqual(parsed.data);
+          } else {
+            expect(outcome.error).toBeInstanceOf(QzzError);
+            expect((outcome.error as QzzError).action).toBe(LABELS[which]);
+            expect((outcome.error as Error).message.startsWith(`${LABELS[which]} failed: `)).toBe(true);
           }
         },
       ),
