@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { answerClientError, listen } from '@qzz/mock/http';
+import { answerClientError, listen, sendProblem } from '@qzz/mock/http';
 import { openCapture } from './capture.js';
 import { createChecker, printable, selectorOf, shapeOf } from './check.js';
 import { secretsOf } from './redact.js';
@@ -54,10 +54,7 @@ function forwardHeaders(raw, host) {
 }
 
 /** RFC 9457 problem details, the shape the mock answers its own errors with. */
-function problem(res, status, detail) {
-  const body = JSON.stringify({ type: 'about:blank', title: http.STATUS_CODES[status], status, detail });
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) }).end(body);
-}
+const problem = (res, status, detail) => sendProblem(res, { status, detail });
 
 /** Keeps a copy of a stream's first MAX_VALIDATED_BYTES; past that it keeps nothing and only counts. */
 function tee(stream, declaredLength) {
@@ -82,8 +79,9 @@ function parseBody(copy, contentType, expectJson) {
   if (!isJsonType(contentType) && !expectJson && !/^\s*[[{]/.test(text)) return { body: text, text: true };
   try {
     return { body: JSON.parse(text) };
-  } catch (error) {
-    return { body: text, text: true, parseError: `text that is not JSON (${error.message.replace(/ in JSON at.*$/, '')})` };
+  } catch {
+    // JSON.parse's message quotes the text it failed on, which may be a secret or personal data: only its size.
+    return { body: text, text: true, parseError: `text that is not JSON (${text.length} characters)` };
   }
 }
 
@@ -250,14 +248,32 @@ export async function startProxy(
       req.resume();
       return problem(res, 400, `The request cannot be forwarded: ${error.message}`);
     }
+    // The upstream has `timeoutMs` to answer once the request is sent, and again between any two chunks of its
+    // answer: one that stalls half-way is cut off too, never left hanging.
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      upstreamRequest.destroy(new Error('timeout'));
-    }, timeoutMs);
+    let callerGone = false;
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        upstreamRequest.destroy(new Error('timeout'));
+      }, timeoutMs);
+    };
+    upstreamRequest.on('finish', arm);
+    let failed = false;
     const fail = (error) => {
       clearTimeout(timer);
-      if (res.headersSent) return res.destroy();
+      // A caller that hung up is no upstream failure: nothing to answer, nothing to log.
+      if (callerGone || failed) return;
+      failed = true;
+      if (res.headersSent) {
+        log(
+          `${new Date().toISOString().slice(11, 19)} ${req.method} ${pathname}: the upstream's answer ${timedOut ? `stalled for ${timeoutMs} ms` : 'broke off'}; the caller's connection is closed`,
+        );
+        return res.destroy();
+      }
       req.resume();
       const detail = timedOut
         ? `The upstream ${base.origin} sent no answer within ${timeoutMs} ms.`
@@ -267,11 +283,13 @@ export async function startProxy(
     };
     upstreamRequest.on('error', fail);
     upstreamRequest.on('response', (upstreamResponse) => {
-      clearTimeout(timer);
+      arm();
+      upstreamResponse.on('data', arm);
+      upstreamResponse.on('end', () => clearTimeout(timer));
       const responseCopy = tee(upstreamResponse, upstreamResponse.headers['content-length']);
       res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, forwardHeaders(upstreamResponse.rawHeaders));
       upstreamResponse.pipe(res);
-      upstreamResponse.on('error', () => res.destroy());
+      upstreamResponse.on('error', fail);
       upstreamResponse.on('end', () => {
         const work = new Promise((resolve) => setImmediate(resolve))
           .then(() =>
@@ -293,7 +311,10 @@ export async function startProxy(
       });
     });
     res.on('close', () => {
-      if (!res.writableFinished) upstreamRequest.destroy();
+      if (res.writableFinished) return;
+      callerGone = true;
+      clearTimeout(timer);
+      upstreamRequest.destroy();
     });
     req.pipe(upstreamRequest);
   }

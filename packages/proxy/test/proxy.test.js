@@ -88,6 +88,11 @@ function gateway(req, body, res) {
     return res.end(createHash('sha256').update(body).digest());
   }
   if (url.pathname === '/slow') return setTimeout(() => json(res, 200, {}), 2000);
+  if (url.pathname === '/stall') {
+    // Headers and the start of a body, then nothing: the answer stalls half-way.
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.write('{"success": true, "data": ');
+  }
   if (url.pathname === '/hangup') return res.socket?.destroy();
   if (url.pathname === SEED && parsed?.operation === 'push') return json(res, 200, parsed.entryPk === DRIFT_ID ? drifted() : seedAnswer());
   if (url.pathname === SEED && parsed && parsed.operation !== 'push') {
@@ -317,6 +322,25 @@ describe('failing upstreams', () => {
     const response = await post(proxy.url, '/slow', {});
     expect(response.status).toBe(504);
     expect(JSON.parse(response.body.toString()).detail).toMatch(/sent no answer within 500 ms/);
+  });
+
+  it('cuts off an answer that stalls half-way, instead of leaving the caller hanging', async () => {
+    const before = logs.length;
+    const outcome = await post(proxy.url, '/stall', {}).then(
+      () => 'answered',
+      (error) => error.code ?? error.message,
+    );
+    expect(outcome).not.toBe('answered');
+    expect(logs.slice(before).join('\n')).toMatch(/stalled for 500 ms/);
+  });
+
+  it('reports a body that is not JSON without quoting it', async () => {
+    const secret = 'app_secret=S3cr3tValue&phone=13800138000';
+    const { full } = await reportOf(() => post(proxy.url, SEED, secret, { 'content-type': 'application/json' }));
+    expect(full.length).toBeGreaterThan(0);
+    const text = JSON.stringify(full);
+    expect(text).toMatch(/text that is not JSON \(40 characters\)/);
+    for (const part of ['app_secret', 'S3cr3t', '13800138000']) expect(text).not.toContain(part);
   });
 
   it('answers 502 with the reason when the upstream hangs up or cannot be reached', async () => {

@@ -7,7 +7,9 @@ import { schemaValidator } from '@qzz/spec/validate';
 import { Refusal } from '../http.js';
 import { loadState, stateWriter } from './persistence.js';
 import { sandboxRules } from './rules.js';
-import { createStore } from './store.js';
+import { createStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET } from './store.js';
+
+export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET };
 
 /** @typedef {import('./rules.js').Bill} Bill */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
@@ -80,14 +82,16 @@ async function loadSeed(path, doc) {
 
 /**
  * Creates the sandbox for a bundle.
- * @param {{ doc: any, state?: string, seed?: string }} options `state`: the state file; `seed`: a seed file
+ * @param {{ doc: any, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number }} options
+ *   `state`: the state file; `seed`: a seed file; the limits (see the README) default to `MAX_ACCOUNT_SETS` and
+ *   `MAX_BILLS_PER_ACCOUNT_SET`
  */
-export async function createSandbox({ doc, state, seed }) {
+export async function createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet }) {
   const rules = sandboxRules(doc);
   const seeded = seed ? await loadSeed(seed, doc) : [];
   const seededIds = new Set(seeded.map((b) => b.id));
   const initial = [...rules.exampleBills.filter((b) => !seededIds.has(b.id)), ...seeded];
-  const store = createStore({ initialBills: () => structuredClone(initial), prefixOf: rules.prefixOf });
+  const store = createStore({ initialBills: () => structuredClone(initial), prefixOf: rules.prefixOf, maxAccountSets, maxBillsPerAccountSet });
   let writer;
   if (state) {
     const loaded = await loadState(state);
@@ -120,12 +124,18 @@ export async function createSandbox({ doc, state, seed }) {
 
     switch (plan.do) {
       case 'save': {
-        const bill = store.save(name, plan);
+        let bill;
+        try {
+          bill = store.save(name, plan);
+        } catch (error) {
+          if (error instanceof LimitReached) return sendJson(res, 200, failure(error.message), own);
+          throw error;
+        }
         try {
           await persist();
         } catch (error) {
           // Nothing is answered as saved unless it is on disk.
-          store.accountSet(name).bills.delete(bill.id);
+          store.unsave(name, bill.id);
           return unwritable(res, error);
         }
         return sendJson(res, 200, rules.success(rule, bill.data), own);
@@ -153,12 +163,24 @@ export async function createSandbox({ doc, state, seed }) {
         return sendJson(res, 200, drafts.get(rule.name), fromState);
       }
       case 'get': {
-        const bill = store.get(name, plan.id);
-        if (!bill || bill.schema !== plan.schema) return noSuchBill(`no ${plan.schema} with id ${plan.id}`);
+        const bill = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
+        // A bill of the read's kind: one answered by its schema, or (a saved bill) one of its form.
+        const sameKind = bill && ((bill.schema !== null && bill.schema === plan.schema) || (bill.form !== null && bill.form === plan.form));
+        if (!sameKind) return noSuchBill(`no ${plan.schema}${plan.form ? ` (form ${plan.form})` : ''} with id ${plan.id}`);
         // A bill the examples name but never show is answered as the stateless mock answers, under its id.
         const data =
           bill.data ?? (isObject(statelessData) ? { ...statelessData, ...('id' in statelessData ? { id: bill.id } : {}) } : statelessData);
-        return sendJson(res, 200, rules.success(rule, data), fromState);
+        if (bill.schema === plan.schema) return sendJson(res, 200, rules.success(rule, data), fromState);
+        // A bill of the form saved through another schema: only the fields that fit the read's schema.
+        const fitting = rules.fitted(rule, data);
+        if (fitting === undefined)
+          return sendJson(
+            res,
+            200,
+            failure(`The sandbox holds bill ${bill.id} of form ${bill.form}, but its fields cannot answer ${plan.schema}.`),
+            own,
+          );
+        return sendJson(res, 200, rules.success(rule, fitting), fromState);
       }
       default:
         return sendJson(
@@ -183,13 +205,13 @@ export async function createSandbox({ doc, state, seed }) {
     if (method !== routes[path])
       throw new Refusal(405, `${path} takes ${routes[path].toUpperCase()}.`, { allow: routes[path].toUpperCase() });
     if (path === '/__sandbox/reset') {
-      const set = store.reset(accountSetOf(headers));
+      const count = store.reset(accountSetOf(headers));
       try {
         await persist();
       } catch (error) {
         return unwritable(res, error);
       }
-      return sendJson(res, 200, { reset: true, bills: set.bills.size });
+      return sendJson(res, 200, { reset: true, bills: count });
     }
     return sendJson(res, 200, { bills: store.list(accountSetOf(headers)) });
   }

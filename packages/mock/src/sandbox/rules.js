@@ -141,7 +141,20 @@ export function sandboxRules(doc) {
     }
   }
 
+  /**
+   * The form of the bills each schema answers, from the pushes: a push's `to` form comes back in its response
+   * schema (`SparePartsUseBill` is a `mxoc_pq_sparepartsuse` bill). A schema pushes to two forms names neither.
+   * @type {Map<string, string | null>}
+   */
+  const formOfSchema = new Map();
+  for (const action of actions) {
+    if (action.kind !== 'push' || typeof action.to !== 'string') continue;
+    const known = formOfSchema.get(action.response);
+    formOfSchema.set(action.response, known === undefined || known === action.to ? action.to : null);
+  }
+
   const propertyValid = new Map();
+  const schemaValid = new Map();
   /** True when `value` fits the property `key` of the schema at `pointer` (a field a draft may carry over). */
   function fitsProperty(pointer, key, value) {
     const schema = resolvePointer(doc, pointer);
@@ -171,9 +184,30 @@ export function sandboxRules(doc) {
       }
       if (action.kind === 'audit' || action.kind === 'save-audit') return { do: 'audit', id: billOf(body)?.id };
       if (action.kind === 'push') return { do: 'push', id: sourceIdOf(body) };
-      if (action.kind === 'query' && body?.id !== undefined) return { do: 'get', id: body.id, schema: componentName(action.response) };
+      if (action.kind === 'query' && body?.id !== undefined) {
+        const form = formOf(action, body) ?? formOfSchema.get(action.response) ?? null;
+        return { do: 'get', id: body.id, schema: componentName(action.response), form };
+      }
       if (action.kind === 'query' && formOf(action, body)) return { do: 'list', form: formOf(action, body) };
       return { do: 'stateless' };
+    },
+    /**
+     * `data` cut to what fits the response schema of `action`: the top-level fields that fit the schema's field of
+     * that name (or, for a name it lacks, any the schema allows), or undefined when even that does not fit.
+     */
+    fitted(action, data) {
+      const schema = resolvePointer(doc, action.response);
+      const fitting = !isObject(data)
+        ? data
+        : Object.fromEntries(
+            Object.entries(data).filter(([key, value]) =>
+              isObject(schema?.properties) && key in schema.properties
+                ? fitsProperty(action.response, key, value)
+                : schema?.additionalProperties !== false && schema?.unevaluatedProperties !== false,
+            ),
+          );
+      if (!schemaValid.has(action.response)) schemaValid.set(action.response, validator.compile(action.response));
+      return schemaValid.get(action.response)(fitting) ? fitting : undefined;
     },
     /**
      * The draft a push answers: the action's example (else the stateless answer's data) with every value that
