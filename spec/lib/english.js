@@ -89,29 +89,6 @@ export function visitDescribed(doc, visit) {
   }
 }
 
-/** The vendor's labels the document's descriptions start with, each once, in document order. */
-export function labelsOf(/** @type {any} */ doc) {
-  /** @type {Set<string>} */
-  const labels = new Set();
-  visitDescribed(doc, (node) => {
-    const split = typeof node.description === 'string' ? splitLabel(node.description) : undefined;
-    if (split) labels.add(split.label);
-  });
-  return [...labels];
-}
-
-/** The vendor's titles of the document's operations, each once. */
-export function titlesOf(/** @type {any} */ doc) {
-  /** @type {Set<string>} */
-  const titles = new Set();
-  for (const item of Object.values(doc.paths ?? {})) {
-    for (const operation of Object.values(/** @type {any} */ (item))) {
-      for (const action of operation?.['x-qzz-actions'] ?? []) if (CJK.test(action.summary)) titles.add(action.summary);
-    }
-  }
-  return [...titles];
-}
-
 /**
  * Adds the English of the glossary to `doc` (in place): `label · English` at the start of every description
  * that starts with a vendor label; `titles · English titles` on every operation whose summary is the vendor's

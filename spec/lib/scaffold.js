@@ -120,7 +120,11 @@ function kindOf(record, select) {
 function schemaOfValue(value, ctx, path) {
   const label = ctx.labels.get(path);
   /** @param {Record<string, any>} node */
-  const described = ({ $ref, type, ...rest }) => ({ ...($ref ? { $ref } : { type }), description: label ?? ctx.unlabelled(path), ...rest });
+  const described = ({ $ref, type, ...rest }) => ({
+    ...($ref ? { $ref } : { type }),
+    ...(label !== undefined ? { description: label } : ctx.unlabelled(path)),
+    ...rest,
+  });
   if (typeof value === 'string')
     return ID.test(value) && !ctx.types.get(path)?.includes('null')
       ? described({ $ref: '../common/Id.yaml' })
@@ -176,7 +180,8 @@ function fieldOnlySchema(types, ctx, path) {
     }
     node.properties = children;
   }
-  return { ...node, description: ctx.labels.get(path) ?? ctx.unlabelled(path) };
+  const label = ctx.labels.get(path);
+  return { ...node, ...(label !== undefined ? { description: label } : ctx.unlabelled(path)) };
 }
 
 /** Field paths of a record's list, with their types, labels and `required` marks. Flat names follow their parent (`billdata` then `id`). */
@@ -403,10 +408,12 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
         .filter((f) => f.path_from_example && typeof f.in_every_exchange === 'boolean')
         .map((f) => [f.path_from_example, f.in_every_exchange]),
     );
-    return (fieldPath) =>
-      captured
-        ? `Not labelled: seen in captured traffic${seenIn.get(fieldPath) === false ? ' (not in every exchange)' : ''}.`
-        : `Not labelled on ${from} (seen in its example).`;
+    // A field no table labels carries the spec's marker (docs/spec-layout.md), and a note only where there is more
+    // to say than that.
+    return (fieldPath) => ({
+      'x-qzz-label': 'none',
+      ...(captured && seenIn.get(fieldPath) === false ? { description: 'Seen in captured traffic, not in every exchange.' } : {}),
+    });
   };
 
   // Request schema: example structure, field table labels; selectors are `const` and required.

@@ -295,3 +295,35 @@ describe.runIf(hasReference)('a reference record taken out of a copy of the spec
     }
   });
 });
+
+describe('labels in a draft', () => {
+  it('marks an unlabelled field with x-qzz-label: none, as the spec does, and never writes the old sentence', async () => {
+    const copy = await copySpec();
+    onTestFinished(() => copy.remove());
+    await copy.bundle();
+    const record = {
+      source_page: 'captured-widget-query-0a1b2c3d',
+      source_kind: 'captured',
+      method: 'POST',
+      path: '/mxoc_pom/mxoc_pom_widget_query',
+      body_content_type: 'application/json',
+      request_example: JSON.stringify({ formId: 'mxoc_pom_widget', pageSize: '10' }),
+      response_example: JSON.stringify({
+        success: true,
+        reachPlugin: true,
+        errorCode: 'success',
+        data: { rows: [{ id: '1504361460845790209', qty: '1.0' }] },
+      }),
+      body_fields: [{ name: 'pageSize', type: 'string', desc: '每页返回记录数', path_from_example: 'pageSize' }],
+      response_fields: [],
+      excerpt_complete: true,
+    };
+    const plan = planScaffold(record, { specDir: copy.dir });
+    const written = [...plan.files.values()].join('\n');
+    expect(written).not.toMatch(/Not labelled/);
+    const [, requestText = ''] = [...plan.files].find(([file]) => file.endsWith(`/${plan.action.request.split('/').at(-1)}.yaml`)) ?? [];
+    const request = parse(requestText);
+    expect(request.properties.pageSize.description).toBe('每页返回记录数');
+    expect(request.properties.formId['x-qzz-label']).toBe('none');
+  });
+});

@@ -5,8 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MOBILE, personalValues } from '@qzz/spec/personal';
-import { hasReference, loadRecords } from '@qzz/spec/reference';
 import { describe, expect, it } from 'vitest';
+// The evidence sits beside the repository, not in the package: the helper is imported from the workspace.
+import { hasReference, loadRecords } from '../../../spec/lib/reference.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 

@@ -20,7 +20,7 @@ export class Refusal extends Error {
 export class ClientGone extends Error {}
 
 /** RFC 9457 problem details: every refusal of the mock and the docs server says why in this shape. */
-export function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
+function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
   return JSON.stringify({ type, title, status, detail, ...extra });
 }
 
@@ -141,7 +141,7 @@ export function answerClientError(error, socket) {
 }
 
 /** How long a client may take to send its request headers before it is answered 408. */
-export const HEADERS_TIMEOUT_MS = 20_000;
+const HEADERS_TIMEOUT_MS = 20_000;
 
 /**
  * An HTTP server whose handler can fail without stopping it: a Refusal is answered with its status and reason

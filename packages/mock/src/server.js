@@ -172,7 +172,8 @@ function sendMissingCredentials(res, missing) {
 /**
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
  * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string }} [options]
+ * `maxAccountSets`, `maxBillsPerAccountSet`: the sandbox's limits (defaults in src/sandbox/index.js).
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number }} [options]
  */
 export async function startMock({
   port = DEFAULT_PORT,
@@ -183,6 +184,8 @@ export async function startMock({
   sandbox = false,
   state,
   seed,
+  maxAccountSets,
+  maxBillsPerAccountSet,
 } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
@@ -195,7 +198,7 @@ export async function startMock({
   }
   if (!sandbox && (state || seed))
     throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
-  const box = sandbox ? await createSandbox({ doc, state, seed }) : undefined;
+  const box = sandbox ? await createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet }) : undefined;
   /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
   const businessCredentials = requiredKeys(doc, {});
   /** @type {import('@stoplight/prism-http').IHttpMockConfig} */
@@ -234,7 +237,13 @@ export async function startMock({
     const missing = missingCredentials(route.credentials, query, headers);
     if (missing.length) return sendMissingCredentials(res, missing);
     // Prism knows the operation by its spec path, whatever server prefix it was reached under.
-    const request = { method, url: { path: route.path, query }, headers, body: parseBody(text, route.textBody) };
+    // A route that declares no body (the token call, a GET) ignores one, as HTTP gives it no meaning there.
+    const request = {
+      method,
+      url: { path: route.path, query },
+      headers,
+      body: route.mediaTypes.length ? parseBody(text, route.textBody) : undefined,
+    };
     const prefer = parsePrefer(headers.prefer);
     const explicit = Object.keys(prefer).length > 0;
     let first;

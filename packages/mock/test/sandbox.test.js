@@ -237,6 +237,53 @@ describe('push', () => {
   });
 });
 
+describe('read back', () => {
+  // A read's form: the `to` of the pushes answering its schema (x-qzz-actions); a save names its form in `formid`.
+  const readForm = (read) => actions.find((a) => a.kind === 'push' && a.to && a.response === read.response)?.to;
+  const read = actions.find((a) => a.kind === 'query' && documented(a).id && readForm(a));
+  const formSave = actions.find(
+    (a) => a.kind.startsWith('save') && mediaOf(a).type === 'application/json' && 'formid' in documented(a) && !a.select.formid,
+  );
+
+  it('a saved bill of the read’s form is read back by id, with only the fields that fit the read’s schema', async () => {
+    const saved = (
+      await call(formSave, {
+        operation: 'save',
+        formid: readForm(read),
+        billdata: { remark: '读回', requiredinvoice: 'yes', mxoc_customfield1: 'x' },
+      })
+    ).body.data;
+    const answer = await call(read, { id: saved.id });
+    expect(answer.headers.get('x-qzz-sandbox')).toBe('from-state');
+    expect(problemsOf(read, answer.body)).toEqual([]);
+    // requiredinvoice is a boolean in the read's schema: 'yes' does not fit it and is left out.
+    expect(answer.body.data).toEqual({ id: saved.id, billno: saved.billno, remark: '读回', mxoc_customfield1: 'x' });
+    // Another account set does not hold it.
+    expect((await call(read, { id: saved.id }, { as: BOB })).body.success).toBe(false);
+  });
+
+  it('a bill saved under another form is not read back', async () => {
+    const saved = (await call(formSave, { operation: 'save', formid: 'mxoc_other_form', billdata: {} })).body.data;
+    const answer = await call(read, { id: saved.id });
+    expect(answer.body).toEqual({
+      success: false,
+      message: expect.stringContaining(`no such bill: no ${read.response.split('/').at(-1)}`),
+    });
+  });
+
+  it('a read whose form the spec does not give reads no saved bill (the README’s documented limit)', async () => {
+    const blind = actions.filter((a) => a.kind === 'query' && documented(a).id && !readForm(a));
+    expect(blind.length).toBeGreaterThan(0);
+    for (const action of blind) {
+      const saved = (await call(formSave, { operation: 'save', formid: 'mxoc_any_form', billdata: {} })).body.data;
+      const answer = await call(action, { id: saved.id });
+      expect(answer.body.success, action.name).toBe(false);
+      // …while the bill its example names is still read.
+      expect((await call(action, documented(action))).body.success, action.name).toBe(true);
+    }
+  });
+});
+
 describe('account sets', () => {
   it('keeps each account set’s bills to itself', async () => {
     const bill = await saveBill({ mxoc_projectname: 'secret' }, ALICE);

@@ -30,7 +30,7 @@ const TRANSPORT_HEADERS = new Set([
 ]);
 
 /** The record's id: `captured-<route's last segment>-<selector values>-<hash>`, stable for one route and selector. */
-export function recordId(method, path, selector) {
+function recordId(method, path, selector) {
   const hash = createHash('sha256')
     .update(`${method} ${path} ${JSON.stringify(sortDeep(selector))}`)
     .digest('hex')
@@ -62,7 +62,7 @@ const sortDeep = (value) =>
     : value;
 
 /** The fields of a value as dotted paths (array items merged, no indices), each with the JSON types seen. */
-export function fieldsOf(value, prefix = '', out = new Map()) {
+function fieldsOf(value, prefix = '', out = new Map()) {
   const add = (path, type) => {
     if (!out.has(path)) out.set(path, new Set());
     out.get(path).add(type);

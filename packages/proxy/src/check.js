@@ -46,7 +46,7 @@ function selectKeys(select, prefix = []) {
 const at = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
 
 /** The spec's routes by `METHOD path`, and the selector fields the spec knows (for bodies on unknown routes). */
-export function indexSpec(doc) {
+function indexSpec(doc) {
   /** @type {Map<string, Route>} */
   const routes = new Map();
   for (const action of listActions(doc)) {

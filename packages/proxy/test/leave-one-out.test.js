@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMock } from '@qzz/mock';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
-import { planScaffold, writePlan } from '@qzz/spec/scaffold';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planScaffold, writePlan } from '../../../spec/lib/scaffold.js';
 // The spec's sources are the repository's, not the package's: the helper is imported from the workspace.
 import { copySpec, removeAction, removeRoute } from '../../../spec/test/spec-copy.js';
 import { startProxy } from '../src/index.js';

@@ -15,7 +15,7 @@ export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET };
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
 
 /** The answer header that tells the sandbox's answers apart: `own-answer` where the shape is not the vendor's documented one. */
-export const SANDBOX_HEADER = 'x-qzz-sandbox';
+const SANDBOX_HEADER = 'x-qzz-sandbox';
 const OWN = 'own-answer';
 const FROM_STATE = 'from-state';
 
@@ -91,7 +91,12 @@ export async function createSandbox({ doc, state, seed, maxAccountSets, maxBills
   const seeded = seed ? await loadSeed(seed, doc) : [];
   const seededIds = new Set(seeded.map((b) => b.id));
   const initial = [...rules.exampleBills.filter((b) => !seededIds.has(b.id)), ...seeded];
-  const store = createStore({ initialBills: () => structuredClone(initial), prefixOf: rules.prefixOf, maxAccountSets, maxBillsPerAccountSet });
+  const store = createStore({
+    initialBills: () => structuredClone(initial),
+    prefixOf: rules.prefixOf,
+    maxAccountSets,
+    maxBillsPerAccountSet,
+  });
   let writer;
   if (state) {
     const loaded = await loadState(state);

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { isObject } from '@qzz/spec/actions';
 
 /** What a state file written by this sandbox says it is. */
-export const STATE_FORMAT = 'qzz-mock-sandbox-state';
+const STATE_FORMAT = 'qzz-mock-sandbox-state';
 const STATE_VERSION = 1;
 
 const isBill = (b) => isObject(b) && typeof b.id === 'string' && typeof b.billno === 'string' && (b.data === null || isObject(b.data));

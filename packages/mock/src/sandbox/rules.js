@@ -27,14 +27,13 @@ const parsed = (value) => {
 };
 
 /** The bill a save or audit request carries: `billdata`, or `params.datainfo` (the process save's wrapper). */
-export const billOf = (body) =>
-  isObject(body?.billdata) ? body.billdata : isObject(body?.params?.datainfo) ? body.params.datainfo : undefined;
+const billOf = (body) => (isObject(body?.billdata) ? body.billdata : isObject(body?.params?.datainfo) ? body.params.datainfo : undefined);
 
 /** The operation a request asks for: `operation`, or `params.operate`. */
 const operationOf = (body) => body?.operation ?? body?.params?.operate;
 
 /** The source bill a push names: `billdata.id`, or `billid` (the push_transfer actions, which carry no billdata). */
-export const sourceIdOf = (body) => (isObject(body?.billdata) ? body.billdata.id : body?.billid);
+const sourceIdOf = (body) => (isObject(body?.billdata) ? body.billdata.id : body?.billid);
 
 /** The form id a request names: its action's selector or its body (`formid`/`formId`), else the bill's own type. */
 function formOf(action, body) {
@@ -74,7 +73,7 @@ function billNumbersShown(value, out = []) {
 /** The vendor's bill-number shape, `GDZX-20230306-0001`: a prefix, the date, a 4-digit sequence. */
 export const BILLNO_SHAPE = /^([A-Z]+)-([0-9]{8})-([0-9]{4,})$/;
 /** The prefix for a form no example shows a bill number of (see the README). */
-export const UNKNOWN_FORM_PREFIX = 'SBX';
+const UNKNOWN_FORM_PREFIX = 'SBX';
 
 /** Fields a push draft never takes from its source: the seed example shows them as the draft's own. */
 const isOwnField = (key) => key === 'id' || key === 'billno' || key === 'billstatus' || key === 'billdate' || key.startsWith('billtypeid_');

@@ -66,7 +66,11 @@ export function createStore({
       throw new LimitReached(
         `The sandbox stores at most ${maxAccountSets} account sets (its account-set limit) and holds that many, so this account set cannot save a bill. A reset (POST /__sandbox/reset) of an account set frees its place; so does a restart without a state file.`,
       );
-    const fresh = { name: { groupName: name.groupName, accountid: name.accountid }, bills: new Map(initialBills().map((b) => [b.id, b])), saved: 0 };
+    const fresh = {
+      name: { groupName: name.groupName, accountid: name.accountid },
+      bills: new Map(initialBills().map((b) => [b.id, b])),
+      saved: 0,
+    };
     sets.set(key, fresh);
     return fresh;
   }
