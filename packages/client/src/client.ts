@@ -86,8 +86,7 @@ for (const actions of Object.values(actionTable)) {
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const retryable = (error: unknown) =>
-  (error instanceof QzzNetworkError && !/aborted/.test(error.message)) ||
-  (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
+  (error instanceof QzzNetworkError && !error.aborted) || (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -205,7 +204,7 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
         }
         if (attempt + 1 >= attempts || !retryable(error)) throw error;
         await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal).catch(() => {
-          throw new QzzNetworkError(label, 'the call was aborted', false);
+          throw new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true });
         });
       }
     }

@@ -66,9 +66,12 @@ export class QzzNetworkError extends QzzError {
   override name = 'QzzNetworkError';
   /** True when the client's timeout ended the call. */
   readonly timedOut: boolean;
-  constructor(action: string, message: string, timedOut: boolean, cause?: unknown) {
+  /** True when the caller's signal aborted the call: it is never retried. */
+  readonly aborted: boolean;
+  constructor(action: string, message: string, timedOut: boolean, cause?: unknown, { aborted = false }: { aborted?: boolean } = {}) {
     super(`${action} failed: ${message}`, action, cause === undefined ? undefined : { cause });
     this.timedOut = timedOut;
+    this.aborted = aborted;
   }
 }
 

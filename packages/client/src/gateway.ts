@@ -85,7 +85,7 @@ export function networkError(label: string, error: unknown, secrets: string[]): 
   if (known) return known;
   const name = safely(() => (typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined), undefined);
   if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
-  if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false);
+  if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true });
   const said = safely(
     () =>
       error instanceof Error

@@ -303,6 +303,24 @@ describe('errors', () => {
 });
 
 describe('retries', () => {
+  it("retries a query whose network error merely says 'aborted', and never one the caller's signal aborted", async () => {
+    let calls = 0;
+    const flaky = (async () => {
+      calls++;
+      throw new TypeError('fetch failed: socket aborted by the peer');
+    }) as typeof fetch;
+    const client = createQzzClient({ baseUrl: mock.url, credentials, fetch: flaky, retries: 2, retryDelayMs: 1 });
+    const error = await client.workshop.getInspection({ id: '1' }).catch((e) => e);
+    expect(error).toBeInstanceOf(QzzNetworkError);
+    expect([error.aborted, calls]).toEqual([false, 3]);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await createQzzClient({ baseUrl: mock.url, credentials, retries: 2, retryDelayMs: 1 })
+      .workshop.getInspection({ id: '1' }, { signal: controller.signal })
+      .catch((e) => e);
+    expect([aborted.aborted, aborted.timedOut]).toEqual([true, false]);
+  });
+
   const failing = (status: number, times: number) =>
     recordingFetch((_request, n) => (n <= times ? Response.json({ errcode: 1, description: 'busy' }, { status }) : undefined));
 
