@@ -24,6 +24,21 @@ const forms = (secret: string) => [
   JSON.stringify(secret).slice(1, -1),
 ];
 
+/** A client whose calls carry `secret` as their access token, sent through `fetch`, never retried. */
+const clientWith = (secret: string, fetch: typeof globalThis.fetch) =>
+  createQzzClient({
+    baseUrl: 'http://127.0.0.1:9',
+    credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'https://tf.jdy.com' },
+    fetch,
+    retries: 0,
+  });
+
+/** The first fragment of secret found on any surface of `error`, or undefined. */
+const leakIn = (error: unknown, secret: string): string | undefined =>
+  surfaces(error)
+    .map((text) => leak(text, secret))
+    .find(Boolean);
+
 /** The first fragment of 8 characters (or a whole shorter form) of `secret` that `text` holds. */
 function leak(text: string, secret: string): string | undefined {
   for (const form of forms(secret)) {
@@ -79,20 +94,13 @@ describe('secrets in errors', () => {
           const url = new Request(input, init).url;
           return ECHOES[echo]!(forms(secret)[formIndex]!, url);
         }) as typeof globalThis.fetch;
-        const client = createQzzClient({
-          baseUrl: 'http://127.0.0.1:9',
-          credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'https://tf.jdy.com' },
-          fetch,
-          retries: 0,
-        });
+        const client = clientWith(secret, fetch);
         const error = await client.workshop.getInspection({ id: '1' }).then(
           () => undefined,
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(QzzError);
-        const found = surfaces(error)
-          .map((text) => leak(text, secret))
-          .find(Boolean);
+        const found = leakIn(error, secret);
         expect(found, `${echo} form ${formIndex}`).toBeUndefined();
       }),
       { numRuns: 500, seed: 20261129 },
@@ -120,11 +128,7 @@ describe('secrets in errors', () => {
             (e: unknown) => e,
           );
           expect(error).toBeInstanceOf(QzzError);
-          expect(
-            surfaces(error)
-              .map((text) => leak(text, secret))
-              .find(Boolean),
-          ).toBeUndefined();
+          expect(leakIn(error, secret)).toBeUndefined();
         },
       ),
       { numRuns: 200, seed: 20261129 },
@@ -135,37 +139,19 @@ describe('secrets in errors', () => {
     const secret = 'tok-"\\"\\"\\"-SECRET-0123456789';
     const fetch = (async () =>
       json({ errcode: 40001, description: `token part ${secret.slice(3, 10)} rejected` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({
-      baseUrl: 'http://127.0.0.1:9',
-      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
-      fetch,
-      retries: 0,
-    });
+    const client = clientWith(secret, fetch);
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
-    expect(
-      surfaces(error)
-        .map((text) => leak(text, secret))
-        .find(Boolean),
-    ).toBeUndefined();
+    expect(leakIn(error, secret)).toBeUndefined();
   });
 
   it('redacts the token as a URL quoted by the server carries it', async () => {
     const secret = "tok'en!ab'cd(ef'gh)ij'kl*mn'op~qr";
     const fetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
       json({ errcode: 40001, description: `bad request ${new Request(input, init).url}` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({
-      baseUrl: 'http://127.0.0.1:9',
-      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
-      fetch,
-      retries: 0,
-    });
+    const client = clientWith(secret, fetch);
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/access_token=\[redacted\]$/);
-    expect(
-      surfaces(error)
-        .map((text) => leak(text, secret))
-        .find(Boolean),
-    ).toBeUndefined();
+    expect(leakIn(error, secret)).toBeUndefined();
   });
 
   it('no fragment of the token leaves the raw client when its fetch throws quoting the URL', async () => {
@@ -177,21 +163,12 @@ describe('secrets in errors', () => {
         cause: new Error(url),
       });
     }) as typeof globalThis.fetch;
-    const client = createQzzClient({
-      baseUrl: 'http://127.0.0.1:9',
-      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
-      fetch,
-      retries: 0,
-    });
+    const client = clientWith(secret, fetch);
     const error = await client.raw.POST('/mxoc_qm/inspect_query', { body: { id: '1' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe('FetchError');
     expect((error as Error).message).toContain('access_token=[redacted]');
-    expect(
-      surfaces(error)
-        .map((text) => leak(text, secret))
-        .find(Boolean),
-    ).toBeUndefined();
+    expect(leakIn(error, secret)).toBeUndefined();
   });
 
   it('a thrown value whose getters or toString throw never escapes with what they say', async () => {
@@ -222,19 +199,10 @@ describe('secrets in errors', () => {
       const fetch = (async (input: RequestInfo | URL) => {
         throw make(input instanceof Request ? input.url : String(input));
       }) as typeof globalThis.fetch;
-      const client = createQzzClient({
-        baseUrl: 'http://127.0.0.1:9',
-        credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
-        fetch,
-        retries: 0,
-      });
+      const client = clientWith(secret, fetch);
       const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(QzzError);
-      expect(
-        surfaces(error)
-          .map((text) => leak(text, secret))
-          .find(Boolean),
-      ).toBeUndefined();
+      expect(leakIn(error, secret)).toBeUndefined();
     }
   });
 
@@ -242,12 +210,7 @@ describe('secrets in errors', () => {
     const secret = 'tok-(quoted)!~*';
     const fetch = (async () =>
       json({ errcode: 40001, description: `token ${encodeURIComponent(secret)} expired at 12:00` }, 401)) as typeof globalThis.fetch;
-    const client = createQzzClient({
-      baseUrl: 'http://127.0.0.1:9',
-      credentials: { accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' },
-      fetch,
-      retries: 0,
-    });
+    const client = clientWith(secret, fetch);
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('workshop.getInspection failed: HTTP 401, errcode 40001: token [redacted] expired at 12:00');
   });
