@@ -1,8 +1,11 @@
 // Leave one out: take an action out of a copy of the spec, let its traffic (the mock, with the full spec, as
 // the upstream) pass the proxy running on the copy, scaffold the capture back with spec:add, and compare.
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startMock } from '@qzz/mock';
 import { listActions, resolvePointer } from '@qzz/spec/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +18,9 @@ const fullPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const full = JSON.parse(await readFile(fullPath, 'utf8'));
 const HEADERS = { groupName: 'grp', accountid: 'acct', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
 const TOKEN = 'loo-token-&=/?#%+';
+const run = promisify(execFile);
+/** The client's generator, run on the copy's bundle: what `pnpm build` would give the client. */
+const GENERATOR = fileURLToPath(new URL('../../client/scripts/generate.js', import.meta.url));
 
 /** The dotted field paths a schema describes (properties, through $ref, allOf and array items). */
 function fieldSet(doc, schema, prefix = '', out = new Set(), depth = 0) {
@@ -136,5 +142,16 @@ describe.each([
 
   it('answers as the new action through the mock', async () => {
     expect(await answeredBy(added.bundlePath, original.path, body)).toEqual({ status: 200, action: added.action.name });
+  });
+
+  it("becomes a function of the client generated from the copy's bundle", async () => {
+    const out = await mkdtemp(join(tmpdir(), 'qzz-generated-'));
+    try {
+      await run(process.execPath, [GENERATOR, '--spec', added.bundlePath, '--out', out]);
+      const actions = await readFile(join(out, 'actions.ts'), 'utf8');
+      expect(actions).toMatch(new RegExp(`\\n\\s+${added.action.name}: \\(input: T\\[`));
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
