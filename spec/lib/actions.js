@@ -73,6 +73,36 @@ export function listActions(doc) {
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
+ * The value at a path of keys in `value`; undefined where a step is not an object.
+ * @param {unknown} value
+ * @param {string[]} keys
+ * @returns {unknown}
+ */
+export const valueAt = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
+
+/**
+ * The selector a body carries: its string values at `selectorKeys` (paths of keys), as a `select` object.
+ * @param {unknown} body
+ * @param {string[][]} selectorKeys
+ * @returns {Record<string, any>}
+ */
+export function selectorOf(body, selectorKeys) {
+  /** @type {Record<string, any>} */
+  const selector = {};
+  for (const keys of selectorKeys) {
+    const value = valueAt(body, keys);
+    if (typeof value !== 'string') continue;
+    let node = selector;
+    for (const k of keys.slice(0, -1)) {
+      node[k] ??= {};
+      node = node[k];
+    }
+    node[String(keys.at(-1))] = value;
+  }
+  return selector;
+}
+
+/**
  * `node`, or the node its local `$ref` points to in `doc` (one step, as the bundle's examples and media use).
  * @param {any} doc
  * @param {any} node

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { isObject, listActions, moduleKey, RECORD_SOURCE } from './actions.js';
+import { isObject, listActions, moduleKey, RECORD_SOURCE, selectorOf, valueAt } from './actions.js';
 import { schemaValidator } from './validate.js';
 
 const ENVELOPE_FIELDS = new Set(['success', 'reachPlugin', 'errorCode', 'data']);
@@ -91,7 +91,6 @@ const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
 const selectValues = (select) => Object.values(select ?? {}).flatMap((v) => (isObject(v) ? selectValues(v) : [v]));
 const selectPaths = (select, prefix = []) =>
   Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
-const at = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
 const sameSelect = (a, b) => JSON.stringify(sortDeep(a ?? {})) === JSON.stringify(sortDeep(b ?? {}));
 const sortDeep = (v) =>
   isObject(v)
@@ -332,20 +331,7 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
   const knownKeys = new Map();
   for (const action of [...listActions(bundle), ...routeActions])
     for (const keys of selectPaths(action.select)) knownKeys.set(keys.join('.'), keys);
-  let select = record.select;
-  if (!select) {
-    select = {};
-    for (const keys of knownKeys.values()) {
-      const value = at(requestValue, keys);
-      if (typeof value !== 'string') continue;
-      let node = select;
-      for (const k of keys.slice(0, -1)) {
-        node[k] ??= {};
-        node = node[k];
-      }
-      node[keys.at(-1)] = value;
-    }
-  }
+  let select = record.select ?? selectorOf(requestValue, [...knownKeys.values()]);
   // A save-and-audit action takes `operation: save` and `operation: audit` alike: that value does not select it.
   const kind = kindOf(record, select);
   if (kind === 'save-audit' && typeof select.operation === 'string' && !record.select) {
@@ -432,7 +418,7 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       node.required = [...new Set([...(node.required ?? []), key])];
       if (i === keys.length - 1) {
         const { $ref, ...rest } = node.properties[key];
-        node.properties[key] = { ...rest, type: 'string', const: at(select, keys) };
+        node.properties[key] = { ...rest, type: 'string', const: valueAt(select, keys) };
       }
       node = node.properties[key];
     });

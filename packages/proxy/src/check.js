@@ -43,8 +43,6 @@ function selectKeys(select, prefix = []) {
   return Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectKeys(v, [...prefix, k]) : [[...prefix, k]]));
 }
 
-const at = (value, keys) => keys.reduce((node, k) => (isObject(node) ? node[k] : undefined), value);
-
 /** The spec's routes by `METHOD path`, and the selector fields the spec knows (for bodies on unknown routes). */
 function indexSpec(doc) {
   /** @type {Map<string, Route>} */
@@ -69,22 +67,6 @@ function indexSpec(doc) {
     for (const [k, v] of own) all.set(k, v);
   }
   return { routes, selectorKeys: [...all.values()] };
-}
-
-/** The body values at `keys` that are strings: the selector of an exchange the spec does not know. */
-export function selectorOf(body, selectorKeys) {
-  const selector = {};
-  for (const keys of selectorKeys) {
-    const value = at(body, keys);
-    if (typeof value !== 'string') continue;
-    let node = selector;
-    for (const k of keys.slice(0, -1)) {
-      node[k] ??= {};
-      node = node[k];
-    }
-    node[keys.at(-1)] = value;
-  }
-  return selector;
 }
 
 /**

@@ -8,8 +8,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { answerClientError, listen, sendProblem } from '@qzz/mock/http';
+import { selectorOf } from '@qzz/spec/actions';
 import { openCapture } from './capture.js';
-import { createChecker, printable, selectorOf, shapeOf } from './check.js';
+import { createChecker, printable, shapeOf } from './check.js';
 import { secretsOf } from './redact.js';
 
 export const DEFAULT_PORT = 4020;
