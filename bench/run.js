@@ -15,10 +15,10 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createQzzClient } from '@qzz/client';
+import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
-import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -182,17 +182,7 @@ function buildCache() {
 // 4 ─ docs in Chromium ───────────────────────────────────────────────────────────────────────────────────
 async function docsLoad({ runs = 5 } = {}) {
   const docs = await startDocsServer({ port: 0 });
-  const browser = await chromium.launch({
-    executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   // The landing page lists each module's operations by route; the first one is the first operation a reader sees.
   const [firstPath, firstItem] = Object.entries(doc.paths)[0];
   const [method, operation] = Object.entries(firstItem)[0];

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listActions, listOperations } from '@qzz/spec/actions';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../src/chromium.js';
 import { startDocsServer } from '../src/serve.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,17 +20,7 @@ const requests = [];
 
 beforeAll(async () => {
   docs = await startDocsServer({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: process.env.QZZ_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   // The samples' Copy buttons write to the clipboard; the test reads it back.
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: docs.url });
