@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parsePort } from '../packages/mock/src/http.js';
+import { parsePort } from '../packages/http/src/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let ports;

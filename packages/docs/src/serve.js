@@ -5,7 +5,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { close, guardedServer, listen, parsePort, parseTarget, Refusal, serveUntilSignal } from '@qzz/mock/http';
+import { close, guardedServer, listen, parsePort, parseTarget, Refusal, serveUntilSignal } from '@qzz/http';
 
 export const DEFAULT_PORT = 8080;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');

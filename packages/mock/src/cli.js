@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `qzz-mock [--port N] [--host H] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { parsePort, serveUntilSignal } from './http.js';
+import { parsePort, serveUntilSignal } from '@qzz/http';
 import { DEFAULT_PORT, startMock } from './server.js';
 
 const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';

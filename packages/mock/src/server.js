@@ -2,10 +2,10 @@
 // Prism validate the request against that action and produce the answer.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from '@qzz/http';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
-import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from './http.js';
 import { createSandbox } from './sandbox/index.js';
 
 export const DEFAULT_PORT = 4010;

@@ -270,31 +270,6 @@ describe('thousands of seeded random requests', () => {
   });
 });
 
-describe('a handler that fails', () => {
-  it('is logged and answered 500, and the server keeps serving (the guard the mock and the docs server share)', async () => {
-    const { guardedServer, listen, close } = await import('../src/http.js');
-    const lines = [];
-    let calls = 0;
-    const server = guardedServer(
-      async (_req, res) => {
-        if (++calls === 1) throw new Error('boom');
-        res.end('fine');
-      },
-      { name: '@qzz/test', log: (line) => lines.push(line) },
-    );
-    const url = await listen(server, 0, '127.0.0.1');
-    try {
-      const failed = await fetch(url);
-      expect(failed.status).toBe(500);
-      expect((await failed.json()).detail).toBe('The server failed: this is a bug in @qzz/test.');
-      expect(lines).toEqual([expect.stringMatching(/^internal error: Error: boom/)]);
-      expect(await (await fetch(url)).text()).toBe('fine');
-    } finally {
-      await close(server);
-    }
-  });
-});
-
 describe('Prefer and Accept', () => {
   const ask = (headers, path = '/mxoc_qm/inspect_query', body = '{"id":"1"}') =>
     fetch(new URL(`${path}?access_token=t`, mock.url), {

@@ -1,4 +1,4 @@
-// The packages as a team gets them: @qzz/spec and @qzz/mock packed into tarballs, installed with npm into an
+// The packages as a team gets them: @qzz/spec, @qzz/http and @qzz/mock packed into tarballs, installed with npm into an
 // empty project outside the workspace, and the sandbox started with `npx @qzz/mock --sandbox`.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qzz-packed-'));
   project = join(dir, 'project');
   await mkdir(project);
-  for (const pkg of ['spec', 'packages/mock']) {
+  for (const pkg of ['spec', 'packages/http', 'packages/mock']) {
     await run('npx', ['-y', packageManager, 'pack', '--pack-destination', dir], { cwd: join(root, pkg) });
   }
   tarballs = (await readdir(dir)).filter((f) => f.endsWith('.tgz')).map((f) => join(dir, f));

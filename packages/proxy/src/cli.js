@@ -2,7 +2,7 @@
 // `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>]`: proxies until Ctrl-C.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePort, serveUntilSignal } from '@qzz/mock/http';
+import { parsePort, serveUntilSignal } from '@qzz/http';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
 
 const usage =

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { answerClientError, listen, sendProblem } from '@qzz/mock/http';
+import { answerClientError, listen, sendProblem } from '@qzz/http';
 import { selectorOf } from '@qzz/spec/actions';
 import { openCapture } from './capture.js';
 import { createChecker, printable, shapeOf } from './check.js';

@@ -2,9 +2,9 @@
 // audits and reads answer from it. The server hands it each request Prism has accepted (credentials and
 // schema checked); the sandbox writes the answer.
 import { readFile } from 'node:fs/promises';
+import { Refusal } from '@qzz/http';
 import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
-import { Refusal } from '../http.js';
 import { loadState, stateWriter } from './persistence.js';
 import { sandboxRules } from './rules.js';
 import { createStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET } from './store.js';

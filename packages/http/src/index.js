@@ -1,5 +1,6 @@
-// What the mock and the docs server share about HTTP itself: reading a request target and a Content-Type
-// without trusting either, refusing with a body that says why, and listening and closing the same way.
+// What the kit's servers (the mock, the docs site, the proxy) share about HTTP itself: reading a request target
+// and a Content-Type without trusting either, refusing with a body that says why, and listening, closing and
+// stopping on Ctrl-C the same way.
 import { createServer, STATUS_CODES } from 'node:http';
 
 /** A request the server refuses before doing anything with it: answered with `status` and `detail`. */
@@ -19,7 +20,7 @@ export class Refusal extends Error {
 /** The client hung up before its request was read: nothing to answer, nothing to log. */
 export class ClientGone extends Error {}
 
-/** RFC 9457 problem details: every refusal of the mock and the docs server says why in this shape. */
+/** RFC 9457 problem details: every refusal of the kit's servers says why in this shape. */
 function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status], detail, ...extra }) {
   return JSON.stringify({ type, title, status, detail, ...extra });
 }
@@ -226,8 +227,9 @@ export function close(server) {
  * @param {number} fallback
  */
 export function parsePort(value, fallback) {
-  const port = Number(value ?? fallback);
-  if (value === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+  // Decimal digits only: Number() would also take `0x10`, `1e3` and surrounding spaces.
+  const port = value === undefined ? fallback : /^[0-9]{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a whole number from 0 to 65535, not "${value}".`);
   }
   return port;
