@@ -57,6 +57,9 @@ function buildAutomaton(replacements) {
     if (node !== 0) replacement[node] ??= replaceWith;
   }
   const size = depth.length;
+  // The root's edges in an array as well: a scan is at the root for most characters, and an index is faster.
+  const fromRoot = new Int32Array(UNITS);
+  for (let node = 1; node < size; node++) if (parent[node] === 0) fromRoot[unit[node]] = node;
   const fail = new Array(size).fill(0);
   const out = new Array(size).fill(-1);
   // Failure links need every shallower node's: nodes are visited by depth (a counting sort).
@@ -71,7 +74,7 @@ function buildAutomaton(replacements) {
     fail[node] = next ?? 0;
     out[node] = replacement[fail[node]] !== undefined ? fail[node] : out[fail[node]];
   }
-  return { size, edges, depth, fail, out, replacement };
+  return { size, edges, fromRoot, depth, fail, out, replacement };
 }
 
 function byDepth(depth) {
@@ -85,20 +88,22 @@ function byDepth(depth) {
 }
 
 /** Each occurrence that counts, as [start, end, node] triples in the order they end: at most one per end. */
-function findOccurrences({ edges, depth, fail, out, replacement }, text, anywhereFrom) {
+function findOccurrences({ edges, fromRoot, depth, fail, out, replacement }, text, anywhereFrom) {
   const found = [];
   let node = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    let next = edges.get(node * UNITS + code);
+    let next = node === 0 ? undefined : edges.get(node * UNITS + code);
     while (next === undefined && node !== 0) {
       node = fail[node];
-      next = edges.get(node * UNITS + code);
+      next = node === 0 ? undefined : edges.get(node * UNITS + code);
     }
-    node = next ?? 0;
+    node = next ?? fromRoot[code];
+    let match = replacement[node] !== undefined ? node : out[node];
+    if (match === -1) continue;
     const end = i + 1;
     const joinedAfter = end < text.length && isWordCode(code) && isWordCode(text.charCodeAt(end));
-    for (let match = replacement[node] !== undefined ? node : out[node]; match !== -1; match = out[match]) {
+    for (; match !== -1; match = out[match]) {
       const start = end - depth[match];
       const joinedBefore = start > 0 && isWordCode(text.charCodeAt(start)) && isWordCode(text.charCodeAt(start - 1));
       if (depth[match] >= anywhereFrom || !(joinedBefore || joinedAfter)) {

@@ -21,6 +21,11 @@ export const REDACTED = '[redacted]';
  * @param {string} name
  */
 export function namesSecret(name) {
+  return remembered(secretNames, name, judgeName);
+}
+
+/** @param {string} name */
+function judgeName(name) {
   const word = name.toLowerCase().replace(/[-_.\s]/g, '');
   return (
     ['token', 'secret', 'password', 'passwd', 'signature', 'cookie', 'sessionid'].some((part) => word.includes(part)) ||
@@ -29,6 +34,29 @@ export function namesSecret(name) {
     word === 'sign' ||
     word === 'xapinonce'
   );
+}
+
+// A body repeats its field names (every row of a list has them all): each name is judged once, up to a bound.
+const REMEMBERED_NAMES = 4096;
+/** @type {Map<string, boolean>} */
+const secretNames = new Map();
+/** @type {Map<string, ReturnType<typeof fieldKind>>} */
+const fieldKinds = new Map();
+
+/**
+ * `judge(name)`, judged once per name while the memory holds fewer than REMEMBERED_NAMES (then it starts over).
+ * @template T
+ * @param {Map<string, T>} memory
+ * @param {string} name
+ * @param {(name: string) => T} judge
+ * @returns {T}
+ */
+function remembered(memory, name, judge) {
+  if (memory.has(name)) return /** @type {T} */ (memory.get(name));
+  if (memory.size >= REMEMBERED_NAMES) memory.clear();
+  const verdict = judge(name);
+  memory.set(name, verdict);
+  return verdict;
 }
 
 // ── Fields that name a person ───────────────────────────────────────────────────────────────────────────────
@@ -53,14 +81,22 @@ function maskPhone(value) {
   return value.replace(/[0-9]/g, (d) => (++seen <= digits - 4 ? '*' : d));
 }
 
+/** The personal data a field holds, by its name: a person's name or code, an address, a phone or card number. */
+function fieldKind(key) {
+  const kind = personalKind(key);
+  if (kind === 'mobile') return 'phone';
+  if (kind) return kind;
+  if (ADDRESS_FIELD.test(key)) return 'address';
+  if (PERSON_FIELD.test(key)) return CODE_FIELD.test(key) ? 'code' : 'name';
+  if (PHONE_FIELD.test(key) || NUMBER_FIELD.test(key)) return 'phone';
+  return undefined;
+}
+
 /** `text` masked as the field `key` demands: a person's name, code, phone, card number or address; else as it is. */
 function maskByField(key, text) {
-  const kind =
-    personalKind(key) ??
-    (ADDRESS_FIELD.test(key) ? 'address' : PERSON_FIELD.test(key) ? (CODE_FIELD.test(key) ? 'code' : 'name') : undefined);
-  if (kind === 'name' || kind === 'code' || kind === 'address') return mask(kind, text);
-  if (kind === 'mobile' || PHONE_FIELD.test(key) || NUMBER_FIELD.test(key)) return maskPhone(text);
-  return text;
+  const kind = remembered(fieldKinds, key, fieldKind);
+  if (kind === 'phone') return maskPhone(text);
+  return kind === undefined ? text : mask(kind, text);
 }
 
 // ── The values one exchange must not leave anywhere ─────────────────────────────────────────────────────────
