@@ -5,6 +5,7 @@
 //   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
 //   5. The mock's sandbox vs the stateless mock on the seed push (autocannon).
 //   6. @qzz/proxy: added latency and throughput vs calling the upstream directly; its RSS under 100 connections.
+//   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
+import { maskingCost } from './masking.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -349,18 +351,20 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/6 client overhead…');
+console.log('1/7 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/6 mock throughput…');
+console.log('2/7 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/6 build cache…');
+console.log('3/7 build cache…');
 const build = buildCache();
-console.log('4/6 docs in Chromium…');
+console.log('4/7 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/6 sandbox vs stateless mock…');
+console.log('5/7 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/6 proxy cost…');
+console.log('6/7 proxy cost…');
 const proxy = await proxyCost();
+console.log('7/7 masking…');
+const masking = maskingCost();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -472,6 +476,23 @@ ${table(
     ['under load, median of the last quarter', proxy.memory.lastQuarter],
     ['under load, peak', proxy.memory.peak],
     ['at rest, 1 s after', proxy.memory.after],
+  ],
+)}
+
+## The proxy's masking on hostile and large input
+
+One string of 80,000 characters without \`@\` (the worst of a plain run and one with dots) through the e-mail
+pattern the capture used before issue 16 and through today's (\`@qzz/spec/personal\`), and a ${Math.round(masking.bytes / 1024)} KiB answer of
+${masking.fields.toLocaleString('en')} fields with personal data cleaned as a capture keeps it (\`cleanValue\`, five secrets and a
+personal value to look for), then scrubbed as one text. One run each, in the same process.
+
+${table(
+  ['', 'ms'],
+  [
+    ['e-mail pattern before, 80,000 characters', masking.emailOld],
+    ['e-mail pattern now, 80,000 characters', masking.emailNew],
+    [`cleanValue, ${masking.fields} fields`, masking.cleanBody],
+    [`secrets.scrub, ${Math.round(masking.textBytes / 1024)} KiB of text`, masking.scrubText],
   ],
 )}
 `;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MOBILE, mask, maskText, personalKind, personalValues } from '../lib/personal.js';
+import { MOBILE, mask, maskPersonalText, maskText, personalKind, personalValues } from '../lib/personal.js';
 import { hasReference, loadBundle, loadRecords, repoDir, specDir } from './helpers.js';
 
 const doc = loadBundle();
@@ -53,6 +53,19 @@ describe('the masking rules', () => {
       undefined,
       undefined,
     ]);
+  });
+
+  it('mask mobile numbers in every common writing, resident ID numbers and e-mail addresses, in the writing they came in', () => {
+    expect(
+      maskPersonalText(
+        '13912345678 +86 139 1234 5678 +86-139-1234-5678 0086 13912345678 8613912345678 139 1234 5678 139-1234-5678 11010119900307123X a.b@corp.cn',
+      ),
+    ).toBe(
+      '139****5678 +86 139 **** 5678 +86-139-****-5678 0086 139****5678 86139****5678 139 **** 5678 139-****-5678 110***********123X a***@corp.cn',
+    );
+    // A 19-digit id, a bill number, a date and an amount are not personal data.
+    const plain = '1634800180022794240 BJLL-20230306-0001 2023-03-06 13:09:11 0.0000000000 12345678901';
+    expect(maskPersonalText(plain)).toBe(plain);
   });
 
   it('mask a cut-off example and every mobile number in it', () => {

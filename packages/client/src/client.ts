@@ -9,7 +9,7 @@ import {
   type SpecClient,
   type TextAnswer,
 } from './action.js';
-import { type CredentialsSource, type QzzCredentials, toProvider } from './credentials.js';
+import { type CredentialsProvider, type CredentialsSource, type QzzCredentials, toProvider } from './credentials.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
 import { callGateway, type GatewayApp, networkError, readFailure } from './gateway.js';
 import { type ActionTypes, actionTable, bindActions } from './generated/actions.js';
@@ -136,50 +136,86 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>)
 /** How many of the latest secrets (tokens, app signatures) an error is kept clean of. */
 const REMEMBERED_SECRETS = 16;
 
+type Transport = ReturnType<typeof transport>;
+/** Sends once per attempt (see `retryingCaller`) and resolves to the envelope's `data`. */
+type Caller = <Output, Sent extends QzzCredentials | undefined>(
+  label: string,
+  kind: ActionKind,
+  signal: AbortSignal | undefined,
+  credentialsOf: (label: string) => Promise<Sent>,
+  send: (sent: Sent) => Promise<unknown>,
+) => Promise<Output>;
+/** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
+type BusinessSender = (
+  label: string,
+  signal: AbortSignal | undefined,
+  request: (signal: AbortSignal) => Promise<TextAnswer>,
+) => Promise<unknown>;
+/** The business clients of one set of credentials: the spec's paths, and any route (`client.call`). */
+type BusinessClients = { get(credentials: QzzCredentials): { spec: SpecClient; routes: Client<RoutePaths> } };
+
+/** The client, assembled from the steps below: secrets kept, credentials fetched, calls retried, envelopes unwrapped. */
 export function createQzzClient(options: QzzClientOptions): QzzClient {
   const { baseUrl = DEFAULT_BASE_URL, timeoutMs = 30_000, retries = 2, retryDelayMs = 250, gateway } = options;
   if (!options.credentials) throw new TypeError('createQzzClient: `credentials` is required (values, an async function or a provider).');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createQzzClient: `timeoutMs` must be a positive number.');
   const provider = toProvider(options.credentials);
-  // Every secret seen so far, so no message or error quotes one.
-  const secrets = new Set<string>(gateway ? [gateway.clientSecret] : []);
-  /**
-   * Remembers a secret the calls send. Tokens rotate (every 22 hours at most), so only the newest few are kept:
-   * the set stays small however long the client lives. The client secret, added first, always stays.
-   */
-  const remember = (secret: string) => {
-    secrets.delete(secret);
-    secrets.add(secret);
-    for (const old of secrets) {
-      if (secrets.size <= REMEMBERED_SECRETS) break;
-      if (old !== gateway?.clientSecret) secrets.delete(old);
-    }
-  };
-  const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs, secrets: () => [...secrets] });
-
-  async function credentials(): Promise<QzzCredentials> {
-    const value = await provider.get();
-    remember(value.accessToken);
-    return value;
-  }
-
-  const credentialsFor = (label: string): Promise<QzzCredentials> =>
-    credentials().catch((error: unknown) => {
-      throw networkError(label, error, [...secrets]);
-    });
-
-  const noCredentials = async () => undefined;
-
+  const secrets = secretMemory(gateway);
+  const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs, secrets: () => [...secrets.all] });
+  const credentials = credentialSource(provider, secrets);
+  const call = retryingCaller(provider, retries, retryDelayMs);
+  const sendBusiness = businessSender(clients, secrets.all);
   // The action functions' clients: the credentials ride on the client, so each call knows which credentials it
   // sent and a rejection invalidates exactly those.
-  const unsigned = clients.client();
-  const business = perCredentials((c) => ({
+  const business: BusinessClients = perCredentials((c) => ({
     spec: clients.client(c, { untimed: true }),
     routes: clients.client<RoutePaths>(c, { untimed: true }),
   }));
+  const run = actionRunner({ baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business });
+  return {
+    ...bindActions(run),
+    raw: rawClient(clients, credentials.current),
+    call: routeCaller(credentials, call, sendBusiness, business),
+  };
+}
 
-  /** Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`. */
-  async function call<Output, Sent extends QzzCredentials | undefined>(
+/**
+ * Every secret seen so far, so no message or error quotes one. Tokens rotate (every 22 hours at most), so only
+ * the newest few are kept: the set stays small however long the client lives. The client secret, added first,
+ * always stays.
+ */
+function secretMemory(gateway: GatewayApp | undefined) {
+  const all = new Set<string>(gateway ? [gateway.clientSecret] : []);
+  const remember = (secret: string) => {
+    all.delete(secret);
+    all.add(secret);
+    for (const old of all) {
+      if (all.size <= REMEMBERED_SECRETS) break;
+      if (old !== gateway?.clientSecret) all.delete(old);
+    }
+  };
+  return { all, remember };
+}
+type SecretMemory = ReturnType<typeof secretMemory>;
+
+/** The credentials of the moment, each access token remembered as a secret; `forCall` fails as the call's error. */
+function credentialSource(provider: CredentialsProvider, secrets: SecretMemory) {
+  async function current(): Promise<QzzCredentials> {
+    const value = await provider.get();
+    secrets.remember(value.accessToken);
+    return value;
+  }
+  const forCall = (label: string): Promise<QzzCredentials> =>
+    current().catch((error: unknown) => {
+      throw networkError(label, error, [...secrets.all]);
+    });
+  return { current, forCall };
+}
+type CredentialSource = ReturnType<typeof credentialSource>;
+
+/** Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`. */
+function retryingCaller(provider: CredentialsProvider, retries: number, retryDelayMs: number): Caller {
+  return async function call<Output, Sent extends QzzCredentials | undefined>(
     label: string,
     kind: ActionKind,
     signal: AbortSignal | undefined,
@@ -208,24 +244,36 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
         });
       }
     }
-  }
+  };
+}
 
-  /** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
-  const sendBusiness = (
-    label: string,
-    signal: AbortSignal | undefined,
-    request: (signal: AbortSignal) => Promise<TextAnswer>,
-  ): Promise<unknown> =>
+function businessSender(clients: Transport, secrets: ReadonlySet<string>): BusinessSender {
+  return (label, signal, request) =>
     clients.withTimeout(signal, request).then(
       (result) => unwrap(label, result, secrets),
       (error: unknown) => {
         throw networkError(label, error, [...secrets]);
       },
     );
+}
 
-  const run: ActionRunner = {
+/** How the generated action functions send: business actions with credentials, the gateway's own signed. */
+function actionRunner(parts: {
+  baseUrl: string;
+  gateway: GatewayApp | undefined;
+  clients: Transport;
+  secrets: SecretMemory;
+  credentials: CredentialSource;
+  call: Caller;
+  sendBusiness: BusinessSender;
+  business: BusinessClients;
+}): ActionRunner {
+  const { baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business } = parts;
+  const unsigned = clients.client();
+  const noCredentials = async () => undefined;
+  return {
     business: (label, action, input, { signal } = {}) =>
-      call(label, action.kind, signal, credentialsFor, (sent) =>
+      call(label, action.kind, signal, credentials.forCall, (sent) =>
         sendBusiness(label, signal, (bounded) =>
           action.send(business.get(sent).spec, input, {
             parseAs: 'text',
@@ -243,14 +291,17 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
           ),
         );
       // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
-      if (typeof query.app_signature === 'string') remember(query.app_signature);
+      if (typeof query.app_signature === 'string') secrets.remember(query.app_signature);
       return call(label, action.kind, signal, noCredentials, () =>
-        callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets], signal }),
+        callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets.all], signal }),
       );
     },
   };
+}
 
-  function callRoute(route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> {
+/** `client.call`: POSTs a body to any business route, with the action functions' credentials, errors and retries. */
+function routeCaller(credentials: CredentialSource, call: Caller, sendBusiness: BusinessSender, business: BusinessClients) {
+  return (route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> => {
     if (typeof route !== 'string' || !/^\/[^/?#]/.test(route) || /[?#]/.test(route)) {
       return Promise.reject(
         new TypeError(
@@ -260,57 +311,55 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
     }
     const { contentType = 'application/json', kind = 'operate', signal } = options;
     const label = `POST ${route}`;
-    return call(label, kind, signal, credentialsFor, (sent) =>
+    return call(label, kind, signal, credentials.forCall, (sent) =>
       sendBusiness(label, signal, (bounded) =>
         business
           .get(sent)
           .routes.POST(route, { ...(contentType === 'text/plain' ? jsonText(body) : { body }), parseAs: 'text', signal: bounded }),
       ),
     );
-  }
+  };
+}
 
-  return { ...bindActions(run), raw: rawClient(), call: callRoute };
-
-  /** The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. */
-  function rawClient(): Client<paths> {
-    const middleware: Middleware[] = [];
-    // Remade when the middleware changes. A call no other code sees (no middleware, no fetch of its own) goes
-    // through a client that sends lighter Requests (see transport.ts).
-    const make = (whole: boolean) => ({
-      plain: clients.client(undefined, { whole, middleware }),
-      signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
-    });
-    let lean = make(false);
-    let whole = make(true);
-    const pick = async (path: string, init: { fetch?: unknown } | undefined): Promise<SpecClient> => {
-      const set = middleware.length || init?.fetch ? whole : lean;
-      return signedPaths.has(path) ? set.plain : set.signedIn.get(await credentials());
-    };
-    const remake = () => {
-      lean = make(false);
-      whole = make(true);
-    };
-    return {
-      GET: async (url, ...init) => (await pick(url, init[0])).GET(url, ...init),
-      PUT: async (url, ...init) => (await pick(url, init[0])).PUT(url, ...init),
-      POST: async (url, ...init) => (await pick(url, init[0])).POST(url, ...init),
-      DELETE: async (url, ...init) => (await pick(url, init[0])).DELETE(url, ...init),
-      OPTIONS: async (url, ...init) => (await pick(url, init[0])).OPTIONS(url, ...init),
-      HEAD: async (url, ...init) => (await pick(url, init[0])).HEAD(url, ...init),
-      PATCH: async (url, ...init) => (await pick(url, init[0])).PATCH(url, ...init),
-      TRACE: async (url, ...init) => (await pick(url, init[0])).TRACE(url, ...init),
-      request: async (method, url, ...init) => (await pick(url, init[0])).request(method, url, ...init),
-      use(...added) {
-        middleware.push(...added);
-        remake();
-      },
-      eject(...removed) {
-        for (const m of removed) {
-          const at = middleware.indexOf(m);
-          if (at !== -1) middleware.splice(at, 1);
-        }
-        remake();
-      },
-    };
-  }
+/** The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. */
+function rawClient(clients: Transport, credentials: () => Promise<QzzCredentials>): Client<paths> {
+  const middleware: Middleware[] = [];
+  // Remade when the middleware changes. A call no other code sees (no middleware, no fetch of its own) goes
+  // through a client that sends lighter Requests (see transport.ts).
+  const make = (whole: boolean) => ({
+    plain: clients.client(undefined, { whole, middleware }),
+    signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
+  });
+  let lean = make(false);
+  let whole = make(true);
+  const pick = async (path: string, init: { fetch?: unknown } | undefined): Promise<SpecClient> => {
+    const set = middleware.length || init?.fetch ? whole : lean;
+    return signedPaths.has(path) ? set.plain : set.signedIn.get(await credentials());
+  };
+  const remake = () => {
+    lean = make(false);
+    whole = make(true);
+  };
+  return {
+    GET: async (url, ...init) => (await pick(url, init[0])).GET(url, ...init),
+    PUT: async (url, ...init) => (await pick(url, init[0])).PUT(url, ...init),
+    POST: async (url, ...init) => (await pick(url, init[0])).POST(url, ...init),
+    DELETE: async (url, ...init) => (await pick(url, init[0])).DELETE(url, ...init),
+    OPTIONS: async (url, ...init) => (await pick(url, init[0])).OPTIONS(url, ...init),
+    HEAD: async (url, ...init) => (await pick(url, init[0])).HEAD(url, ...init),
+    PATCH: async (url, ...init) => (await pick(url, init[0])).PATCH(url, ...init),
+    TRACE: async (url, ...init) => (await pick(url, init[0])).TRACE(url, ...init),
+    request: async (method, url, ...init) => (await pick(url, init[0])).request(method, url, ...init),
+    use(...added) {
+      middleware.push(...added);
+      remake();
+    },
+    eject(...removed) {
+      for (const m of removed) {
+        const at = middleware.indexOf(m);
+        if (at !== -1) middleware.splice(at, 1);
+      }
+      remake();
+    },
+  };
 }

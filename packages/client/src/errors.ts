@@ -1,5 +1,6 @@
 // The client's failures, each a typed error. None of them carries a credential: messages and fields are
 // built from what the server answered and the action's name and path, never from the request URL or headers.
+import { secretForms } from './secrets.js';
 
 /** Anything the client throws. */
 export class QzzError extends Error {
@@ -79,28 +80,12 @@ export class QzzNetworkError extends QzzError {
 const FRAGMENT = 8;
 const REDACTED = '[redacted]';
 
-/**
- * Every form in which the client itself puts a secret on the wire or in text: as it is, `encodeURIComponent`,
- * that again as a URL parser writes a query (`'` as `%27`), the `URLSearchParams` form (`+` for a space,
- * `%7E`, `%21`, `%27`, `%28`, `%29`), the signers' percent-encoding (`!'()*` encoded too), and JSON-escaped.
- */
-function secretForms(secret: string): string[] {
-  const component = encodeURIComponent(secret);
-  return [
-    secret,
-    component,
-    new URL(`http://h/?${component}`).search.slice(1),
-    new URLSearchParams({ s: secret }).toString().slice(2),
-    component.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
-    JSON.stringify(secret).slice(1, -1),
-  ];
-}
-
 /** How long `text` grows where an error is shown escaped: in JSON, and in `util.inspect` (which escapes quotes too). */
 const escapedLength = (text: string) => JSON.stringify(text).length - 2 + (text.match(/'/g)?.length ?? 0);
 
 /**
- * A function that replaces every secret in a text by `[redacted]`: whole, in every form of `secretForms`, and
+ * A function that replaces every secret in a text by `[redacted]`: whole, in every form of `secretForms`
+ * (./secrets.ts: the forms a client, a server or a proxy may write it in), and
  * any fragment of one of those forms that is FRAGMENT characters long — or shorter, when escaping it for JSON
  * or `util.inspect` would make it that long. Built once per set of secrets, then applied to any number of texts.
  */

@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createQzzClient, percentEncode, QzzError } from '../src/index.js';
+import { secretForms } from '../src/secrets.js';
 
 /** Every URL-special character, a space, and non-ASCII, beside plain ones: what a token may hold. */
 const SPECIAL = [...` !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`, 'é', '令', '😀'];
@@ -213,5 +214,46 @@ describe('secrets in errors', () => {
     const client = clientWith(secret, fetch);
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('workshop.getInspection failed: HTTP 401, errcode 40001: token [redacted] expired at 12:00');
+  });
+});
+
+describe('the forms a secret travels in (@qzz/client/secrets)', () => {
+  it('hold every form a client, server or proxy writes a secret in, each once', () => {
+    const secret = 'a/b c+é"令?';
+    const bytes = Buffer.from(secret);
+    const all = secretForms(secret);
+    for (const form of [
+      ...forms(secret),
+      encodeURI(secret),
+      percentEncode(percentEncode(secret)),
+      bytes.toString('base64'),
+      bytes.toString('base64').replace(/=/g, ''),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
+      JSON.stringify(secret)
+        .slice(1, -1)
+        .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ])
+      expect(all).toContain(form);
+    expect(new Set(all).size).toBe(all.length);
+    expect(secretForms('')).toEqual([]);
+    // A lone surrogate cannot be percent-encoded: the other forms are still there.
+    expect(secretForms('tok\ud800en')).toContain('tok\ud800en');
+  });
+
+  it('keep a token a server quotes back in base64 or hex out of every error', async () => {
+    const secret = 'tok-B64-0123456789abcdef';
+    for (const encoding of ['base64', 'base64url', 'hex'] as const) {
+      const quoted = Buffer.from(secret).toString(encoding);
+      const fetch = (async () => json({ errcode: 40001, description: `credential ${quoted} refused` }, 401)) as typeof globalThis.fetch;
+      const error = await clientWith(secret, fetch)
+        .workshop.getInspection({ id: '1' })
+        .catch((e: unknown) => e);
+      expect((error as Error).message, encoding).toBe(
+        'workshop.getInspection failed: HTTP 401, errcode 40001: credential [redacted] refused',
+      );
+    }
   });
 });

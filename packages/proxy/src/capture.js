@@ -7,7 +7,7 @@ import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import { isObject } from '@qzz/spec/actions';
 import { jsonType } from './check.js';
-import { cleanValue, scrubText } from './redact.js';
+import { cleanKey, cleanPath, cleanText, cleanValue, skeletonOf } from './redact.js';
 
 /** Headers a record names (never with values): those the caller chose, not the transport's own. */
 const TRANSPORT_HEADERS = new Set([
@@ -127,11 +127,20 @@ export async function openCapture(dir) {
   /**
    * Adds one exchange. Values are cleaned before they are kept; field types are read from the wire values.
    * @param {{ method: string, path: string, selector: object, module?: string, query: URLSearchParams, headers: Record<string, any>, headerNames: string[],
-   *   contentType?: string, body: unknown, status: number, answer: unknown, secrets: string[] }} raw
+   *   contentType?: string, body: unknown, status: number, answer: unknown, secrets: import('./redact.js').Secrets }} raw
    */
   async function add(raw) {
-    // Selector values name the record and its file: they are cleaned like every other kept value.
-    const exchange = { ...raw, selector: cleanValue(raw.selector, raw.secrets) };
+    // The path and selector values name the record and its file; query and header names and the content type
+    // are kept as they came: each is cleaned like every other kept value (query values are dropped).
+    const { secrets } = raw;
+    const exchange = {
+      ...raw,
+      path: cleanPath(raw.path, secrets),
+      selector: cleanValue(raw.selector, secrets),
+      query: new URLSearchParams([...raw.query.keys()].map((name) => [cleanKey(name, secrets), ''])),
+      headerNames: raw.headerNames.map((name) => cleanKey(name, secrets)),
+      contentType: raw.contentType === undefined ? undefined : cleanKey(raw.contentType, secrets),
+    };
     const id = recordId(exchange.method, exchange.path, exchange.selector);
     const previous = writes.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
@@ -195,12 +204,13 @@ function merge(record, exchange) {
     exchange.headerNames.filter((h) => !TRANSPORT_HEADERS.has(h.toLowerCase())),
   );
   record.body_content_type ??= exchange.contentType ?? null;
-  uniteFields(record.body_fields, fieldsOf(exchange.body), record.exchanges);
+  // Field lists keep names and types: they are read from the bodies' skeletons (cleaned keys, no values).
+  uniteFields(record.body_fields, fieldsOf(skeletonOf(exchange.body, exchange.secrets)), record.exchanges);
   const success = exchange.status >= 200 && exchange.status < 300 && !(isEnvelope(exchange.answer) && exchange.answer.success === false);
   if (success) {
     record.response_envelope ||= isEnvelope(exchange.answer);
     record.successful_exchanges = (record.successful_exchanges ?? 0) + 1;
-    uniteFields(record.response_fields, fieldsOf(answerData(exchange.answer)), record.successful_exchanges);
+    uniteFields(record.response_fields, fieldsOf(answerData(skeletonOf(exchange.answer, exchange.secrets))), record.successful_exchanges);
   }
   if (record.request_example === null || (success && !record.example_is_success)) {
     record.request_example = exampleText(exchange.body, exchange.secrets);
@@ -232,7 +242,7 @@ function exampleText(body, secrets) {
   if (body === undefined) return null;
   // Binary bodies are not kept: a record holds text a person can review.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what tell a binary body from text.
-  if (typeof body === 'string') return /[\uFFFD\x00-\x08\x0e-\x1f]/.test(body) ? null : cleanValue(scrubText(body, secrets), secrets);
-  // Leaves were scrubbed one by one; the text is scrubbed again for a secret split across a key or escapes.
-  return scrubText(JSON.stringify(cleanValue(body, secrets), null, 1), secrets);
+  if (typeof body === 'string') return /[\uFFFD\x00-\x08\x0e-\x1f]/.test(body) ? null : cleanText(body, secrets);
+  // Leaves and keys were cleaned one by one; the text is scrubbed again for a secret split across escapes.
+  return secrets.scrub(JSON.stringify(cleanValue(body, secrets), null, 1));
 }

@@ -11,7 +11,7 @@ import { answerClientError, listen, sendProblem } from '@qzz/http';
 import { selectorOf } from '@qzz/spec/actions';
 import { openCapture } from './capture.js';
 import { createChecker, printable, shapeOf } from './check.js';
-import { secretsOf } from './redact.js';
+import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
 
 export const DEFAULT_PORT = 4020;
 /** Bodies up to the mock's limit are validated; bigger ones are forwarded untouched and reported as not validated. */
@@ -146,9 +146,26 @@ export async function startProxy(
     const time = new Date().toISOString();
     const request = parseBody(requestCopy, headers['content-type'], route?.textBody);
     const answer = parseBody(responseCopy, responseHeaders['content-type'], true);
+    // What the exchange must not leave in the report or a capture (its path, keys and values may hold it).
+    /** @type {import('./redact.js').Secrets | undefined} */
+    let exchangeSecrets;
+    const secrets = () =>
+      (exchangeSecrets ??= secretsOf({
+        path: pathname,
+        query,
+        headers,
+        body: request.body,
+        answer: answer.body,
+        answerHeaders: responseHeaders,
+      }));
     /** @type {(direction: 'request' | 'response', action: string | null) => (f: import('./check.js').Finding) => void} */
     const out = (direction, action) => (finding) =>
-      emit({ time, route: routeName, action, direction, status: direction === 'response' ? status : null, ...finding });
+      emit(
+        cleanReportLine(
+          { time, route: routeName, action, direction, status: direction === 'response' ? status : null, ...finding },
+          secrets(),
+        ),
+      );
     const tooBig = (direction, copy) =>
       out(
         direction,
@@ -161,7 +178,6 @@ export async function startProxy(
       });
     if (requestCopy.overflow) tooBig('request', requestCopy);
     if (responseCopy.overflow) tooBig('response', responseCopy);
-    const secrets = () => secretsOf({ query, headers, body: request.body });
     /** Keeps a successful exchange the spec lacks as an evidence record (when capturing), and says where. */
     const capture = async (/** @type {{ selector: unknown, module?: string }} */ known, /** @type {string} */ what) => {
       if (!store || responseCopy.overflow || status < 200 || status >= 300) return;
@@ -178,7 +194,7 @@ export async function startProxy(
         answer: answer.body,
         secrets: secrets(),
       });
-      log(`${time.slice(11, 19)} ${routeName}${what} captured in ${file}`);
+      log(`${time.slice(11, 19)} ${cleanRoute(routeName, secrets())}${what} captured in ${file}`);
     };
 
     if (!route) {
