@@ -18,6 +18,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 /** The code the proxy runs on traffic: its own, and what it imports to read and mask it. */
 const TRAFFIC_PATH = [
   ...['capture.js', 'check.js', 'cli.js', 'index.js', 'matcher.js', 'proxy.js', 'redact.js'].map((f) => here(`../src/${f}`)),
+  fileURLToPath(import.meta.resolve('@qzz/http')),
   fileURLToPath(import.meta.resolve('@qzz/spec/personal')),
   fileURLToPath(import.meta.resolve('@qzz/spec/actions')),
   here('../../client/src/secrets.ts'),
