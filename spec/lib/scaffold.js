@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { isObject, listActions, moduleKey, RECORD_SOURCE, selectorOf, valueAt } from './actions.js';
+import { isObject, listActions, moduleKey, selectorOf, valueAt } from './actions.js';
+import { withoutReferences } from './json-refs.js';
+import { LIMITS, parseExample, recordProblems } from './record.js';
 import { schemaValidator } from './validate.js';
 
 const ENVELOPE_FIELDS = new Set(['success', 'reachPlugin', 'errorCode', 'data']);
@@ -14,75 +16,6 @@ const ID = /^-?[0-9]{19}$/;
 
 /** A problem with the input: the CLI prints its message and writes nothing. */
 export class ScaffoldError extends Error {}
-
-/**
- * JSON text as a record holds it: parsed, or — when the page's excerpt stops mid-JSON — closed after its last
- * complete member (nothing completed, nothing invented). `undefined` when nothing usable is left.
- * @param {string | null | undefined} text
- * @returns {{ value: unknown, cut: boolean } | undefined}
- */
-export function parseExample(text) {
-  if (typeof text !== 'string' || text.trim() === '') return undefined;
-  try {
-    return { value: JSON.parse(text), cut: false };
-  } catch {
-    // Cut: close it after the last complete member.
-  }
-  const stack = [];
-  let inString = false;
-  let escaped = false;
-  let best;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === '\\') escaped = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{' || c === '[') stack.push(c === '{' ? '}' : ']');
-    else if (c === '}' || c === ']') {
-      stack.pop();
-      if (stack.length) best = { at: i + 1, closers: [...stack].reverse().join('') };
-    } else if (c === ',' && stack.length) best = { at: i, closers: [...stack].reverse().join('') };
-  }
-  if (!best) return undefined;
-  try {
-    return { value: JSON.parse(text.slice(0, best.at) + best.closers), cut: true };
-  } catch {
-    return undefined;
-  }
-}
-
-/** What is wrong with a record's shape (nothing when it can be scaffolded). */
-export function recordProblems(record) {
-  if (!isObject(record)) return ['the record is not a JSON object'];
-  const problems = [];
-  if (typeof record.source_page !== 'string' || !RECORD_SOURCE.test(record.source_page))
-    problems.push('`source_page` must name the record: api-N, ext-…, or captured-… (lowercase letters, digits, hyphens)');
-  if (typeof record.method !== 'string' || !/^[A-Za-z]+$/.test(record.method)) problems.push('`method` must be an HTTP method');
-  if (typeof record.path !== 'string' || !/^(https?:\/\/[^/]+)?\/[^\s?#]*$/.test(record.path))
-    problems.push('`path` must be the route (starting with "/")');
-  for (const key of ['body_fields', 'response_fields']) {
-    if (record[key] != null && (!Array.isArray(record[key]) || record[key].some((f) => !isObject(f) || typeof f.name !== 'string')))
-      problems.push(`\`${key}\` must be a list of fields, each with a \`name\``);
-  }
-  for (const key of ['request_example', 'response_example']) {
-    if (record[key] != null && typeof record[key] !== 'string') problems.push(`\`${key}\` must be JSON text (or null)`);
-  }
-  if (record.select != null && !isObject(record.select)) problems.push('`select` must be an object of body values');
-  if (record.title != null && typeof record.title !== 'string') problems.push('`title` must be text');
-  if (
-    problems.length === 0 &&
-    parseExample(record.request_example) === undefined &&
-    !(record.body_fields ?? []).length &&
-    record.method.toUpperCase() !== 'GET'
-  ) {
-    problems.push('the record shows neither a request example nor body fields: there is nothing to describe');
-  }
-  return problems;
-}
 
 const pascal = (text) => text.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '');
 const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
@@ -161,10 +94,10 @@ function objectSchema(value, ctx, path) {
     const parent = fieldPath.includes('.') ? fieldPath.slice(0, fieldPath.lastIndexOf('.')) : '';
     const key = fieldPath.slice(parent ? parent.length + 1 : 0);
     // The table's `mxoc_picker` names the example's `mxoc_picker_name`, `mxoc_picker_number`: no field of its own.
-    if (parent !== path || key in properties || Object.keys(value).some((k) => k.startsWith(`${key}_`))) continue;
+    if (parent !== path || Object.hasOwn(properties, key) || Object.keys(value).some((k) => k.startsWith(`${key}_`))) continue;
     properties[key] = fieldOnlySchema(types, ctx, fieldPath);
   }
-  const required = Object.keys(properties).filter((key) => ctx.required.has(path ? `${path}.${key}` : key) && key in value);
+  const required = Object.keys(properties).filter((key) => ctx.required.has(path ? `${path}.${key}` : key) && Object.hasOwn(value, key));
   return { type: 'object', ...(required.length ? { required } : {}), properties };
 }
 
@@ -273,27 +206,71 @@ function moduleByServiceToken(path, root, tagBySlug) {
 
 /**
  * The plan for one record: every file to create or change, with its content. Throws a ScaffoldError (and
- * nothing is written) when the record is malformed or its route and selector are already specified.
+ * nothing is written) when the record is malformed or its route and selector are already specified. The steps,
+ * in order: read the spec, find the route and its module, read the wire values, pick the selector (refusing
+ * what the spec already has), name things, draft the schemas and examples, then the route's file, the root's
+ * line and coverage.yaml.
  * @param {any} record
  * @param {{ specDir: string, name?: string, module?: string }} options
  */
 export function planScaffold(record, { specDir, name: wantedName, module: wantedModule }) {
   const problems = recordProblems(record);
   if (problems.length) throw new ScaffoldError(`The record cannot be scaffolded:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const spec = readSources(specDir);
+  const route = locateRoute(record, spec);
+  const moduleSlug = moduleOf(record, route, spec, wantedModule);
+  const wire = wireValues(record);
+  const { bundle, select, kind } = pickSelector(record, route, wire, spec);
+  const names = namesOf(route, select, { bundle, spec, moduleSlug, wantedName });
+  const source = sourceOf(record, route, select, wire);
+  const files = new Map();
+  const { requestComponent, dataComponent } = draftSchemas(record, wire, select, names, source);
+  const yamlText = (value) => stringify(value, { ...YAML_STYLE, aliasDuplicateObjects: false });
+  files.set(join(names.schemaDir, `${names.requestSchema}.yaml`), yamlText(requestComponent));
+  if (dataComponent) files.set(join(names.schemaDir, `${names.dataSchema}.yaml`), yamlText(dataComponent));
+  const examples = draftExamples(record, wire, names, source);
+  for (const [file, content] of examples.files) files.set(file, content);
+  const action = actionEntry(record, { kind, select, title: source.title }, names, dataComponent !== undefined, examples);
+  const refs = draftRefs(names, dataComponent !== undefined);
+  const notes = [...examples.notes];
+  const routePath = route.operation
+    ? joinRoute({ record, route, wire, names, action, refs, spec, bundle, files, notes })
+    : addRoute({ record, route, wire, names, action, refs, spec, source, files });
+  mapCoverage(record, names.action, specDir, files, notes);
+  for (const file of files.keys()) {
+    if (file !== routePath && !file.endsWith('openapi.yaml') && !file.endsWith('coverage.yaml') && existsSync(file))
+      throw new ScaffoldError(`${file} already exists: pass another --name.`);
+  }
+  return { action, files, notes, route: `${record.method.toUpperCase()} ${route.path}`, routeFile: relative(specDir, routePath) };
+}
+
+/** The spec's own YAML style: sequences not indented, single quotes, lines up to 120 characters. */
+const YAML_STYLE = { lineWidth: 120, indentSeq: false, singleQuote: true };
+
+/** The root document and its modules: tag name ↔ module slug. */
+function readSources(specDir) {
   const root = parse(readFileSync(join(specDir, 'openapi.yaml'), 'utf8'));
   const slugByTag = new Map(root.tags.filter((t) => t['x-qzz-module']).map((t) => [t.name, t['x-qzz-module']]));
   const tagBySlug = new Map([...slugByTag].map(([tag, slug]) => [slug, tag]));
+  return { specDir, root, slugByTag, tagBySlug };
+}
+
+/** The record's route in the spec: its path, its file and operation when the spec has them. */
+function locateRoute(record, { specDir, root }) {
   const method = record.method.toLowerCase();
   const path = record.path.replace(/^https?:\/\/[^/]+/, '');
-  const routeFile = root.paths?.[path]?.$ref;
+  const routeFile = Object.hasOwn(root.paths ?? {}, path) ? root.paths[path].$ref : undefined;
   const existing = routeFile ? parse(readFileSync(join(specDir, routeFile), 'utf8')) : undefined;
   const operation = existing?.[method];
   if (existing && !operation)
     throw new ScaffoldError(
       `${path} is specified, but not for ${record.method.toUpperCase()}: add the operation to ${join(specDir, routeFile)} by hand.`,
     );
+  return { method, path, routeFile, existing, operation };
+}
 
-  // Module: the record's (vendor name or slug), the route's, or that of the spec's routes under the same first segment.
+/** Module: the one asked for, the route's, the record's (vendor name or slug), or that of the spec's routes like it. */
+function moduleOf(record, { path, operation }, { root, slugByTag, tagBySlug }, wantedModule) {
   const firstSegment = path.split('/')[1];
   const siblings = Object.entries(root.paths ?? {})
     .filter(([p]) => p.split('/')[1] === firstSegment)
@@ -310,19 +287,27 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       `The record does not say which module ${path} belongs to${record.module ? ` ("${record.module}" is not one)` : ''}: pass --module <slug>, one of ${[...tagBySlug.keys()].join(', ')}.`,
     );
   }
+  return moduleSlug;
+}
 
-  // The request and answer as the wire showed them.
+/** The request and the answer as the wire showed them. */
+function wireValues(record) {
   const request = parseExample(record.request_example);
   const textBody = /^text\/plain/i.test(record.body_content_type ?? '');
   const requestValue = textBody && typeof request?.value === 'string' ? parseExample(request.value)?.value : request?.value;
   const response = parseExample(record.response_example);
   const responseValue = /** @type {any} */ (response?.value);
-  const envelope = isObject(responseValue) && typeof responseValue.success === 'boolean' && 'data' in responseValue;
+  const envelope = isObject(responseValue) && typeof responseValue.success === 'boolean' && Object.hasOwn(responseValue, 'data');
   const answer = envelope && responseValue.success === true ? responseValue : undefined;
+  return { request, requestValue, textBody, response, answer };
+}
 
-  // The values that pick this action on its route.
-  const doc = { paths: { [path]: existing ?? {} } };
-  const routeActions = operation ? listActions(doc) : [];
+/**
+ * The values that pick this action on its route, and its kind. Refuses a selector the route already has, a
+ * record with none on a route that has actions, and a record the spec already specifies.
+ */
+function pickSelector(record, { path, existing, operation, routeFile }, { requestValue }, { specDir }) {
+  const routeActions = operation ? listActions({ paths: { [path]: existing } }) : [];
   // The bundle knows every action and schema name; the sources would have to be resolved to know them.
   const bundlePath = join(specDir, 'dist', 'openapi.json');
   if (!existsSync(bundlePath))
@@ -355,8 +340,11 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
     throw new ScaffoldError(
       `Record ${record.source_page} is already specified as action \`${bySource.name}\` (${bySource.method.toUpperCase()} ${bySource.path}): edit that action instead.`,
     );
+  return { bundle, select, kind };
+}
 
-  // Names: the client's function name, the schemas', the examples'.
+/** Names: the client's function name, the schemas', the examples', and the folder of the schemas. */
+function namesOf({ path }, select, { bundle, spec, moduleSlug, wantedName }) {
   const takenActions = new Set(listActions(bundle).map((a) => a.name));
   const lastSegment = path.split('/').filter(Boolean).at(-1) ?? 'root';
   let name =
@@ -368,20 +356,36 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       ].join(' '),
     );
   if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) throw new ScaffoldError(`The action name "${name}" is not camelCase: pass --name <camelCase>.`);
+  // It names files (`<Name>Request.yaml`, `<name>_response.json`): a file name holds 255 bytes.
+  if (name.length > LIMITS.segment)
+    throw new ScaffoldError(`The action name is ${name.length} characters long (at most ${LIMITS.segment}): pass a shorter --name.`);
   if (wantedName && takenActions.has(name)) throw new ScaffoldError(`Action name \`${name}\` is already used: pass another --name.`);
   for (let n = 2; takenActions.has(name); n++) name = `${name.replace(/[0-9]+$/, '')}${n}`;
-  const schemaDir = join(specDir, 'components', 'schemas', moduleSlug);
+  const schemaDir = join(spec.specDir, 'components', 'schemas', moduleSlug);
   const taken = new Set(
     Object.keys(bundle.components?.schemas ?? {}).concat(
       existsSync(schemaDir) ? readdirSync(schemaDir).map((f) => f.replace(/\.yaml$/, '')) : [],
     ),
   );
-  const requestSchemaName = `${pascal(name)}Request`;
-  const dataSchemaName = `${pascal(name)}Data`;
-  for (const schemaName of [requestSchemaName, dataSchemaName])
+  const requestSchema = `${pascal(name)}Request`;
+  const dataSchema = `${pascal(name)}Data`;
+  for (const schemaName of [requestSchema, dataSchema])
     if (taken.has(schemaName)) throw new ScaffoldError(`A schema named ${schemaName} already exists: pass another --name.`);
+  return {
+    action: name,
+    requestSchema,
+    dataSchema,
+    requestExample: `${name}_request`,
+    responseExample: `${name}_response`,
+    moduleSlug,
+    lastSegment,
+    schemaDir,
+    exampleDir: join(spec.specDir, 'examples', moduleSlug),
+  };
+}
 
-  // Evidence markers and descriptions.
+/** Where the record comes from, as the draft says it: evidence marker, source phrase, title, unlabelled fields' marks. */
+function sourceOf(record, { path }, select, { request, response }) {
   const captured = record.source_kind === 'captured';
   const cut = record.excerpt_complete === false || request?.cut || response?.cut;
   const evidence = captured ? 'captured' : cut ? 'partial' : record.source_page.startsWith('ext-') ? 'third-party' : undefined;
@@ -401,226 +405,260 @@ export function planScaffold(record, { specDir, name: wantedName, module: wanted
       ...(captured && seenIn.get(fieldPath) === false ? { description: 'Seen in captured traffic, not in every exchange.' } : {}),
     });
   };
+  return { captured, cut, evidence, from, title, fieldsNote };
+}
 
-  // Request schema: example structure, field table labels; selectors are `const` and required.
+/** The request schema (selectors `const` and required) and, when the record shows an answer, the data schema. */
+function draftSchemas(record, { requestValue, answer }, select, names, { evidence, from, title, fieldsNote }) {
+  const drafted = `Drafted by \`pnpm spec:add\`; review before release.`;
   const requestTable = fieldTable(record.body_fields, { skipEnvelope: false, example: requestValue });
   const requestSchema = objectSchema(
     isObject(requestValue) ? requestValue : {},
     { ...requestTable, unlabelled: fieldsNote(record.body_fields) },
     '',
   );
-  for (const keys of selectPaths(select)) {
-    let node = requestSchema;
-    keys.forEach((key, i) => {
-      node.properties ??= {};
-      node.properties[key] ??=
-        i === keys.length - 1 ? { type: 'string', description: `Selects this action (${from}).` } : { type: 'object', properties: {} };
-      node.required = [...new Set([...(node.required ?? []), key])];
-      if (i === keys.length - 1) {
-        const { $ref, ...rest } = node.properties[key];
-        node.properties[key] = { ...rest, type: 'string', const: valueAt(select, keys) };
-      }
-      node = node.properties[key];
-    });
-  }
+  for (const keys of selectPaths(select)) constSelector(requestSchema, keys, valueAt(select, keys), from);
   const requestComponent = {
     type: 'object',
-    title: requestSchemaName,
-    description: `${title}: the request body, as ${from} (${record.source_page}) shows it. Drafted by \`pnpm spec:add\`; review before release.${unplacedNote(requestTable.unplaced)}`,
+    title: names.requestSchema,
+    description: `${title}: the request body, as ${from} (${record.source_page}) shows it. ${drafted}${unplacedNote(requestTable.unplaced)}`,
     ...(evidence ? { 'x-qzz-evidence': evidence } : {}),
     ...(requestSchema.required ? { required: requestSchema.required } : {}),
     properties: requestSchema.properties,
   };
 
-  // Answer schema: the envelope's `data`, from the example and the field table.
+  // The envelope's `data`, from the example and the field table.
   const responseTable = fieldTable(record.response_fields, { skipEnvelope: true, example: answer?.data });
   const data = answer?.data;
-  const hasAnswer = data !== undefined || responseTable.types.size > 0;
-  let dataComponent;
-  if (hasAnswer) {
-    const ctx = { ...responseTable, required: new Set(), unlabelled: fieldsNote(record.response_fields) };
-    const node = isObject(data) || data === undefined ? objectSchema(isObject(data) ? data : {}, ctx, '') : schemaOfValue(data, ctx, '');
-    const { description: _drop, type, ...shape } = node;
-    dataComponent = {
-      ...(type ? { type } : {}),
-      title: dataSchemaName,
-      description: `${title}: the envelope's \`data\`, as ${from} (${record.source_page}) shows it. Drafted by \`pnpm spec:add\`; review before release.${unplacedNote(responseTable.unplaced)}`,
-      ...(evidence ? { 'x-qzz-evidence': evidence } : {}),
-      ...shape,
-    };
-  }
+  if (data === undefined && responseTable.types.size === 0) return { requestComponent, dataComponent: undefined };
+  const ctx = { ...responseTable, required: new Set(), unlabelled: fieldsNote(record.response_fields) };
+  const node = isObject(data) || data === undefined ? objectSchema(isObject(data) ? data : {}, ctx, '') : schemaOfValue(data, ctx, '');
+  const { description: _drop, type, ...shape } = node;
+  const dataComponent = {
+    ...(type ? { type } : {}),
+    title: names.dataSchema,
+    description: `${title}: the envelope's \`data\`, as ${from} (${record.source_page}) shows it. ${drafted}${unplacedNote(responseTable.unplaced)}`,
+    ...(evidence ? { 'x-qzz-evidence': evidence } : {}),
+    ...shape,
+  };
+  return { requestComponent, dataComponent };
+}
 
-  // Files.
+/** Makes the selector value at `keys` a required `const` string in `schema`, adding the members on the way. */
+function constSelector(schema, keys, value, from) {
+  let node = schema;
+  keys.forEach((key, i) => {
+    node.properties ??= {};
+    if (!Object.hasOwn(node.properties, key))
+      node.properties[key] =
+        i === keys.length - 1 ? { type: 'string', description: `Selects this action (${from}).` } : { type: 'object', properties: {} };
+    node.required = [...new Set([...(node.required ?? []), key])];
+    if (i === keys.length - 1) {
+      const { $ref, ...rest } = node.properties[key];
+      node.properties[key] = { ...rest, type: 'string', const: value };
+    }
+    node = node.properties[key];
+  });
+}
+
+/**
+ * The example files. A member named `$ref` or `externalValue` is left out of a JSON example, with a note: the
+ * mock's Prism would follow it to the file or URL it names and answer what it read (lib/json-refs.js). The
+ * schema still describes the field; a `text/plain` example is JSON text, which no tool reads as references.
+ */
+function draftExamples(record, { request, requestValue, textBody, response, answer }, names, { captured, cut, from, title }) {
+  const description = `${captured ? 'Captured through @qzz/proxy' : `The example on ${from}`} (${record.source_page})${cut ? '; cut off there, closed after its last complete field' : ''}.`;
   const files = new Map();
-  const write = (file, content) => files.set(file, content);
-  // The spec's own YAML style: sequences not indented, single quotes, lines up to 120 characters.
-  const style = { lineWidth: 120, indentSeq: false, singleQuote: true };
-  const yamlText = (value) => stringify(value, { ...style, aliasDuplicateObjects: false });
-  write(join(schemaDir, `${requestSchemaName}.yaml`), yamlText(requestComponent));
-  if (dataComponent) write(join(schemaDir, `${dataSchemaName}.yaml`), yamlText(dataComponent));
-  const exampleDir = join(specDir, 'examples', moduleSlug);
-  const exampleDescription = `${captured ? 'Captured through @qzz/proxy' : `The example on ${from}`} (${record.source_page})${cut ? '; cut off there, closed after its last complete field' : ''}.`;
-  const requestExampleName = `${name}_request`;
-  const responseExampleName = answer ? `${name}_response` : undefined;
-  const exampleBody = requestValue === undefined ? {} : requestValue;
-  write(
-    join(exampleDir, `${requestExampleName}.json`),
-    `${JSON.stringify({ summary: title, description: exampleDescription, ...(request?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: textBody ? JSON.stringify(exampleBody) : exampleBody }, null, 2)}\n`,
-  );
-  if (answer)
-    write(
-      join(exampleDir, `${responseExampleName}.json`),
-      `${JSON.stringify({ summary: title, description: exampleDescription, ...(response?.cut ? { 'x-qzz-evidence': 'partial' } : {}), value: answer }, null, 2)}\n`,
-    );
+  const notes = [];
+  const exampleFile = (exampleName, value, wasCut, which) => {
+    const { value: kept, dropped } = typeof value === 'string' ? { value, dropped: [] } : withoutReferences(value);
+    const leftOut = dropped.length
+      ? ` Left out: ${dropped.map((p) => `\`${p}\``).join(', ')}, which spec tools would follow as references to files or URLs.`
+      : '';
+    if (dropped.length)
+      notes.push(
+        `Record ${record.source_page}: the ${which} example leaves out ${dropped.join(', ')} (a \`$ref\` or \`externalValue\` is data here, which spec tools would follow).`,
+      );
+    const example = {
+      summary: title,
+      description: `${description}${leftOut}`,
+      ...(wasCut || dropped.length ? { 'x-qzz-evidence': 'partial' } : {}),
+      value: kept,
+    };
+    files.set(join(names.exampleDir, `${exampleName}.json`), `${JSON.stringify(example, null, 2)}\n`);
+  };
+  const body = requestValue === undefined ? {} : requestValue;
+  exampleFile(names.requestExample, textBody ? JSON.stringify(body) : body, request?.cut, 'request');
+  if (answer) exampleFile(names.responseExample, answer, response?.cut, 'response');
+  return { files, notes, request: names.requestExample, response: answer ? names.responseExample : undefined };
+}
 
+/** The action's `x-qzz-actions` entry. */
+function actionEntry(record, { kind, select, title }, names, hasData, examples) {
   const push = kind === 'push' ? { from: select.formid ?? select.srcEntity, to: select.push ?? select.tarEntity } : {};
-  const actionEntry = {
-    name,
+  return {
+    name: names.action,
     summary: title,
     source: record.source_page,
     status: record.status === '开发中' ? 'in-development' : 'stable',
     kind,
     select,
     ...(typeof push.from === 'string' && typeof push.to === 'string' ? push : {}),
-    request: `#/components/schemas/${requestSchemaName}`,
-    response: `#/components/schemas/${dataComponent ? dataSchemaName : 'UncapturedData'}`,
-    examples: { request: requestExampleName, ...(responseExampleName ? { response: responseExampleName } : {}) },
+    request: `#/components/schemas/${names.requestSchema}`,
+    response: `#/components/schemas/${hasData ? names.dataSchema : 'UncapturedData'}`,
+    examples: { request: examples.request, ...(examples.response ? { response: examples.response } : {}) },
   };
-  const schemaRef = (schemaName) => `../../components/schemas/${moduleSlug}/${schemaName}.yaml`;
-  const dataRef = dataComponent ? schemaRef(dataSchemaName) : '../../components/schemas/common/UncapturedData.yaml';
-  const exampleRef = (exampleName) => ({ $ref: `../../examples/${moduleSlug}/${exampleName}.json` });
-  const contentType = textBody ? 'text/plain' : (record.body_content_type ?? 'application/json').split(';')[0].trim() || 'application/json';
-  const notes = [];
-  let routePath;
+}
 
-  if (operation) {
-    routePath = join(specDir, routeFile);
-    const file = parseDocument(readFileSync(routePath, 'utf8'));
-    const op = /** @type {any} */ (file.get(method));
-    op.get('x-qzz-actions').add(file.createNode(actionEntry));
-    if (record.title) op.set('summary', `${op.get('summary')}、${record.title}`);
-    const content = op.getIn(['requestBody', 'content']);
-    const media = content.items[0].value;
-    const holder = media.get('schema').has('contentSchema') ? media.get('schema') : media;
-    const bodyKey = holder === media ? 'schema' : 'contentSchema';
-    const body = holder.get(bodyKey);
-    // Branches stay exclusive (oneOf) only when no existing action's request schema accepts this one's example.
-    const validator = schemaValidator(bundle);
-    const exclusive = !listActions(bundle).some(
-      (a) =>
-        a.path === path &&
-        a.method === method &&
-        a.request.startsWith('#/components/schemas/') &&
-        validator.compile(a.request)(requestValue ?? {}),
-    );
-    const composite = isMap(body) && (body.get('oneOf') ?? body.get('anyOf'));
-    if (isSeq(composite)) {
-      composite.add(file.createNode({ $ref: schemaRef(requestSchemaName) }));
-      if (!exclusive && body.has('oneOf')) {
-        body.set('anyOf', composite);
-        body.delete('oneOf');
-        notes.push(
-          `The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`,
-        );
-      }
-    } else {
-      holder.set(bodyKey, file.createNode({ [exclusive ? 'oneOf' : 'anyOf']: [body, { $ref: schemaRef(requestSchemaName) }] }));
-      if (!exclusive) notes.push(`The request body of ${path} is \`anyOf\`: the existing action's schema accepts this one's example too.`);
+/** The `$ref`s a route file holds to the drafted files (relative to `paths/<module>/`). */
+function draftRefs(names, hasData) {
+  const schema = (schemaName) => `../../components/schemas/${names.moduleSlug}/${schemaName}.yaml`;
+  return {
+    schema,
+    data: hasData ? schema(names.dataSchema) : '../../components/schemas/common/UncapturedData.yaml',
+    example: (exampleName) => ({ $ref: `../../examples/${names.moduleSlug}/${exampleName}.json` }),
+  };
+}
+
+/**
+ * A new action on a specified route: its entry, its request schema as a branch of the body (`oneOf` while no
+ * existing action's schema accepts its example, else `anyOf`, with a note), its data schema as a branch of the
+ * answer's `data`, its examples. Returns the route file's path.
+ */
+function joinRoute({ record, route, wire, names, action, refs, spec, bundle, files, notes }) {
+  const { path, method, routeFile } = route;
+  const routePath = join(spec.specDir, routeFile);
+  const file = parseDocument(readFileSync(routePath, 'utf8'));
+  const op = /** @type {any} */ (file.get(method));
+  op.get('x-qzz-actions').add(file.createNode(action));
+  if (record.title) op.set('summary', `${op.get('summary')}、${record.title}`);
+  const media = op.getIn(['requestBody', 'content']).items[0].value;
+  const holder = media.get('schema').has('contentSchema') ? media.get('schema') : media;
+  const bodyKey = holder === media ? 'schema' : 'contentSchema';
+  const body = holder.get(bodyKey);
+  const validator = schemaValidator(bundle);
+  const exclusive = !listActions(bundle).some(
+    (a) =>
+      a.path === path &&
+      a.method === method &&
+      a.request.startsWith('#/components/schemas/') &&
+      validator.compile(a.request)(wire.requestValue ?? {}),
+  );
+  const branch = file.createNode({ $ref: refs.schema(names.requestSchema) });
+  const composite = isMap(body) && (body.get('oneOf') ?? body.get('anyOf'));
+  if (isSeq(composite)) {
+    composite.add(branch);
+    if (!exclusive && body.has('oneOf')) {
+      body.set('anyOf', composite);
+      body.delete('oneOf');
+      notes.push(
+        `The request body of ${path} is now \`anyOf\`: an existing action's schema accepts this one's example too, so the branches cannot exclude each other.`,
+      );
     }
-    media.get('examples').set(requestExampleName, file.createNode(exampleRef(requestExampleName)));
-    const ok = op.getIn(['responses', '200', 'content']).items[0].value;
-    const successData = ok.getIn(['schema', 'oneOf', 0, 'allOf', 1, 'properties']);
-    const currentData = successData.get('data');
-    const dataBranches = isMap(currentData) && currentData.get('anyOf');
-    if (isSeq(dataBranches)) dataBranches.add(file.createNode({ $ref: dataRef }));
-    else successData.set('data', file.createNode({ anyOf: [currentData, { $ref: dataRef }] }));
-    if (responseExampleName) {
-      if (!ok.has('examples')) ok.set('examples', file.createNode({}));
-      ok.get('examples').set(responseExampleName, file.createNode(exampleRef(responseExampleName)));
-    }
-    write(routePath, file.toString(style));
   } else {
-    const fileName = `${lastSegment.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`;
-    routePath = join(specDir, 'paths', moduleSlug, fileName);
-    if (existsSync(routePath))
-      throw new ScaffoldError(`${routePath} already exists for another route: rename it or pass the route's file by hand.`);
-    const requestMedia = textBody
-      ? {
-          schema: {
-            type: 'string',
-            contentMediaType: 'application/json',
-            contentSchema: { $ref: schemaRef(requestSchemaName) },
-            description: 'JSON text in a `text/plain` body, as the record shows it.',
-          },
-        }
-      : { schema: { $ref: schemaRef(requestSchemaName) } };
-    const operationObject = {
-      tags: [tagBySlug.get(moduleSlug)],
-      operationId: `${moduleKey(moduleSlug)}_${name}`,
-      summary: title,
-      description: `${title}, drafted by \`pnpm spec:add\` from ${from} (${record.source_page}); review before release.`,
-      'x-qzz-actions': [actionEntry],
-      requestBody: {
-        required: true,
-        description: textBody ? 'Sent as JSON text in a `text/plain` body.' : 'A JSON body.',
-        content: { [contentType]: { ...requestMedia, examples: { [requestExampleName]: exampleRef(requestExampleName) } } },
-      },
-      responses: {
-        200: {
-          description:
-            "The vendor's envelope: `success: true` with the action's `data`, or a business failure with `success: false` (also HTTP 200).",
-          content: {
-            'application/json': {
-              schema: {
-                oneOf: [
-                  {
-                    allOf: [
-                      { $ref: '../../components/schemas/common/SuccessEnvelope.yaml' },
-                      { type: 'object', properties: { data: { $ref: dataRef } } },
-                    ],
-                  },
-                  { $ref: '../../components/schemas/common/BusinessFailure.yaml' },
-                ],
-              },
-              ...(responseExampleName ? { examples: { [responseExampleName]: exampleRef(responseExampleName) } } : {}),
+    holder.set(bodyKey, file.createNode({ [exclusive ? 'oneOf' : 'anyOf']: [body, branch] }));
+    if (!exclusive) notes.push(`The request body of ${path} is \`anyOf\`: the existing action's schema accepts this one's example too.`);
+  }
+  media.get('examples').set(names.requestExample, file.createNode(refs.example(names.requestExample)));
+  const ok = op.getIn(['responses', '200', 'content']).items[0].value;
+  const successData = ok.getIn(['schema', 'oneOf', 0, 'allOf', 1, 'properties']);
+  const currentData = successData.get('data');
+  const dataBranches = isMap(currentData) && currentData.get('anyOf');
+  if (isSeq(dataBranches)) dataBranches.add(file.createNode({ $ref: refs.data }));
+  else successData.set('data', file.createNode({ anyOf: [currentData, { $ref: refs.data }] }));
+  if (action.examples.response) {
+    if (!ok.has('examples')) ok.set('examples', file.createNode({}));
+    ok.get('examples').set(names.responseExample, file.createNode(refs.example(names.responseExample)));
+  }
+  files.set(routePath, file.toString(YAML_STYLE));
+  return routePath;
+}
+
+/** A new route: its path file with one operation, and its line in the root's `paths`. Returns the path file's path. */
+function addRoute({ record, route, wire, names, action, refs, spec, source, files }) {
+  const fileName = `${names.lastSegment.replace(/[^A-Za-z0-9_.-]/g, '_')}.yaml`;
+  const routePath = join(spec.specDir, 'paths', names.moduleSlug, fileName);
+  if (existsSync(routePath))
+    throw new ScaffoldError(`${routePath} already exists for another route: rename it or pass the route's file by hand.`);
+  const operation = newOperation({ record, wire, names, action, refs, spec, source });
+  files.set(routePath, stringify({ [route.method]: operation }, { ...YAML_STYLE, aliasDuplicateObjects: false }));
+  const rootPath = join(spec.specDir, 'openapi.yaml');
+  const rootText = readFileSync(rootPath, 'utf8');
+  const componentsAt = rootText.search(/^components:/m);
+  if (componentsAt < 0) throw new ScaffoldError(`${rootPath} has no \`components:\` after \`paths:\`; add the route by hand.`);
+  // The route as a YAML key, quoted where it must be, indented under `paths:`.
+  const line = stringify({ [route.path]: { $ref: `paths/${names.moduleSlug}/${fileName}` } }, YAML_STYLE).replace(/^(?=.)/gm, '  ');
+  files.set(rootPath, `${rootText.slice(0, componentsAt)}${line}${rootText.slice(componentsAt)}`);
+  return routePath;
+}
+
+/** The operation of a new route: the action's body and examples, the vendor's envelope, the gateway's errors. */
+function newOperation({ record, wire, names, action, refs, spec, source: { title, from } }) {
+  const contentType = wire.textBody
+    ? 'text/plain'
+    : (record.body_content_type ?? 'application/json').split(';')[0].trim() || 'application/json';
+  const requestMedia = wire.textBody
+    ? {
+        schema: {
+          type: 'string',
+          contentMediaType: 'application/json',
+          contentSchema: { $ref: refs.schema(names.requestSchema) },
+          description: 'JSON text in a `text/plain` body, as the record shows it.',
+        },
+      }
+    : { schema: { $ref: refs.schema(names.requestSchema) } };
+  return {
+    tags: [spec.tagBySlug.get(names.moduleSlug)],
+    operationId: `${moduleKey(names.moduleSlug)}_${names.action}`,
+    summary: title,
+    description: `${title}, drafted by \`pnpm spec:add\` from ${from} (${record.source_page}); review before release.`,
+    'x-qzz-actions': [action],
+    requestBody: {
+      required: true,
+      description: wire.textBody ? 'Sent as JSON text in a `text/plain` body.' : 'A JSON body.',
+      content: { [contentType]: { ...requestMedia, examples: { [names.requestExample]: refs.example(names.requestExample) } } },
+    },
+    responses: {
+      200: {
+        description:
+          "The vendor's envelope: `success: true` with the action's `data`, or a business failure with `success: false` (also HTTP 200).",
+        content: {
+          'application/json': {
+            schema: {
+              oneOf: [
+                {
+                  allOf: [
+                    { $ref: '../../components/schemas/common/SuccessEnvelope.yaml' },
+                    { type: 'object', properties: { data: { $ref: refs.data } } },
+                  ],
+                },
+                { $ref: '../../components/schemas/common/BusinessFailure.yaml' },
+              ],
             },
+            ...(action.examples.response ? { examples: { [names.responseExample]: refs.example(names.responseExample) } } : {}),
           },
         },
-        401: { $ref: '../../components/responses/Unauthorized.yaml' },
-        404: { $ref: '../../components/responses/NoRoute.yaml' },
-        429: { $ref: '../../components/responses/RateLimited.yaml' },
-        519: { $ref: '../../components/responses/GatewayRejected.yaml' },
       },
-    };
-    write(routePath, yamlText({ [method]: operationObject }));
-    const rootPath = join(specDir, 'openapi.yaml');
-    const rootText = readFileSync(rootPath, 'utf8');
-    const componentsAt = rootText.search(/^components:/m);
-    if (componentsAt < 0) throw new ScaffoldError(`${rootPath} has no \`components:\` after \`paths:\`; add the route by hand.`);
-    write(
-      rootPath,
-      `${rootText.slice(0, componentsAt)}  ${path}:\n    $ref: paths/${moduleSlug}/${fileName}\n${rootText.slice(componentsAt)}`,
-    );
-  }
+      401: { $ref: '../../components/responses/Unauthorized.yaml' },
+      404: { $ref: '../../components/responses/NoRoute.yaml' },
+      429: { $ref: '../../components/responses/RateLimited.yaml' },
+      519: { $ref: '../../components/responses/GatewayRejected.yaml' },
+    },
+  };
+}
 
-  // coverage.yaml: the vendor's endpoint of the same name, when it is still unspecified.
+/** coverage.yaml: the vendor's endpoint of the same name as the record's title, when it is still unspecified. */
+function mapCoverage(record, actionName, specDir, files, notes) {
   const coveragePath = join(specDir, 'coverage.yaml');
-  if (record.title && existsSync(coveragePath)) {
-    const coverage = parseDocument(readFileSync(coveragePath, 'utf8'));
-    const entries = /** @type {any} */ (coverage.get('modules')).items.flatMap((m) => m.value.get('endpoints')?.items ?? []);
-    const entry = entries.find((e) => e.get('name') === record.title || [e.get('aka')].flat().includes(record.title));
-    if (entry && entry.get('spec') === 'unspecified') {
-      entry.set('spec', coverage.createNode({ action: name, source: record.source_page }));
-      write(coveragePath, coverage.toString(style));
-    } else if (entry) notes.push(`coverage.yaml already maps "${record.title}"; left as it is.`);
-    else notes.push(`No endpoint named "${record.title}" in coverage.yaml; nothing mapped.`);
-  }
-
-  for (const file of files.keys()) {
-    if (file !== routePath && !file.endsWith('openapi.yaml') && !file.endsWith('coverage.yaml') && existsSync(file))
-      throw new ScaffoldError(`${file} already exists: pass another --name.`);
-  }
-  return { action: actionEntry, files, notes, route: `${record.method.toUpperCase()} ${path}`, routeFile: relative(specDir, routePath) };
+  if (!record.title || !existsSync(coveragePath)) return;
+  const coverage = parseDocument(readFileSync(coveragePath, 'utf8'));
+  const entries = /** @type {any} */ (coverage.get('modules')).items.flatMap((m) => m.value.get('endpoints')?.items ?? []);
+  const entry = entries.find((e) => e.get('name') === record.title || [e.get('aka')].flat().includes(record.title));
+  if (entry && entry.get('spec') === 'unspecified') {
+    entry.set('spec', coverage.createNode({ action: actionName, source: record.source_page }));
+    files.set(coveragePath, coverage.toString(YAML_STYLE));
+  } else if (entry) notes.push(`coverage.yaml already maps "${record.title}"; left as it is.`);
+  else notes.push(`No endpoint named "${record.title}" in coverage.yaml; nothing mapped.`);
 }
 
 /**
@@ -641,10 +679,17 @@ export function writePlan(plan) {
       step.placed = true;
     }
   } catch (error) {
-    for (const step of steps) {
-      if (step.placed) step.before === undefined ? rmSync(step.file, { force: true }) : writeFileSync(step.file, step.before);
-      else rmSync(step.tmp, { force: true });
-    }
+    for (const step of steps) putBack(step);
     throw new ScaffoldError(`Writing the draft failed (${error.code ?? error.message}); every file is as it was.`);
+  }
+}
+
+/** Undoes one step of writePlan; a file that could never be written (a name too long) has nothing to undo. */
+function putBack(step) {
+  try {
+    if (step.placed) step.before === undefined ? rmSync(step.file, { force: true }) : writeFileSync(step.file, step.before);
+    else rmSync(step.tmp, { force: true });
+  } catch {
+    // Nothing of this step reached the disk.
   }
 }

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { planScaffold, recordProblems, ScaffoldError, writePlan } from '../lib/scaffold.js';
+import { recordProblems } from '../lib/record.js';
+import { planScaffold, ScaffoldError, writePlan } from '../lib/scaffold.js';
 
 const usage = 'Usage: pnpm spec:add <record.json> [--name <camelCase action name>] [--module <module slug>] [--dry-run]';
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,15 +2,36 @@
 // the result as spec/dist/openapi.yaml and spec/dist/openapi.json: both from the same document, so they can
 // never differ.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { applyEnglish } from '../lib/english.js';
+import { bundleReferenceProblems, sourceReferenceProblems } from '../lib/json-refs.js';
 
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = resolve(specDir, process.argv[2] ?? 'dist');
 mkdirSync(distDir, { recursive: true });
+
+/**
+ * Stops on references that leave the spec (lib/json-refs.js), since a tool would read what they name, and
+ * takes the bundle away rather than leave one that holds them (or an older one that seems current).
+ */
+const refuse = (problems, stage) => {
+  if (!problems.length) return;
+  for (const file of ['openapi.yaml', 'openapi.json']) rmSync(join(distDir, file), { force: true });
+  console.error(`${stage}: ${problems.length} reference(s) outside the spec's own files; no bundle written:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+};
+// Before Redocly reads anything: it follows each `$ref` and `externalValue` of the sources.
+const load = (file) => {
+  try {
+    return parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // Redocly reports a file it cannot read or parse.
+  }
+};
+refuse(sourceReferenceProblems(specDir, load), 'spec sources');
 
 const redocly = join(specDir, 'node_modules', '.bin', 'redocly');
 execFileSync(redocly, ['bundle', 'openapi.yaml', '--output', join(distDir, 'openapi.yaml'), '--config', '../redocly.yaml'], {
@@ -18,6 +39,8 @@ execFileSync(redocly, ['bundle', 'openapi.yaml', '--output', join(distDir, 'open
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const doc = parse(readFileSync(join(distDir, 'openapi.yaml'), 'utf8'));
+// After it: what Redocly left unresolved (an example's value, which it does not walk) the mock's Prism would follow.
+refuse(bundleReferenceProblems(doc), 'bundle');
 const untranslated = applyEnglish(doc, parse(readFileSync(join(specDir, 'labels', 'en.yaml'), 'utf8')));
 // The bundle still builds, so everything downstream keeps working; spec/test/english.test.js fails on these.
 if (untranslated.length) console.warn(`spec/labels/en.yaml lacks English for ${untranslated.length}: ${untranslated.join('; ')}`);

@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { listActions, resolvePointer } from '../lib/actions.js';
-import { parseExample, planScaffold, recordProblems, ScaffoldError, writePlan } from '../lib/scaffold.js';
+import { parseExample, recordProblems } from '../lib/record.js';
+import { planScaffold, ScaffoldError, writePlan } from '../lib/scaffold.js';
 import { hasReference, loadBundle, loadRecords, specDir } from './helpers.js';
 import { copySpec, removeAction, removeRoute } from './spec-copy.js';
 
@@ -74,6 +75,17 @@ describe('parseExample', () => {
 });
 
 describe('writePlan', () => {
+  it('refuses cleanly, leaving nothing, when a file name is longer than the file system allows', async () => {
+    const dir = join(tmp, 'long-name');
+    await mkdir(dir);
+    const files = new Map([
+      [join(dir, 'fine.yaml'), 'fine\n'],
+      [join(dir, `${'a'.repeat(300)}.yaml`), 'too long a name\n'],
+    ]);
+    expect(() => writePlan({ files })).toThrow(/Writing the draft failed \(ENAMETOOLONG\); every file is as it was/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('puts everything back when a file cannot be written', async () => {
     const dir = join(tmp, 'rollback');
     await mkdir(join(dir, 'in-the-way', 'not-empty'), { recursive: true });
@@ -119,6 +131,140 @@ describe('a malformed record', () => {
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/Cannot read .*bad\.json as JSON: .*Nothing was written\./);
     expect(await fingerprint()).toBe(before);
+  });
+});
+
+describe('a record whose naming strings or keys are hostile', () => {
+  const deep = (n) => `${'{"a":'.repeat(n)}"x"${'}'.repeat(n)}`;
+  // Each record, the problem spec:add must name. JSON.parse makes `__proto__` an own key, as a record file would.
+  /** @type {[string, Record<string, unknown>, RegExp][]} */
+  const cases = [
+    ['a control character in the route', { path: '/mxoc_pom/a\u0000b' }, /`path` must be the route/],
+    ['a brace in the route', { path: '/mxoc_pom/{id}' }, /`path` must be the route: .*no braces/],
+    ['__proto__ in the route', { path: '/mxoc_pom/__proto__' }, /`path` holds `__proto__`/],
+    ['a route over 256 characters', { path: `/mxoc_pom/${'a/'.repeat(150)}` }, /`path` is 310 characters long; at most 256/],
+    [
+      'a route segment over 100 characters',
+      { path: `/mxoc_pom/${'a'.repeat(101)}` },
+      /a segment of `path` is 101 characters long; at most 100/,
+    ],
+    ['a line end in the title', { title: '保存\n审核' }, /`title` holds a control character \(U\+000A\)/],
+    ['a line separator in the title', { title: '保存\u2028审核' }, /`title` holds a control character \(U\+2028\)/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a template's `${` is the hostile text under test.
+    ['a brace in the title', { title: '保存 ${x}' }, /`title` holds `\{` or `\}`/],
+    ['__proto__ in the title', { title: '__proto__' }, /`title` holds `__proto__`/],
+    ['a title over 200 characters', { title: '保'.repeat(201) }, /`title` is 201 characters long; at most 200/],
+    ['a brace in a selector value', { select: { operation: 'push}' } }, /`select.operation` holds `\{` or `\}`/],
+    [
+      'a control character in a selector value',
+      { select: { operation: 'pu\u001bsh' } },
+      /`select.operation` holds a control character \(U\+001B\)/,
+    ],
+    ['a selector value over 100 characters', { select: { operation: 'p'.repeat(101) } }, /`select.operation` is 101 characters long/],
+    ['a selector value that is not text', { select: { operation: 1 } }, /`select.operation` must be text/],
+    [
+      'a selector key `$ref`',
+      { select: { $ref: '/etc/passwd' } },
+      /the key of `select.\$ref` is `\$ref`, which spec tools would read as a reference/,
+    ],
+    [
+      'a selector key `__proto__`',
+      { select: JSON.parse('{"__proto__": {"operation": "push"}}') },
+      /the key of `select.__proto__` holds `__proto__`/,
+    ],
+    [
+      'a selector key `constructor`',
+      { select: { params: { constructor: 'x' } } },
+      /the key of `select.params.constructor` is `constructor`/,
+    ],
+    ['a method that is no HTTP method', { method: 'constructor' }, /`method` must be an HTTP method/],
+    [
+      '`__proto__` as a key of the request example',
+      { request_example: '{"a": {"__proto__": {"polluted": "1"}}}' },
+      /`request_example` holds the key `__proto__` \(at \/a\/__proto__\)/,
+    ],
+    [
+      '`constructor` as a key of the answer',
+      { response_example: '{"success": true, "data": {"constructor": "1"}}' },
+      /`response_example` holds the key `constructor`/,
+    ],
+    [
+      '`prototype` inside a text/plain body',
+      { body_content_type: 'text/plain', request_example: JSON.stringify('{"prototype": "1"}') },
+      /`request_example` holds the key `prototype`/,
+    ],
+    [
+      '`constructor` as a field name',
+      { body_fields: [{ name: 'billdata.constructor', type: 'string' }] },
+      /`body_fields` lists the field `billdata.constructor`/,
+    ],
+    ['an example nested deeper than 32', { request_example: deep(40) }, /`request_example` nests deeper than 32/],
+  ];
+
+  it.each(cases)('%s: refused, naming the field', (_name, change, problem) => {
+    const problems = recordProblems({ ...seed, ...change });
+    expect(problems.join('\n')).toMatch(problem);
+    expect(() => planScaffold({ ...seed, ...change }, { specDir })).toThrow(ScaffoldError);
+  });
+
+  it('accepts the text those limits leave: `*/`, quotes, backticks and markup in a title, any URL path character in a route', () => {
+    expect(recordProblems({ ...seed, title: '工单 */ `x` "q" \'q\' </script>', path: "/mxoc_pom/x*/w$(touch$IFS'p')" })).toEqual([]);
+  });
+
+  it('is refused by the CLI on a route of 100 KiB, with a message and no stack trace, writing nothing', async () => {
+    const before = await fingerprint();
+    const file = join(tmp, 'long-route.json');
+    await writeFile(file, JSON.stringify({ ...seed, path: `/mxoc_pom/${'a'.repeat(100 * 1024)}`, select: {} }));
+    const result = await specAdd(file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/`path` is 102410 characters long; at most 256\n[\s\S]*Nothing was written\.\n$/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr.length).toBeLessThan(1000);
+    expect(await fingerprint()).toBe(before);
+  });
+
+  it('names no action longer than a file name allows: a long derived name asks for --name', () => {
+    const select = { operation: 'a'.repeat(60), formid: 'b'.repeat(60) };
+    const record = { ...seed, path: '/mxoc_pom/widget', select, request_example: JSON.stringify(select) };
+    expect(() => planScaffold(record, { specDir })).toThrow(
+      /The action name is 12\d characters long \(at most 100\): pass a shorter --name/,
+    );
+  });
+});
+
+describe('captured data holding `$ref` or `externalValue`', () => {
+  it('is described by the schema and left out of the example, with a note naming the record', () => {
+    const request = { formId: 'x', filter: { $ref: '/etc/passwd', keep: '1' }, link: { externalValue: 'http://127.0.0.1:9/x' } };
+    const answer = {
+      success: true,
+      reachPlugin: true,
+      errorCode: 'success',
+      data: { rows: [{ $ref: '../../../secret.yaml', $id: 'kept' }] },
+    };
+    const plan = planScaffold(
+      {
+        ...seed,
+        path: '/mxoc_pom/widget_query',
+        select: {},
+        request_example: JSON.stringify(request),
+        response_example: JSON.stringify(answer),
+      },
+      { specDir },
+    );
+    const text = (suffix) => [...plan.files].find(([f]) => f.endsWith(suffix))?.[1] ?? '';
+    const file = (suffix) => JSON.parse(text(suffix));
+    const requestExample = file('_request.json');
+    expect(requestExample.value).toEqual({ formId: 'x', filter: { keep: '1' }, link: {} });
+    expect(requestExample['x-qzz-evidence']).toBe('partial');
+    expect(requestExample.description).toMatch(/Left out: `\/filter\/\$ref`, `\/link\/externalValue`, which spec tools would follow/);
+    expect(file('_response.json').value.data).toEqual({ rows: [{ $id: 'kept' }] });
+    const schema = parse(text('Request.yaml'));
+    expect(schema.properties.filter.properties.$ref).toMatchObject({ type: 'string' });
+    expect(plan.notes.join('\n')).toMatch(
+      new RegExp(
+        `Record ${seed.source_page}: the request example leaves out /filter/\\$ref, /link/externalValue[\\s\\S]*the response example leaves out /data/rows/0/\\$ref`,
+      ),
+    );
   });
 });
 

@@ -47,6 +47,22 @@ export async function copySpec() {
   };
 }
 
+/**
+ * Edits one source file of a copy (YAML, or JSON, which YAML reads too) through `edit(doc)`; resolves with the
+ * text it had, to put back.
+ * @param {string} dir
+ * @param {string} file relative to `dir`
+ * @param {(doc: import('yaml').Document.Parsed<import('yaml').ParsedNode, false>) => void} edit
+ */
+export async function editSource(dir, file, edit) {
+  const path = join(dir, file);
+  const before = await readFile(path, 'utf8');
+  const doc = parseSource(before);
+  edit(doc);
+  await writeFile(path, file.endsWith('.json') ? `${JSON.stringify(doc.toJSON(), null, 2)}\n` : doc.toString(style));
+  return before;
+}
+
 /** Takes a route with its one action out of the copy: its line in openapi.yaml, its path file, its coverage entry. */
 export async function removeRoute(dir, path, actionName) {
   const rootFile = join(dir, 'openapi.yaml');

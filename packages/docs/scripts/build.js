@@ -1,10 +1,13 @@
 // Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, and the
 // document it renders (openapi.json). Reads only the bundle, spec/coverage.yaml and the guides in docs/.
+// `node scripts/build.js [--spec <bundle.json>] [--out <dir>]`: another bundle or folder, for tests that check
+// what a changed spec would give the site.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
 import { billFlowSvg } from '../src/billflow.js';
@@ -13,10 +16,11 @@ import { composeDocsDocument } from '../src/compose.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
 const repoDir = join(packageDir, '..', '..');
-const dist = join(packageDir, 'dist');
+const { values: args } = parseArgs({ options: { spec: { type: 'string' }, out: { type: 'string' } } });
+const dist = args.out ? resolve(args.out) : join(packageDir, 'dist');
 const read = (path) => readFileSync(path, 'utf8');
 
-const doc = JSON.parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'))));
+const doc = JSON.parse(read(args.spec ? resolve(args.spec) : fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'))));
 const svg = billFlowSvg(listActions(doc));
 const site = composeDocsDocument(doc, {
   gettingStarted: read(join(repoDir, 'docs', 'getting-started.md')),
@@ -24,7 +28,8 @@ const site = composeDocsDocument(doc, {
   coverage: parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml')))),
 });
 
-rmSync(dist, { recursive: true, force: true });
+// The package's own dist/ is rebuilt from nothing; a folder named by --out is only written into.
+if (!args.out) rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'bill-flow.svg'), svg);
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);

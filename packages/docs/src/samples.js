@@ -48,6 +48,18 @@ const literal = (/** @type {unknown} */ value, indent = '') =>
 /** A string in single quotes for a POSIX shell. */
 const shellQuote = (/** @type {string} */ text) => `'${text.replaceAll("'", `'\\''`)}'`;
 
+/** Line ends as JSON writes them (`\n`, `\u2028`): text from the spec in a `//` or `#` comment stays in it. */
+const LINE_ENDS = { '\n': '\\n', '\r': '\\r', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const lineComment = (/** @type {string} */ text) =>
+  text.replace(/[\n\r\u2028\u2029]/g, (end) => LINE_ENDS[/** @type {keyof typeof LINE_ENDS} */ (end)]);
+
+/** A key in a TypeScript object literal: as it stands when it is an identifier, else quoted. */
+const propertyName = (/** @type {string} */ key) => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key));
+
+/** A route in a curl sample's URL: inside its double quotes when the shell reads it literally there, else single-quoted. */
+const shellUrl = (/** @type {string} */ base, /** @type {string} */ path) =>
+  /^[A-Za-z0-9_./~-]*$/.test(path) ? `"${base}${path}"` : `"${base}"${shellQuote(path)}`;
+
 /** Follows a `$ref` (one level, as the bundle has them). */
 
 /**
@@ -81,8 +93,9 @@ function printLine(/** @type {any} */ doc, /** @type {any} */ operation, /** @ty
   const content = Object.values(operation.responses?.['200']?.content ?? {})[0];
   const example = action.examples.response && deref(doc, /** @type {any} */ (content)?.examples?.[action.examples.response]);
   const data = example?.value?.data;
-  if (typeof data?.billno === 'string' && data.billno) return `console.log(data.billno); ${PRINTS}${data.billno}`;
-  if (example && JSON.stringify(data).length <= 300) return `console.log(JSON.stringify(data)); ${PRINTS}${JSON.stringify(data)}`;
+  if (typeof data?.billno === 'string' && data.billno) return `console.log(data.billno); ${PRINTS}${lineComment(data.billno)}`;
+  if (example && JSON.stringify(data).length <= 300)
+    return `console.log(JSON.stringify(data)); ${PRINTS}${lineComment(JSON.stringify(data))}`;
   return [
     `// The vendor documents ${example ? 'a long answer' : 'no answer'} for this action; \`pnpm mock\` answers ${example ? 'it' : 'one generated from its schema'}.`,
     'console.log(JSON.stringify(data));',
@@ -95,7 +108,7 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
   const { operation, action, module, signed, input, title } = ctx;
   const call = `client.${module}.${action.name}`;
   const head = [
-    `// ${title}`,
+    `// ${lineComment(title)}`,
     `// ${call} — runs as it stands against \`pnpm mock\` (${SAMPLE_ENV.QZZ_BASE_URL}).`,
     '// For the gateway, set QZZ_BASE_URL=https://api.kingdee.com and your',
     signed
@@ -103,7 +116,9 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
       : "// account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
   ];
   if (signed) {
-    const args = Object.entries(input).map(([k, v]) => (v === null ? `  ${k}: app.outerInstanceId,` : `  ${k}: ${literal(v, '  ')},`));
+    const args = Object.entries(input).map(([k, v]) =>
+      v === null ? `  ${propertyName(k)}: app.outerInstanceId,` : `  ${propertyName(k)}: ${literal(v, '  ')},`,
+    );
     return [
       ...head,
       `import { createQzzClient, kingdeeCredentials } from '@qzz/client';`,
@@ -147,7 +162,7 @@ function typescriptSample(/** @type {any} */ doc, /** @type {any} */ ctx) {
     '});',
     '',
     Object.keys(action.select).length
-      ? `// The vendor's example, without ${JSON.stringify(action.select)}: the client fills that in.`
+      ? `// The vendor's example, without ${lineComment(JSON.stringify(action.select))}: the client fills that in.`
       : "// The vendor's example.",
     `const data = await ${call}(${literal(input)});`,
     printLine(doc, operation, action),
@@ -158,16 +173,16 @@ function curlSample(/** @type {any} */ ctx) {
   const { path, action, body, contentType, title } = ctx;
   const v = (/** @type {keyof typeof SAMPLE_ENV} */ name) => `\${${name}:-${SAMPLE_ENV[name]}}`;
   return [
-    `# ${title}`,
+    `# ${lineComment(title)}`,
     `# ${action.name} — runs as it stands against \`pnpm mock\` (${SAMPLE_ENV.QZZ_BASE_URL}).`,
     '# For the gateway, set QZZ_BASE_URL=https://api.kingdee.com and your',
     "# account set's QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID and QZZ_ROUTER_ADDR.",
-    `curl -sS -X POST "${v('QZZ_BASE_URL')}${path}" \\`,
+    `curl -sS -X POST ${shellUrl(v('QZZ_BASE_URL'), path)} \\`,
     `  --url-query "access_token=${v('QZZ_ACCESS_TOKEN')}" \\`,
     `  -H "groupName: ${v('QZZ_GROUP_NAME')}" \\`,
     `  -H "accountid: ${v('QZZ_ACCOUNT_ID')}" \\`,
     `  -H "X-GW-Router-Addr: ${v('QZZ_ROUTER_ADDR')}" \\`,
-    `  -H 'Content-Type: ${contentType}' \\`,
+    `  -H ${shellQuote(`Content-Type: ${contentType}`)} \\`,
     `  --data-raw ${shellQuote(body)}`,
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { schemaValidator } from '@qzz/spec/validate';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRINTS, SAMPLE_ENV } from '../src/samples.js';
+import { typecheckSamples } from './typecheck.js';
 
 const run = promisify(execFile);
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,18 +120,7 @@ describe('the code samples', () => {
       writeFileSync(file, source);
       return file;
     });
-    const program = ts.createProgram(files, {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-    });
-    const errors = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => `${d.file?.fileName.split('/').at(-1)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    const { program, errors } = typecheckSamples(files);
     expect(errors).toEqual([]);
     // The client's types, not some other copy: the import resolves into packages/client/dist.
     const resolved = program

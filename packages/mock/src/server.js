@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from '@qzz/http';
+import { bundleReferenceProblems } from '@qzz/spec/json-refs';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
@@ -189,6 +190,9 @@ export async function startMock({
 } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
+  // Prism follows every `$ref` it meets, an example's value included, and would answer what a file or URL holds.
+  const outside = bundleReferenceProblems(doc);
+  if (outside.length) throw new Error(`${specPath} refers outside itself, which the mock will not follow: ${outside.join('; ')}`);
   const prismOperations = await getHttpOperationsFromSpec(specPath);
   const routes = buildActionOperations(doc, prismOperations);
   for (const route of routes.values()) {

@@ -1,7 +1,7 @@
 // Leave one out: take an action out of a copy of the spec, let its traffic (the mock, with the full spec, as
 // the upstream) pass the proxy running on the copy, scaffold the capture back with spec:add, and compare.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planScaffold, writePlan } from '../../../spec/lib/scaffold.js';
 // The spec's sources are the repository's, not the package's: the helper is imported from the workspace.
 import { copySpec, removeAction, removeRoute } from '../../../spec/test/spec-copy.js';
-import { startProxy } from '../src/index.js';
+import { captureThrough, HEADERS } from './round-trip.js';
 
 const fullPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const full = JSON.parse(await readFile(fullPath, 'utf8'));
-const HEADERS = { groupName: 'grp', accountid: 'acct', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
-const TOKEN = 'loo-token-&=/?#%+';
 const run = promisify(execFile);
 /** The client's generator, run on the copy's bundle: what `pnpm build` would give the client. */
 const GENERATOR = fileURLToPath(new URL('../../client/scripts/generate.js', import.meta.url));
@@ -59,26 +57,11 @@ beforeAll(async () => {
 });
 afterAll(() => mock?.close());
 
-/** Sends `bodies` through a proxy on the copy's bundle (capturing into a folder of the copy); returns the records. */
+/** Sends `bodies` through a proxy on the copy's bundle, the mock (with the full spec) upstream; returns the records. */
 async function capture(copy, path, bodies) {
-  const captureDir = join(copy.dir, '..', 'captures');
-  const proxy = await startProxy({ upstream: mock.url, port: 0, spec: await copy.bundle(), capture: captureDir });
-  try {
-    for (const body of bodies) {
-      const response = await fetch(`${proxy.url}${path}?access_token=${encodeURIComponent(TOKEN)}`, {
-        method: 'POST',
-        headers: HEADERS,
-        body: JSON.stringify(body),
-      });
-      expect(response.status).toBe(200);
-      await response.arrayBuffer();
-    }
-    await proxy.flush();
-  } finally {
-    await proxy.close();
-  }
-  const files = await readdir(captureDir);
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(captureDir, f), 'utf8'))));
+  const { statuses, records } = await captureThrough(copy, mock.url, path, bodies);
+  expect(statuses).toEqual(bodies.map(() => 200));
+  return records;
 }
 
 /** Scaffolds `record` into the copy, bundles and lints it, and returns the new action from the copy's bundle. */
