@@ -54,7 +54,10 @@ describe('the regular expressions on the traffic path', () => {
       for (const literal of literals) {
         if (NOT_TRAFFIC.has(literal)) continue;
         const [, source, flags] = /** @type {RegExpExecArray} */ (/^\/(.*)\/([a-z]*)$/s.exec(literal));
-        const diagnostics = await check(source, flags, { timeout: 60_000 });
+        // recheck falls back to fuzzing where its automaton cannot model a pattern (a lookbehind), and its fuzzer
+        // is random: unseeded, 3 of 40 runs called the e-mail pattern polynomial, on strings V8 matches in 0.5 ms
+        // at 130,000 characters. A fixed seed makes the verdict the same on every run.
+        const diagnostics = await check(source, flags, { timeout: 60_000, randomSeed: 0 });
         if (diagnostics.status !== 'safe')
           vulnerable.push(
             `${file}: ${literal} is ${diagnostics.status} (${'complexity' in diagnostics ? diagnostics.complexity.summary : diagnostics.error})`,
