@@ -17,7 +17,8 @@ function needsQuotes(text) {
   if (SPECIAL_IN_1_1.has(text)) return true;
   for (const version of /** @type {const} */ (['1.1', '1.2'])) {
     try {
-      if (parse(text, { version }) !== text) return true;
+      // A warning (an unknown `!tag`) is not printed; such text resolves to something else and is quoted.
+      if (parse(text, { version, logLevel: 'error' }) !== text) return true;
     } catch {
       return true;
     }
