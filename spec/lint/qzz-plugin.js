@@ -155,6 +155,25 @@ function OperationActions() {
   };
 }
 
+/**
+ * Every required parameter has an example: a tool that builds requests from the spec (Portman, Dredd, Respect…)
+ * otherwise invents a value, which the mock then refuses (a nonce that is not digits).
+ */
+function ParameterExample() {
+  return {
+    Parameter(parameter, ctx) {
+      if (parameter.required !== true) return;
+      const named = parameter.examples && typeof parameter.examples === 'object' && Object.keys(parameter.examples).length > 0;
+      if (parameter.example === undefined && !named) {
+        ctx.report({
+          message: `Required parameter \`${parameter.name}\` has no \`example\` (or \`examples\`): tools that build requests would invent one.`,
+          location: ctx.location.key(),
+        });
+      }
+    },
+  };
+}
+
 export default function qzzPlugin() {
   return {
     id: 'qzz',
@@ -162,6 +181,7 @@ export default function qzzPlugin() {
       oas3: {
         'operation-module': OperationModule,
         'operation-actions': OperationActions,
+        'parameter-example': ParameterExample,
       },
     },
   };

@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { applyEnglish } from '../lib/english.js';
 import { bundleReferenceProblems, sourceReferenceProblems } from '../lib/json-refs.js';
+import { yamlText } from '../lib/yaml-text.js';
 
 const specDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = resolve(specDir, process.argv[2] ?? 'dist');
@@ -44,6 +45,7 @@ refuse(bundleReferenceProblems(doc), 'bundle');
 const untranslated = applyEnglish(doc, parse(readFileSync(join(specDir, 'labels', 'en.yaml'), 'utf8')));
 // The bundle still builds, so everything downstream keeps working; spec/test/english.test.js fails on these.
 if (untranslated.length) console.warn(`spec/labels/en.yaml lacks English for ${untranslated.length}: ${untranslated.join('; ')}`);
-writeFileSync(join(distDir, 'openapi.yaml'), stringify(doc, { lineWidth: 0 }));
+// Quoted wherever a YAML 1.1 loader would read a string as a date, a boolean or a number (lib/yaml-text.js).
+writeFileSync(join(distDir, 'openapi.yaml'), yamlText(doc));
 writeFileSync(join(distDir, 'openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
 console.log(`bundled ${Object.keys(doc.paths).length} paths into ${distDir}/openapi.{yaml,json}`);

@@ -1,6 +1,7 @@
 // The bundle is a pure function of the sources: bundling twice gives the same bytes, and the build output in
-// spec/dist (ignored by git, written by `pnpm bundle`) matches a fresh bundle. And it stands alone: every
-// reference resolves inside it, and every route of the sources is in it.
+// spec/dist (ignored by git, written by `pnpm bundle`) matches a fresh bundle. It stands alone: every
+// reference resolves inside it, and every route of the sources is in it. And its YAML is the JSON's document
+// to every YAML loader, 1.1 as well as 1.2.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolvePointer } from '../lib/actions.js';
+import { yamlText } from '../lib/yaml-text.js';
 import { loadBundle, specDir } from './helpers.js';
 
 const dirs = [];
@@ -51,5 +53,34 @@ describe('bundle', () => {
     expect(all.filter(([, ref]) => !ref.startsWith('#/') || resolvePointer(doc, ref) === undefined)).toEqual([]);
     const root = parse(readFileSync(join(specDir, 'openapi.yaml'), 'utf8'));
     expect(Object.keys(doc.paths)).toEqual(Object.keys(root.paths));
+  });
+});
+
+describe('the YAML bundle', () => {
+  // What YAML 1.1 (PyYAML, SnakeYAML, go-yaml v2, Ruby's Psych…) reads as something other than a string, and
+  // what YAML 1.2's core schema does.
+  const ambiguous = [
+    ...['2023-03-06 15:06:04', '2002-12-14', '2001-12-14t21:59:43.10-05:00'],
+    ...['yes', 'No', 'on', 'OFF', 'y', 'N', 'true', 'False', 'null', 'Null', '~', ''],
+    ...['0755', '-0307', '012', '08', '0x1F', '0b101', '0o17', '1_000', '-1_0', '1:20', '1:20:30.5', '190:20:30'],
+    ...['.inf', '-.Inf', '+.INF', '.nan', '.NaN', '1e3', '+12', '.5', '0.0000000000', '6.8523015e+5', '685_230.15'],
+    ...['=', '<<', '- a', 'a: b', '#x', '&a', '*a', '!tag', '@x', '`x', '%x', '? x', '[a]', '{a}', ' lead', 'trail '],
+  ];
+
+  it.each(ambiguous)('keeps %j a string under YAML 1.1 and 1.2, as a value and as a key', (text) => {
+    const value = { [text]: text, list: [text] };
+    const written = yamlText(value);
+    expect(parse(written, { version: '1.1' })).toEqual(value);
+    expect(parse(written, { version: '1.2' })).toEqual(value);
+  });
+
+  it('leaves plain what every loader reads as the same string', () => {
+    expect(yamlText({ a: 'push', b: 'mxoc_pom_scrap', c: '单据编号' })).toBe('a: push\nb: mxoc_pom_scrap\nc: 单据编号\n');
+  });
+
+  it('loads as the JSON bundle with a YAML 1.1 loader and with a YAML 1.2 one', () => {
+    const yaml = readFileSync(join(specDir, 'dist', 'openapi.yaml'), 'utf8');
+    expect(parse(yaml, { version: '1.1' })).toEqual(loadBundle());
+    expect(parse(yaml, { version: '1.2' })).toEqual(loadBundle());
   });
 });

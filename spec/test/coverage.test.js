@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { listActions } from '../lib/actions.js';
-import { hasReference, loadBundle, referenceDir, specDir } from './helpers.js';
+import { hasReference, loadBundle, loadRecords, referenceDir, specDir } from './helpers.js';
 
 const doc = loadBundle();
 const coverage = parse(readFileSync(join(specDir, 'coverage.yaml'), 'utf8'));
@@ -74,6 +74,32 @@ describe.skipIf(!hasReference)('coverage.yaml against modules.md', () => {
     expect(oldGroups.length).toBeGreaterThan(0);
     for (const entry of entries.filter((e) => oldGroups.includes(e.group))) {
       expect(entry.edition, entry.name).toBe('old');
+    }
+  });
+
+  it('marks the endpoints whose group the module map infers, and no other, as `groupConfidence: inferred`', () => {
+    // `## 普通生产 (…)` opens a module; `- 生产入库单 (group inferred): a, b` lists a group's endpoints.
+    const inferred = new Set();
+    let module;
+    for (const line of text.split('\n')) {
+      const heading = /^## (\S+)/.exec(line);
+      if (heading) module = heading[1];
+      const group = /^- (.+?) \(group inferred\): (.*)$/.exec(line);
+      if (group) for (const name of group[2].split(', ')) inferred.add(`${module} ${group[1]} ${name.replace(/ [[(].*$/, '')}`);
+    }
+    expect(inferred.size).toBeGreaterThan(5);
+    const marked = entries
+      .filter((e) => e.groupConfidence === 'inferred')
+      .map((e) => `${coverage.modules[e.slug].name} ${e.group} ${e.name}`);
+    expect(marked.sort()).toEqual([...inferred].sort());
+    for (const e of entries) expect(['inferred', undefined], e.name).toContain(e.groupConfidence);
+  });
+
+  it('agrees with the records on which groups are inferred', () => {
+    const records = hasReference ? loadRecords() : [];
+    for (const record of records) {
+      const entry = entries.find((e) => e.spec !== 'unspecified' && e.spec.source === record.source_page);
+      expect(entry?.groupConfidence === 'inferred', record.source_page).toBe(record.module_group_confidence === 'inferred');
     }
   });
 

@@ -4,13 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { listOperations } from '../lib/actions.js';
+import { listActions, listOperations, resolvePointer } from '../lib/actions.js';
 import { applyEnglish, splitLabel, visitDescribed } from '../lib/english.js';
 import { loadBundle, specDir } from './helpers.js';
 
 const doc = loadBundle();
 const glossary = parse(readFileSync(join(specDir, 'labels', 'en.yaml'), 'utf8'));
 const CJK = /^[\u3400-\u9fff]/;
+/**
+ * The notes an unlabelled field may carry: what the evidence shows there (a value of an example, a place in the
+ * table, a type the table writes), never what the field might mean.
+ */
+const EVIDENCE_NOTE =
+  /^(`[^`]*` in the vendor's example|Empty in the vendor's example|Seen in the vendor's example|Listed |Typed |The vendor's example|The page labels)/;
 
 /** Every description of the bundle a reader sees that starts with Chinese. */
 function chineseDescriptions() {
@@ -67,6 +73,83 @@ describe('English beside the vendor labels', () => {
     // The sentence the marker replaced; after a merge brings it back, re-run the command in the marker's commit.
     expect(sentences).toEqual([]);
     expect(doc.info.description).toContain('`x-qzz-label: none`');
+  });
+
+  it('leaves a field the vendor never labelled unlabelled: the marker, and at most a note of what the evidence shows', () => {
+    // Every property of the schemas the vendor's pages describe (requests and `data`; the envelope and the
+    // gateway's own calls are described from prose, not labelled).
+    /** @type {Map<object, string>} each schema, by where it was first reached */
+    const schemas = new Map();
+    const collect = (schema, where) => {
+      const node = schema?.$ref ? resolvePointer(doc, schema.$ref) : schema;
+      if (!node || typeof node !== 'object' || schemas.has(node)) return;
+      const at = node.title ?? where;
+      schemas.set(node, at);
+      for (const [name, sub] of Object.entries(node.properties ?? {})) collect(sub, `${at}.${name}`);
+      for (const sub of [node.items, node.contentSchema, ...(node.allOf ?? []), ...(node.anyOf ?? [])]) collect(sub, at);
+    };
+    for (const action of listActions(doc).filter((a) => a.source !== 'gateway'))
+      for (const p of [action.request, action.response]) collect({ $ref: p }, action.name);
+    const wrong = [];
+    for (const [node, at] of schemas) {
+      for (const [name, field] of Object.entries(node.properties ?? {})) {
+        const where = `${at}.${name}`;
+        const labelled = typeof field.description === 'string' && CJK.test(field.description);
+        if (labelled && 'x-qzz-label' in field) wrong.push(`${where}: labelled and marked unlabelled`);
+        if (labelled) continue;
+        if (field['x-qzz-label'] !== 'none') wrong.push(`${where}: no vendor label and no \`x-qzz-label: none\``);
+        else if (field.description !== undefined && !EVIDENCE_NOTE.test(field.description)) wrong.push(`${where}: ${field.description}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('translates a cut-off label as cut off, never completing a word another label spells out', () => {
+    const cut = Object.entries(glossary.labels).filter(([label]) => label.endsWith('…'));
+    expect(cut.length).toBeGreaterThan(3);
+    const completed = [];
+    for (const [label, english] of cut) {
+      const stem = english.replace(/….*$/, '');
+      if (!english.includes('…') && !/cut off/.test(english)) completed.push(`${label}: ${english} does not show the cut`);
+      // `客户编…` → `Customer co…` completes 编 as 编码 (code): the English of a longer label must not go on
+      // from the stem in the middle of a word.
+      for (const [other, otherEnglish] of Object.entries(glossary.labels)) {
+        if (other === label || !other.startsWith(label.slice(0, -1))) continue;
+        const next = otherEnglish.toLowerCase().startsWith(stem.toLowerCase()) ? otherEnglish[stem.length] : undefined;
+        if (stem && next !== undefined && /[A-Za-z]/.test(next) && /[A-Za-z]$/.test(stem))
+          completed.push(`${label}: ${english} reads as a cut ${otherEnglish} (${other})`);
+      }
+    }
+    expect(completed).toEqual([]);
+  });
+
+  it('keeps the translations a review corrected', () => {
+    // Issue 16's review: each term as it means in this API, not a near miss.
+    const reviewed = {
+      领料人: 'Material requisitioner', // the person who requisitions or collects the materials, not a "picker"
+      工单执行: 'Work order execution',
+      费用收入单: 'Fee income bill', // a fee (charge) income bill, not an expense
+      对象区分: 'Object type',
+    };
+    for (const [label, english] of Object.entries(reviewed)) expect(glossary.labels[label], label).toBe(english);
+    for (const [title, english] of Object.entries(glossary.titles)) {
+      if (title.includes('工单执行')) expect(english, title).toMatch(/work order execution/i);
+      if (title.includes('费用收入')) expect(english, title).toMatch(/fee income/i);
+    }
+  });
+
+  it('glosses a vendor term in prose with the glossary English', () => {
+    // `… an after-sales order execution (工单执行) …`: the English before a parenthesised label is its English.
+    const disagree = [];
+    visitDescribed(doc, (node) => {
+      if (typeof node.description !== 'string') return;
+      for (const [, english, label] of node.description.matchAll(/([A-Za-z][A-Za-z -]*?) \(([\u3400-\u9fff]+)[,)]/g)) {
+        const want = glossary.labels[label];
+        const [have, term] = [english, want ?? ''].map((t) => t.toLowerCase().replace(/-/g, ' '));
+        if (want && !have.endsWith(term) && !have.endsWith(`${term}s`)) disagree.push(`${english} (${label}): the glossary says ${want}`);
+      }
+    });
+    expect(disagree).toEqual([]);
   });
 
   it('splits a label from its English note, and keeps a label whole', () => {

@@ -1,6 +1,6 @@
 // Payloads that are not in the reference: real-shaped ones must validate, broken ones must not.
 import { describe, expect, it } from 'vitest';
-import { deref, listActions, resolvePointer } from '../lib/actions.js';
+import { deref, listActions, listOperations, resolvePointer } from '../lib/actions.js';
 import { loadBundle, schemaValidator, validateMedia } from './helpers.js';
 
 const doc = loadBundle();
@@ -86,6 +86,59 @@ describe('broken payloads are rejected', () => {
     const { schema } = requestMedia('/mxoc_0001_mxoc_pq/backup_query');
     expect(validateMedia(validator, schema, '{"id": "1591518046361500672"')).not.toEqual([]);
     expect(validateMedia(validator, schema, JSON.stringify({ id: 1591518046361500672 }))).not.toEqual([]);
+  });
+});
+
+describe("a 200 answer that is not the API's own fails every operation's 200 schema", () => {
+  const operations = listOperations(doc).filter(({ operation }) => operation.responses['200']);
+  const ok = (operation) => deref(doc, operation.responses['200']).content['application/json'].schema;
+  // The mock's own 401 answer, built from its schema's example (the shape the mock sends).
+  const mock401 = { errcode: 401, description: 'Missing credentials: groupName.', missing: ['groupName'] };
+  const notAnAnswer = [
+    ['an empty object', {}],
+    ['null', null],
+    ['an array', []],
+    ['a string', 'ok'],
+    ['the envelope without success', { reachPlugin: true, errorCode: 'success', data: {} }],
+    ['only data', { data: { id: '1634800180022794240' } }],
+    ['success as text', { success: 'true', reachPlugin: true, errorCode: 'success', data: {} }],
+  ];
+  // The vendor's envelope (business calls) is not the gateway's: its error envelope is not a 200 answer there.
+  const notTheVendors = [
+    ["the mock's own 401 answer", mock401],
+    ["the gateway's error envelope", { errcode: 2000002000, description: '系统错误' }],
+    ['success alone, without the fields api-50317046 marks required', { success: true }],
+  ];
+
+  it('has operations and documented 200 examples to hold it against', () => {
+    expect(operations.length).toBe(listOperations(doc).length);
+  });
+
+  it.each(
+    operations.flatMap(({ method, path, operation }) => notAnAnswer.map(([what, body]) => [`${method} ${path}`, what, operation, body])),
+  )('%s refuses %s', (_where, _what, operation, body) => {
+    expect(validateMedia(validator, ok(operation), body)).not.toEqual([]);
+  });
+
+  it.each(
+    operations
+      .filter(({ signed }) => !signed)
+      .flatMap(({ method, path, operation }) => notTheVendors.map(([what, body]) => [`${method} ${path}`, what, operation, body])),
+  )('%s refuses %s', (_where, _what, operation, body) => {
+    expect(validateMedia(validator, ok(operation), body)).not.toEqual([]);
+  });
+
+  it.each(
+    operations.flatMap(({ method, path, operation }) =>
+      Object.entries(deref(doc, operation.responses['200']).content['application/json'].examples ?? {}).map(([name, example]) => [
+        `${method} ${path}`,
+        name,
+        operation,
+        deref(doc, example).value,
+      ]),
+    ),
+  )('%s still takes its documented example %s', (_where, _name, operation, value) => {
+    expect(validateMedia(validator, ok(operation), value)).toEqual([]);
   });
 });
 

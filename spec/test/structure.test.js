@@ -38,6 +38,14 @@ describe('structure', () => {
     expect(doc['x-tagGroups'].flatMap((g) => g.tags)).toEqual(MODULES);
   });
 
+  it('characterises no module beyond what the vendor shows of it (no production strategy: make-to-stock, …)', () => {
+    for (const tag of doc.tags) {
+      expect(`${tag['x-displayName']} ${tag.description}`, tag.name).not.toMatch(
+        /make[- ]to[- ](stock|order)|engineer[- ]to[- ]order|\bMT[SO]\b/i,
+      );
+    }
+  });
+
   it('has one operation per wire endpoint with unique operationIds and action names', () => {
     const operations = listOperations(doc);
     const ids = operations.map((o) => o.operation.operationId);
@@ -49,7 +57,7 @@ describe('structure', () => {
     expect(operations).toHaveLength(14);
   });
 
-  it('requires the four gateway credentials together on every business call (optional only where the source shows none)', () => {
+  it("requires the four gateway credentials together on every business call, the third-party guide's route included", () => {
     expect(doc.security).toEqual([{ accessToken: [], groupName: [], accountId: [], routerAddr: [] }]);
     const schemes = doc.components.securitySchemes;
     expect([schemes.accessToken.in, schemes.accessToken.name]).toEqual(['query', 'access_token']);
@@ -62,8 +70,8 @@ describe('structure', () => {
     }
     for (const { path, operation } of listOperations(doc)) {
       if (path.startsWith('/jdyconnector/')) expect(operation.security).toEqual([{ kingdeeClientId: [], kingdeeSignature: [] }]);
-      // The third-party guide of the production in-stock query shows none of the four: they are optional there.
-      else if (path === '/mxoc_pom/mxoc_pom_instocknew_query') expect(operation.security).toEqual([...doc.security, {}]);
+      // The production in-stock query's third-party guide shows none of the four: a guide's silence is not the
+      // gateway waiving them (every vendor page and gateway.md give them to every business call).
       else expect(operation.security, path).toBeUndefined();
     }
   });
@@ -83,9 +91,8 @@ describe('structure', () => {
         variants.some((s) => s.$ref === '#/components/schemas/BusinessFailure'),
         path,
       ).toBe(true);
-      // 401 is the mock's answer to missing credentials: only where they are required.
-      const optional = (operation.security ?? doc.security).some((requirement) => Object.keys(requirement).length === 0);
-      expect(Object.keys(operation.responses), path).toEqual(optional ? ['200', '404', '429', '519'] : ['200', '401', '404', '429', '519']);
+      // 401 is the mock's answer to missing credentials, which every business call requires.
+      expect(Object.keys(operation.responses), path).toEqual(['200', '401', '404', '429', '519']);
     }
   });
 

@@ -25,6 +25,8 @@ export function coverageMarkdown(coverage, doc, displayNames) {
   const lines = [
     `The vendor's navigation lists **${total}** endpoint names across its 20 modules; **${specified}** of them are specified here, from the vendor pages that were captured. The rest are listed so you know they exist: their routes and fields were not captured, and nothing about them is guessed.`,
     '',
+    "A group marked *(inferred)* is the module map's reading, not the vendor's own filing of the endpoint as its navigation shows it.",
+    '',
     '| Module | Specified | Listed by the vendor |',
     '| --- | ---: | ---: |',
     ...modules.map(([slug, m]) => `| [${cell(displayNames.get(slug))}](#coverage-${slug}) | ${count(m)} | ${m.endpoints.length} |`),
@@ -53,7 +55,9 @@ export function coverageMarkdown(coverage, doc, displayNames) {
         e.spec === 'unspecified'
           ? 'not specified'
           : `[\`${e.spec.action}\`](${operationLink(actions.get(e.spec.action))}) (${e.spec.source})`;
-      lines.push(`| ${cell(e.name)} | ${cell(e.group)} | ${cell(notes)} | ${spec} |`);
+      lines.push(
+        `| ${cell(e.name)} | ${cell(e.group)}${e.groupConfidence === 'inferred' ? ' (inferred)' : ''} | ${cell(notes)} | ${spec} |`,
+      );
     }
     lines.push('');
   }

@@ -13,13 +13,21 @@ function bodySchema(media) {
   return media.schema?.contentMediaType === 'application/json' && media.schema.contentSchema ? media.schema.contentSchema : media.schema;
 }
 
-/** The 200 schema with `data` narrowed to one action's data schema. */
+/** True for a schema that only annotates (a label on an envelope field): it constrains nothing. */
+const annotatesOnly = (schema) => Object.keys(schema).every((key) => ['description', 'title', 'examples'].includes(key));
+
+/**
+ * The 200 schema with `data` narrowed to one action's data schema. The overlay's labels of the envelope's other
+ * fields (`success`: 响应状态) are left out: Prism merges `allOf` parts shallowly when it builds an answer, so a
+ * label would hide the envelope's own definition of the field (and `success: true` would come out `null`).
+ */
 function narrowResponse(schema, dataTitle) {
   const [success, ...others] = schema.oneOf;
   const [envelope, overlay] = success.allOf;
   const data = branches(overlay.properties.data).find((s) => s.title === dataTitle);
   if (!data) throw new Error(`No response data schema titled ${dataTitle}`);
-  return { ...schema, oneOf: [{ ...success, allOf: [envelope, { ...overlay, properties: { ...overlay.properties, data } }] }, ...others] };
+  const properties = Object.fromEntries(Object.entries(overlay.properties).filter(([, field]) => !annotatesOnly(field)));
+  return { ...schema, oneOf: [{ ...success, allOf: [envelope, { ...overlay, properties: { ...properties, data } }] }, ...others] };
 }
 
 /**

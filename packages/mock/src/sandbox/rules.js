@@ -187,7 +187,9 @@ export function sandboxRules(doc) {
         const form = formOf(action, body) ?? formOfSchema.get(action.response) ?? null;
         return { do: 'get', id: body.id, schema: componentName(action.response), form };
       }
-      if (action.kind === 'query' && formOf(action, body)) return { do: 'list', form: formOf(action, body) };
+      // A list is the answer of a query that a form id selects (the in-stock query), never of a read by id
+      // whose body happens to name a form: its answer is one bill.
+      if (action.kind === 'query' && (action.select?.formId ?? action.select?.formid)) return { do: 'list', form: formOf(action, body) };
       return { do: 'stateless' };
     },
     /**
