@@ -1,0 +1,151 @@
+// The sandbox's saves as its state grows: save latency (p50/p99) and the process's RSS with 1 MiB, 32 MiB and
+// 128 MiB of saved bills in its state file. `pnpm bench` runs it as one of its parts; `node bench/sandbox-saves.js`
+// runs it alone and prints its table.
+//
+// For each size, a state file is written directly (the whole-state JSON of @qzz/mock 0.2, which every version
+// since loads), spread over account sets that stay within the default limits; the mock's CLI starts on it in a
+// child process (so its RSS is its own, under the heap ceiling the README recommends); then one more account set
+// saves small bills one after another over HTTP. Every server listens on loopback; every loop is bounded.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { listActions } from '@qzz/spec/actions';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'packages', 'mock', 'src', 'cli.js');
+const doc = JSON.parse(await readFile(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
+/** The order execution's save (the guide's flow), by its kind and path rather than its name. */
+const SAVE = listActions(doc).find((a) => a.kind.startsWith('save') && a.wirePath.includes('/mxoc_0001_mxoc_pq/'));
+if (!SAVE) throw new Error('the bundle has no order-execution save');
+
+const MiB = 2 ** 20;
+/** The ceiling the package README recommends for a sandbox reachable by others. */
+const HEAP_FLAG = '--max-old-space-size=512';
+/** Each held bill: about 16 KiB of text in `remark`; 14 of them per account set stay within its 256 KiB default budget. */
+const BILL_TEXT = 16 * 1024;
+const BILLS_PER_SET = 14;
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const round = (n, digits = 1) => Number(n.toFixed(digits));
+
+/** A version-1 state file holding about `bytes` of saved bills. */
+async function writeState(file, bytes) {
+  const pattern = '售后项目 spare parts ';
+  const text = pattern.repeat(Math.floor((BILL_TEXT - 256) / Buffer.byteLength(pattern)));
+  const sets = [];
+  let id = 7_000_000_000_000_000_000n;
+  for (let held = 0, s = 0; held < bytes; s += 1) {
+    const bills = [];
+    for (let b = 0; b < BILLS_PER_SET && held < bytes; b += 1) {
+      const billno = `SBX-20260101-${String(b + 1).padStart(4, '0')}`;
+      id += 1n;
+      const bill = { id: String(id), billno, form: null, schema: null, data: { id: String(id), billno, remark: text } };
+      bills.push(bill);
+      held += Buffer.byteLength(JSON.stringify(bill));
+    }
+    sets.push({ groupName: `bench-${s}`, accountid: 'bench', bills });
+  }
+  await writeFile(file, JSON.stringify({ format: 'qzz-mock-sandbox-state', version: 1, accountSets: sets }));
+  return sets.length;
+}
+
+/** The mock's CLI on `state`, in a child process; resolves once it listens. */
+async function mockProcess(state) {
+  const child = spawn(process.execPath, [HEAP_FLAG, CLI, '--sandbox', '--state', state, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const started = performance.now();
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code, signal) => reject(new Error(`the mock exited (${code ?? signal}) before listening`)));
+  });
+  const startup = performance.now() - started;
+  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { url, startup, rss, close: async () => (child.kill('SIGTERM'), await exited) };
+}
+
+/**
+ * Sequential saves of a small bill by an account set of its own, against the sandbox on a state of `bytes`.
+ * Stops after `saves` calls or `seconds`, whichever comes first.
+ */
+async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'qzz-bench-saves-'));
+  try {
+    const state = join(dir, 'state.json');
+    const sets = await writeState(state, bytes);
+    const mock = await mockProcess(state);
+    const rssLoaded = await mock.rss();
+    const rssSamples = [rssLoaded];
+    const sampler = setInterval(() => mock.rss().then((v) => rssSamples.push(v)), 100);
+    const target = `${mock.url}${SAVE.wirePath}?access_token=bench`;
+    const headers = { groupName: 'bench-saver', accountid: 'bench', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
+    const save = async (i) => {
+      const res = await fetch(target, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ operation: 'save', billdata: { mxoc_projectname: `bench ${i}` } }),
+      });
+      const answer = await res.json();
+      if (res.status !== 200 || answer.success !== true) throw new Error(`a save was answered ${res.status}: ${JSON.stringify(answer)}`);
+    };
+    for (let i = 0; i < warmup; i++) await save(i);
+    // The account set that saves is reset before it nears its own budget: the figure is about the others' state.
+    const times = [];
+    const deadline = performance.now() + seconds * 1000;
+    for (let i = 0; i < saves && performance.now() < deadline; i++) {
+      if (i % 100 === 99) await fetch(`${mock.url}/__sandbox/reset?access_token=bench`, { method: 'POST', headers });
+      const t = performance.now();
+      await save(i);
+      times.push(performance.now() - t);
+    }
+    clearInterval(sampler);
+    const rssAfter = await mock.rss();
+    await mock.close();
+    const fileMiB = (await stat(state)).size / MiB;
+    const sorted = [...times].sort((a, b) => a - b);
+    return {
+      stateMiB: round(bytes / MiB, 0),
+      sets,
+      fileMiB: round(fileMiB),
+      startup: round(mock.startup / 1000, 2),
+      saves: times.length,
+      p50: round(quantile(sorted, 0.5), 1),
+      p99: round(quantile(sorted, 0.99), 1),
+      rssLoaded: round(rssLoaded, 0),
+      rssPeak: round(Math.max(...rssSamples, rssAfter), 0),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Save latency and RSS at each state size. */
+export async function sandboxSaves({ sizes = [1, 32, 128] } = {}) {
+  const rows = [];
+  for (const size of sizes) rows.push(await savesAt(size * MiB));
+  return rows;
+}
+
+/** The results table (results.md). */
+export const sandboxSavesTable = (rows, table) =>
+  table(
+    ['state', 'account sets', 'file MiB after', 'start-up s', 'saves', 'p50 ms', 'p99 ms', 'RSS loaded MiB', 'RSS peak MiB'],
+    rows.map((r) => [`${r.stateMiB} MiB`, r.sets, r.fileMiB, r.startup, r.saves, r.p50, r.p99, r.rssLoaded, r.rssPeak]),
+  );
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sizes = process.argv.slice(2).map(Number);
+  const rows = await sandboxSaves(sizes.length ? { sizes } : {});
+  const table = (head, body) =>
+    [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  console.log(sandboxSavesTable(rows, table));
+}
