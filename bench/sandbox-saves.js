@@ -70,7 +70,11 @@ async function mockProcess(state) {
   const startup = performance.now() - started;
   const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { url, startup, rss, close: async () => (child.kill('SIGTERM'), await exited) };
+  const close = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, startup, rss, close };
 }
 
 /**
@@ -87,7 +91,12 @@ async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
     const rssSamples = [rssLoaded];
     const sampler = setInterval(() => mock.rss().then((v) => rssSamples.push(v)), 100);
     const target = `${mock.url}${SAVE.wirePath}?access_token=bench`;
-    const headers = { groupName: 'bench-saver', accountid: 'bench', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
+    const headers = {
+      groupName: 'bench-saver',
+      accountid: 'bench',
+      'X-GW-Router-Addr': 'https://tf.jdy.com',
+      'content-type': 'application/json',
+    };
     const save = async (i) => {
       const res = await fetch(target, {
         method: 'POST',
