@@ -5,10 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { Refusal } from '@qzz/http';
 import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
-import { openStateLog } from './persistence.js';
+import { StateLog } from './persistence.js';
 import { resetRecord } from './records.js';
 import { sandboxRules } from './rules.js';
-import { createStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET } from './store.js';
+import { BillStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET } from './store.js';
 
 export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET };
 
@@ -19,8 +19,8 @@ export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET 
  * What every answer of one sandbox works with.
  * @typedef {{
  *   rules: ReturnType<typeof sandboxRules>,
- *   store: ReturnType<typeof createStore>,
- *   log: Awaited<ReturnType<typeof openStateLog>> | undefined,
+ *   store: BillStore,
+ *   log: StateLog | undefined,
  *   drafts: WeakMap<Bill, Map<string, string>>,
  * }} Sandbox
  *   `log`: the state file, if any; `drafts`: the answer text of each push from a bill, by action
@@ -214,7 +214,7 @@ const CONTROL_ROUTES = { '/__sandbox/reset': 'post', '/__sandbox/bills': 'get' }
  */
 export async function createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet }) {
   const rules = sandboxRules(doc);
-  const store = createStore({
+  const store = new BillStore({
     startingBills: await startingBills(rules, seed, doc),
     prefixOf: rules.prefixOf,
     maxAccountSets,
@@ -222,7 +222,7 @@ export async function createSandbox({ doc, state, seed, maxAccountSets, maxBills
     maxBytesPerAccountSet,
   });
   /** @type {Sandbox} */
-  const box = { rules, store, log: state ? await openStateLog(state, store) : undefined, drafts: new WeakMap() };
+  const box = { rules, store, log: state ? await StateLog.open(state, store) : undefined, drafts: new WeakMap() };
 
   return {
     /**

@@ -17,10 +17,16 @@ import { isBill, keyOf, readRecord, saveRecord } from './records.js';
 
 /** @typedef {import('node:fs/promises').FileHandle} FileHandle */
 /** @typedef {import('./records.js').StateRecord} StateRecord */
+/** @typedef {{ handle: FileHandle, size: number }} Written a temporary file written and synced, still open */
 /**
  * A compaction under way: the records appended since it began, the dead bytes among them, whether it was
  * abandoned, and the temporary file it wrote (undefined when that failed).
- * @typedef {{ since: Buffer[], dead: number, abandoned: boolean, written: Promise<{ handle: FileHandle, size: number } | undefined> }} Compaction
+ * @typedef {{ since: Buffer[], dead: number, abandoned: boolean, written: Promise<Written | undefined> }} Compaction
+ */
+/**
+ * What the log needs of the store: `load` applies a record read from the file and returns the bytes of earlier
+ * records it leaves dead; `records` lists the records of every bill held (what a rewrite writes).
+ * @typedef {{ load: (record: StateRecord) => number, records: () => Buffer[] }} Store
  */
 
 /** What a state file written by this sandbox says it is. */
@@ -225,229 +231,258 @@ function* chunksOf(buffers) {
   if (chunk.length) yield Buffer.concat(chunk);
 }
 
+/** Syncs a folder, so that a rename in it outlives a power cut. */
+async function syncFolder(folder) {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Opens the state file: reads it into the store, rewrites it when changes cannot be appended to it as it is (no
- * file yet, version 1, an end cut off, a symlink, dead records that outweigh the live), and returns the log that
- * writes every later change.
- * @param {string} path
- * @param {{ load: (record: StateRecord) => number, records: () => Buffer[] }} store `load` applies a record and
- *   returns the bytes of earlier records it leaves dead; `records` lists the records of every bill held (what a
- *   rewrite writes)
+ * Writes the header and `lines` to `temporary` and syncs it: the open file and its size, or a throw (and nothing
+ * left behind). `stop` abandons it between chunks.
+ * @param {string} temporary
+ * @param {Buffer[]} lines
+ * @returns {Promise<Written>}
  */
-export async function openStateLog(path, store) {
-  await checkFolder(path);
-  const temporary = join(dirname(path), `.${basename(path)}.tmp`);
-  /** @type {FileHandle | undefined} the file, open for writing */
-  let file;
-  /** The file's length in whole records, where the next write goes. */
-  let size = 0;
-  /** The bytes of records in the file that no bill held needs (reset, or saved again). */
-  let dead = 0;
-  /** Dead bytes that start the next compaction: pushed further after one fails. */
-  let compactAt = COMPACT_AFTER_BYTES;
-  /** Set by a write that failed: `truncate` cuts what it may have left, `rewrite` writes the file anew. @type {'truncate' | 'rewrite' | undefined} */
-  let repair;
-  /** @type {Compaction | undefined} */
-  let compaction;
-  /** The writes in order: each waits for the one before. @type {Promise<unknown>} */
-  let tail = Promise.resolve();
-  /** @type {{ lines: Buffer[], dead: number, done: Promise<void> } | undefined} the write the next change joins */
-  let next;
-  /** Set by close(): no compaction starts after it. */
-  let closing = false;
-
-  async function syncFolder() {
-    const folder = await open(dirname(path), 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
+async function writeTemporary(temporary, lines, stop = () => false) {
+  // A file left there by a crash, or a symlink someone planted, is removed (never followed); and the new file is
+  // created only if nothing took its place since (O_EXCL), never through a symlink (O_NOFOLLOW).
+  await rm(temporary, { force: true });
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW);
+  try {
+    let position = 0;
+    for (const chunk of chunksOf([HEADER, ...lines])) {
+      if (stop()) throw new Error('the compaction was abandoned');
+      await writeAll(handle, chunk, position);
+      position += chunk.length;
     }
+    await handle.sync();
+    return { handle, size: position };
+  } catch (error) {
+    await discard(temporary, handle);
+    throw error;
   }
+}
 
+/** Closes and removes a temporary file that will not become the state file. */
+async function discard(temporary, /** @type {FileHandle} */ handle) {
+  await handle.close().catch(() => {});
+  await rm(temporary, { force: true }).catch(() => {});
+}
+
+/**
+ * The state file, open for appending changes: every change is on disk before `save()` or `reset()` resolves.
+ * Also compacts it in the background, and repairs it after a write that failed.
+ */
+export class StateLog {
   /**
-   * Writes the header and `lines` to the temporary file and syncs it; the open file and its size, or a throw
-   * (nothing left behind). `stop` abandons it between chunks.
-   * @param {Buffer[]} lines
+   * Opens the state file: reads it into the store, rewrites it when changes cannot be appended to it as it is (no
+   * file yet, version 1, an end cut off, a symlink, dead records that outweigh the live), and returns the log
+   * that writes every later change.
+   * @param {string} path
+   * @param {Store} store
    */
-  async function writeTemporary(lines, stop = () => false) {
-    // A file left there by a crash, or a symlink someone planted, is removed (never followed); and the new file
-    // is created only if nothing took its place since (O_EXCL), never through a symlink (O_NOFOLLOW).
-    await rm(temporary, { force: true });
-    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW);
+  static async open(path, store) {
+    await checkFolder(path);
+    let dead = 0;
+    const read = await readState(path, (record) => {
+      dead += store.load(record) + ('reset' in record ? record.line.length : 0);
+    });
+    const log = new StateLog(path, store);
     try {
-      let position = 0;
-      for (const chunk of chunksOf([HEADER, ...lines])) {
-        if (stop()) throw new Error('the compaction was abandoned');
-        await writeAll(handle, chunk, position);
-        position += chunk.length;
-      }
-      await handle.sync();
-      return { handle, size: position };
+      if (read.current && dead < Math.max(COMPACT_AFTER_BYTES, read.bytes - dead)) await log.#openAsItIs(read.bytes, dead);
+      else await log.#rewrite();
     } catch (error) {
-      await handle.close().catch(() => {});
-      await rm(temporary, { force: true }).catch(() => {});
-      throw error;
+      if (error.code !== 'ELOOP') throw new Error(`The sandbox cannot write its state file ${path}: ${error.message}`);
+      // The state file is a symlink: replaced by a file of its own, as every rewrite does.
+      await log.#rewrite();
     }
+    return log;
   }
 
-  /** Makes the synced temporary file the state file. @param {{ handle: FileHandle, size: number }} written @param {Buffer[]} since */
-  async function install(written, since = []) {
-    try {
-      const appended = Buffer.concat(since);
-      await writeAll(written.handle, appended, written.size);
-      if (appended.length) await written.handle.sync();
-      await rename(temporary, path);
-    } catch (error) {
-      await written.handle.close().catch(() => {});
-      await rm(temporary, { force: true }).catch(() => {});
-      throw error;
-    }
-    const previous = file;
-    file = written.handle;
-    size = written.size + since.reduce((sum, b) => sum + b.length, 0);
-    await previous?.close().catch(() => {});
-    try {
-      await syncFolder();
-    } catch (error) {
-      // Until the folder is synced the rename may not outlive a power cut, and later records with it.
-      repair = 'rewrite';
-      throw error;
-    }
+  #path;
+  #temporary;
+  #store;
+  /** @type {FileHandle | undefined} the file, open for writing */
+  #file;
+  /** The file's length in whole records, where the next write goes. */
+  #size = 0;
+  /** The bytes of records in the file that no bill held needs (reset, or saved again). */
+  #dead = 0;
+  /** Dead bytes that start the next compaction: pushed further after one fails. */
+  #compactAt = COMPACT_AFTER_BYTES;
+  /** Set by a write that failed: `truncate` cuts what it may have left, `rewrite` writes the file anew. @type {'truncate' | 'rewrite' | undefined} */
+  #repair;
+  /** @type {Compaction | undefined} */
+  #compaction;
+  /** The writes in order: each waits for the one before. @type {Promise<unknown>} */
+  #tail = Promise.resolve();
+  /** @type {{ lines: Buffer[], dead: number, done: Promise<void> } | undefined} the write the next change joins */
+  #next;
+  /** Set by close(): no compaction starts after it. */
+  #closing = false;
+
+  /** @param {string} path @param {Store} store */
+  constructor(path, store) {
+    this.#path = path;
+    this.#temporary = join(dirname(path), `.${basename(path)}.tmp`);
+    this.#store = store;
+  }
+
+  /** Opens the file as it is, to append after its `size` bytes of whole records, `dead` of them dead. */
+  async #openAsItIs(size, dead) {
+    this.#file = await open(this.#path, constants.O_WRONLY | constants.O_NOFOLLOW);
+    this.#size = size;
+    this.#dead = dead;
+  }
+
+  /** Appends a save's record; resolves once it is on disk. @param {Buffer} line */
+  save(line) {
+    return this.#queue(line, 0);
+  }
+
+  /** Appends a reset's record; `freed`: the bytes of the account set's records it makes dead. @param {Buffer} line */
+  reset(line, freed) {
+    return this.#queue(line, freed + line.length);
+  }
+
+  /** Resolves once every change is on disk, a compaction under way abandoned, and the file closed. */
+  async close() {
+    this.#closing = true;
+    await this.#abandonCompaction();
+    await this.#tail;
+    await this.#file?.close();
+    this.#file = undefined;
   }
 
   /** Writes the held state anew, at once (a compaction under way is abandoned). */
-  async function rewrite() {
-    if (compaction) {
-      compaction.abandoned = true;
-      await compaction.written;
+  async #rewrite() {
+    await this.#abandonCompaction();
+    await this.#install(await writeTemporary(this.#temporary, this.#store.records()));
+    this.#dead = 0;
+  }
+
+  async #abandonCompaction() {
+    if (!this.#compaction) return;
+    this.#compaction.abandoned = true;
+    await this.#compaction.written;
+  }
+
+  /** Queues a record; resolves once it is on disk. `deadBytes`: what it makes dead, itself included. */
+  #queue(/** @type {Buffer} */ line, deadBytes) {
+    if (!this.#next) {
+      const batch = { lines: [], dead: 0, done: Promise.resolve() };
+      batch.done = this.#tail.then(() => {
+        // From here on, a change waits for the next write.
+        if (this.#next === batch) this.#next = undefined;
+        return this.#write(batch);
+      });
+      this.#tail = batch.done.catch(() => {});
+      this.#next = batch;
     }
-    await install(await writeTemporary(store.records()));
-    dead = 0;
+    this.#next.lines.push(line);
+    this.#next.dead += deadBytes;
+    return this.#next.done;
+  }
+
+  /** Appends one write's records and syncs them; a failure leaves the file to repair before the next. */
+  async #write(/** @type {{ lines: Buffer[], dead: number }} */ batch) {
+    try {
+      // A rewrite writes what is held, which holds this write's changes.
+      if (await this.#repairFile()) return;
+      if (!this.#file) throw new Error('the state file is not open');
+      const bytes = Buffer.concat(batch.lines);
+      await writeAll(this.#file, bytes, this.#size);
+      await this.#file.datasync();
+      if ((await this.#file.stat()).nlink === 0) throw new Error(`${this.#path} was removed or replaced while the sandbox ran`);
+      this.#size += bytes.length;
+      this.#dead += batch.dead;
+      this.#compaction?.since.push(bytes);
+      if (this.#compaction) this.#compaction.dead += batch.dead;
+    } catch (error) {
+      this.#repair ??= 'truncate';
+      // The compaction's copy may hold a change just refused.
+      if (this.#compaction) this.#compaction.abandoned = true;
+      throw error;
+    }
+    this.#compactIfDue();
   }
 
   /** After a failed write: cuts what it may have left, or writes the file anew. True when it rewrote. */
-  async function repairFile() {
-    if (!repair) return false;
-    if (repair === 'truncate' && file && (await file.stat()).nlink > 0) {
-      await file.truncate(size);
-      await file.datasync();
-      repair = undefined;
+  async #repairFile() {
+    if (!this.#repair) return false;
+    if (this.#repair === 'truncate' && this.#file && (await this.#file.stat()).nlink > 0) {
+      await this.#file.truncate(this.#size);
+      await this.#file.datasync();
+      this.#repair = undefined;
       return false;
     }
-    repair = 'rewrite';
-    await rewrite();
-    repair = undefined;
+    this.#repair = 'rewrite';
+    await this.#rewrite();
+    this.#repair = undefined;
     return true;
   }
 
+  /** Makes the synced temporary file the state file, with `since` appended to it first. @param {Written} written @param {Buffer[]} since */
+  async #install(written, since = []) {
+    const appended = Buffer.concat(since);
+    try {
+      await writeAll(written.handle, appended, written.size);
+      if (appended.length) await written.handle.sync();
+      await rename(this.#temporary, this.#path);
+    } catch (error) {
+      await discard(this.#temporary, written.handle);
+      throw error;
+    }
+    const previous = this.#file;
+    this.#file = written.handle;
+    this.#size = written.size + appended.length;
+    await previous?.close().catch(() => {});
+    try {
+      await syncFolder(dirname(this.#path));
+    } catch (error) {
+      // Until the folder is synced the rename may not outlive a power cut, and later records with it.
+      this.#repair = 'rewrite';
+      throw error;
+    }
+  }
+
   /** Starts a compaction when the dead records outweigh the live ones: the held records go to the temporary file meanwhile. */
-  function compactIfDue() {
-    if (closing || compaction || repair || dead < Math.max(compactAt, size - dead)) return;
+  #compactIfDue() {
+    const dead = this.#dead;
+    if (this.#closing || this.#compaction || this.#repair || dead < Math.max(this.#compactAt, this.#size - dead)) return;
     /** @type {Compaction} */
     const started = { since: [], dead: 0, abandoned: false, written: Promise.resolve(undefined) };
-    compaction = started;
-    started.written = writeTemporary(store.records(), () => started.abandoned).catch(() => undefined);
+    this.#compaction = started;
+    started.written = writeTemporary(this.#temporary, this.#store.records(), () => started.abandoned).catch(() => undefined);
     started.written.then((written) => {
-      if (!written) settle(started, false);
+      if (!written) this.#settle(started, false);
       // In the queue of writes, so that no write is under way while the file is swapped.
-      else tail = tail.then(() => finishCompaction(started, written));
+      else this.#tail = this.#tail.then(() => this.#finishCompaction(started, written));
     });
   }
 
   /** Puts the compacted file in place of the file, with what was appended meanwhile (or drops it, if abandoned). */
-  async function finishCompaction(/** @type {Compaction} */ started, /** @type {{ handle: FileHandle, size: number }} */ written) {
+  async #finishCompaction(/** @type {Compaction} */ started, /** @type {Written} */ written) {
     try {
-      if (started.abandoned) {
-        await written.handle.close();
-        await rm(temporary, { force: true });
-      } else {
-        await install(written, started.since);
-        dead = started.dead;
+      if (started.abandoned) await discard(this.#temporary, written.handle);
+      else {
+        await this.#install(written, started.since);
+        this.#dead = started.dead;
       }
-      settle(started, !started.abandoned);
+      this.#settle(started, !started.abandoned);
     } catch {
-      settle(started, false);
+      this.#settle(started, false);
     }
   }
 
   /** A compaction is over: the next one waits for as many dead bytes again when this one failed. */
-  function settle(ended, done) {
-    if (compaction === ended) compaction = undefined;
-    compactAt = done ? COMPACT_AFTER_BYTES : dead + Math.max(COMPACT_AFTER_BYTES, size - dead);
+  #settle(/** @type {Compaction} */ ended, done) {
+    if (this.#compaction === ended) this.#compaction = undefined;
+    this.#compactAt = done ? COMPACT_AFTER_BYTES : this.#dead + Math.max(COMPACT_AFTER_BYTES, this.#size - this.#dead);
   }
-
-  /** Appends one write's records and syncs them; a failure leaves the file to repair before the next. */
-  async function write(/** @type {{ lines: Buffer[], dead: number }} */ batch) {
-    try {
-      // A rewrite writes what is held, which holds this write's changes.
-      if (await repairFile()) return;
-      if (!file) throw new Error('the state file is not open');
-      const bytes = Buffer.concat(batch.lines);
-      await writeAll(file, bytes, size);
-      await file.datasync();
-      if ((await file.stat()).nlink === 0) throw new Error(`${path} was removed or replaced while the sandbox ran`);
-      size += bytes.length;
-      dead += batch.dead;
-      if (compaction) {
-        compaction.since.push(bytes);
-        compaction.dead += batch.dead;
-      }
-    } catch (error) {
-      repair ??= 'truncate';
-      // The compaction's copy may hold a change just refused.
-      if (compaction) compaction.abandoned = true;
-      throw error;
-    }
-    compactIfDue();
-  }
-
-  /** Queues a record; resolves once it is on disk. `deadBytes`: what it makes dead, itself included. */
-  function append(/** @type {Buffer} */ line, deadBytes) {
-    if (!next) {
-      const batch = { lines: [], dead: 0, done: Promise.resolve() };
-      batch.done = tail.then(() => {
-        // From here on, a change waits for the next write.
-        if (next === batch) next = undefined;
-        return write(batch);
-      });
-      tail = batch.done.catch(() => {});
-      next = batch;
-    }
-    next.lines.push(line);
-    next.dead += deadBytes;
-    return next.done;
-  }
-
-  const read = await readState(path, (record) => {
-    dead += store.load(record) + ('reset' in record ? record.line.length : 0);
-  });
-  try {
-    if (read.current && dead < Math.max(COMPACT_AFTER_BYTES, read.bytes - dead)) {
-      file = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW);
-      size = read.bytes;
-    } else await rewrite();
-  } catch (error) {
-    if (error.code !== 'ELOOP') throw new Error(`The sandbox cannot write its state file ${path}: ${error.message}`);
-    // The state file is a symlink: replaced by a file of its own, as every rewrite does.
-    await rewrite();
-  }
-
-  return {
-    /** Appends a save's record; resolves once it is on disk. @param {Buffer} line */
-    save: (line) => append(line, 0),
-    /** Appends a reset's record; `freed`: the bytes of the account set's records it makes dead. @param {Buffer} line */
-    reset: (line, freed) => append(line, freed + line.length),
-    /** Resolves once every change is on disk, a compaction under way abandoned, and the file closed. */
-    async close() {
-      closing = true;
-      if (compaction) {
-        compaction.abandoned = true;
-        await compaction.written;
-      }
-      await tail;
-      await file?.close();
-      file = undefined;
-    },
-  };
 }

@@ -72,66 +72,124 @@ const recordBytesOf = (/** @type {AccountSet} */ set) => [...set.saved.values()]
 /** A saved bill with its fields read from its record. @param {SavedBill} saved @returns {Bill} */
 const asBill = ({ id, billno, form, schema, line }) => ({ id, billno, form, schema, data: dataOf(line) });
 
+/** Refuses a save that a limit stops, before anything is held. @param {AccountSet | undefined} set */
+function checkRoom(set, storedSets, { maxAccountSets, maxBillsPerAccountSet }) {
+  if (set && set.saved.size >= maxBillsPerAccountSet)
+    throw new LimitReached(
+      `This account set has saved ${maxBillsPerAccountSet} bills, the most the sandbox keeps per account set (its bill limit). ${RESET_FREES}`,
+    );
+  if (!set && storedSets >= maxAccountSets)
+    throw new LimitReached(
+      `The sandbox stores at most ${maxAccountSets} account sets (its account-set limit) and holds that many, so this account set cannot save a bill. A reset (POST /__sandbox/reset) of an account set frees its place; so does a restart without a state file.`,
+    );
+}
+
+/** Refuses a record the account set's byte budget has no room for. @param {number} used @param {Buffer} line */
+function checkBudget(used, line, { maxBytesPerAccountSet }) {
+  if (used + costOf(line) > maxBytesPerAccountSet)
+    throw new LimitReached(
+      `This bill takes ${costOf(line)} bytes and this account set holds ${used} of the ${maxBytesPerAccountSet} bytes the sandbox keeps per account set (its byte budget), so it is not saved. ${RESET_FREES}`,
+    );
+}
+
 /**
- * @param {{ startingBills: Bill[], prefixOf: (form: string | null) => string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} options
+ * The next bill number of `form`: its prefix, today, one past the highest sequence of both among `held`.
+ * @param {Iterable<{ billno: string }>} held
  */
-export function createStore({
-  startingBills,
-  prefixOf,
-  maxAccountSets = MAX_ACCOUNT_SETS,
-  maxBillsPerAccountSet = MAX_BILLS_PER_ACCOUNT_SET,
-  maxBytesPerAccountSet = MAX_BYTES_PER_ACCOUNT_SET,
-}) {
+function nextBillno(held, prefix) {
+  const today = day(new Date());
+  let highest = 0;
+  for (const bill of held) {
+    const match = BILLNO_SHAPE.exec(bill.billno);
+    if (match && match[1] === prefix && match[2] === today) highest = Math.max(highest, Number(match[3]));
+  }
+  return `${prefix}-${today}-${String(highest + 1).padStart(4, '0')}`;
+}
+
+/** Holds a saved bill in an account set. @param {AccountSet} set @param {SavedBill} saved */
+function hold(set, saved) {
+  set.saved.set(saved.id, saved);
+  set.bytes += costOf(saved.line);
+}
+
+/** The bills of every account set, within the limits. */
+export class BillStore {
   /** @type {Map<string, AccountSet>} the account sets that have saved a bill */
-  const sets = new Map();
-  const ids = idFactory();
+  #sets = new Map();
+  #ids = idFactory();
   /** @type {Map<string, Bill>} the starting bills, shared by every account set: never changed */
-  const starting = new Map(startingBills.map((bill) => [bill.id, bill]));
-  for (const id of starting.keys()) ids.seen(id);
+  #starting;
+  #prefixOf;
+  #limits;
+
+  /**
+   * @param {{ startingBills: Bill[], prefixOf: (form: string | null) => string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} options
+   */
+  constructor({
+    startingBills,
+    prefixOf,
+    maxAccountSets = MAX_ACCOUNT_SETS,
+    maxBillsPerAccountSet = MAX_BILLS_PER_ACCOUNT_SET,
+    maxBytesPerAccountSet = MAX_BYTES_PER_ACCOUNT_SET,
+  }) {
+    this.#starting = new Map(startingBills.map((bill) => [bill.id, bill]));
+    for (const id of this.#starting.keys()) this.#ids.seen(id);
+    this.#prefixOf = prefixOf;
+    this.#limits = { maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet };
+  }
 
   /** @param {string} key @param {AccountSetName} name @returns {AccountSet} */
-  function storeSet(key, name) {
+  #storeSet(key, name) {
     const set = { name: { groupName: name.groupName, accountid: name.accountid }, saved: new Map(), bytes: baseCostOf(name) };
-    sets.set(key, set);
+    this.#sets.set(key, set);
     return set;
   }
 
-  /** Refuses a save that a limit stops, before anything is held. @param {AccountSet | undefined} set */
-  function checkRoom(set) {
-    if (set && set.saved.size >= maxBillsPerAccountSet)
-      throw new LimitReached(
-        `This account set has saved ${maxBillsPerAccountSet} bills, the most the sandbox keeps per account set (its bill limit). ${RESET_FREES}`,
-      );
-    if (!set && sets.size >= maxAccountSets)
-      throw new LimitReached(
-        `The sandbox stores at most ${maxAccountSets} account sets (its account-set limit) and holds that many, so this account set cannot save a bill. A reset (POST /__sandbox/reset) of an account set frees its place; so does a restart without a state file.`,
-      );
+  /**
+   * Holds a new bill in the caller's account set: the example's fields, then the request's, under a new id, with
+   * the request's bill number or a new one. Throws `LimitReached` past a limit.
+   * @param {AccountSetName} name
+   * @returns {{ bill: Bill, line: Buffer }} the bill, and its record for the state file
+   */
+  save(name, { form, bill, example }) {
+    const key = keyOf(name);
+    const set = this.#sets.get(key);
+    checkRoom(set, this.#sets.size, this.#limits);
+    const id = this.#ids.next();
+    const billno =
+      typeof bill.billno === 'string' && bill.billno !== ''
+        ? bill.billno
+        : nextBillno([...this.#starting.values(), ...(set?.saved.values() ?? [])], this.#prefixOf(form));
+    /** @type {Bill} */
+    const saved = { id, billno, form, schema: null, data: { ...example, ...bill, id, billno } };
+    const line = saveRecord(name, saved);
+    checkBudget(set?.bytes ?? baseCostOf(name), line, this.#limits);
+    hold(set ?? this.#storeSet(key, name), { id, billno, form, schema: null, line });
+    return { bill: saved, line };
   }
 
-  /** Refuses a record the account set's byte budget has no room for. @param {number} used @param {Buffer} line */
-  function checkBudget(used, line) {
-    if (used + costOf(line) > maxBytesPerAccountSet)
-      throw new LimitReached(
-        `This bill takes ${costOf(line)} bytes and this account set holds ${used} of the ${maxBytesPerAccountSet} bytes the sandbox keeps per account set (its byte budget), so it is not saved. ${RESET_FREES}`,
-      );
+  /** Takes back a bill just saved (its record could not be written); an account set left with no saved bill is no longer stored. */
+  unsave(name, id) {
+    const key = keyOf(name);
+    const set = this.#sets.get(key);
+    const saved = set?.saved.get(id);
+    if (!set || !saved) return;
+    set.saved.delete(id);
+    set.bytes -= costOf(saved.line);
+    if (set.saved.size === 0) this.#sets.delete(key);
   }
 
-  /** The next bill number of `form` in an account set: its prefix, today, one past the highest sequence held for both. @param {AccountSet | undefined} set */
-  function nextBillno(set, form) {
-    const prefix = prefixOf(form);
-    const today = day(new Date());
-    let highest = 0;
-    for (const bill of [...starting.values(), ...(set?.saved.values() ?? [])]) {
-      const match = BILLNO_SHAPE.exec(bill.billno);
-      if (match && match[1] === prefix && match[2] === today) highest = Math.max(highest, Number(match[3]));
-    }
-    return `${prefix}-${today}-${String(highest + 1).padStart(4, '0')}`;
+  /** @returns {Bill | undefined} */
+  get(name, id) {
+    const saved = this.#sets.get(keyOf(name))?.saved.get(id);
+    return saved ? asBill(saved) : this.#starting.get(id);
   }
 
-  /** Holds a saved bill in an account set. @param {AccountSet} set @param {SavedBill} saved */
-  function hold(set, saved) {
-    set.saved.set(saved.id, saved);
-    set.bytes += costOf(saved.line);
+  /** The bills an account set holds (of `form`, when given): the starting ones, then those it saved. */
+  list(name, form) {
+    const ofForm = (/** @type {{ form: string | null }} */ b) => form === undefined || b.form === form;
+    const saved = [...(this.#sets.get(keyOf(name))?.saved.values() ?? [])];
+    return [...[...this.#starting.values()].filter(ofForm), ...saved.filter(ofForm).map(asBill)];
   }
 
   /**
@@ -140,81 +198,42 @@ export function createStore({
    * @param {AccountSetName} name
    * @returns {{ count: number, removed: AccountSet | undefined, freed: number }}
    */
-  function reset(name) {
+  reset(name) {
     const key = keyOf(name);
-    const removed = sets.get(key);
-    sets.delete(key);
-    return { count: starting.size, removed, freed: removed ? recordBytesOf(removed) : 0 };
+    const removed = this.#sets.get(key);
+    this.#sets.delete(key);
+    return { count: this.#starting.size, removed, freed: removed ? recordBytesOf(removed) : 0 };
   }
 
-  return {
-    /**
-     * Holds a new bill in the caller's account set: the example's fields, then the request's, under a new id,
-     * with the request's bill number or a new one. Throws `LimitReached` past a limit.
-     * @param {AccountSetName} name
-     * @returns {{ bill: Bill, line: Buffer }} the bill, and its record for the state file
-     */
-    save(name, { form, bill, example }) {
-      const key = keyOf(name);
-      const set = sets.get(key);
-      checkRoom(set);
-      const id = ids.next();
-      const billno = typeof bill.billno === 'string' && bill.billno !== '' ? bill.billno : nextBillno(set, form);
-      /** @type {Bill} */
-      const saved = { id, billno, form, schema: null, data: { ...example, ...bill, id, billno } };
-      const line = saveRecord(name, saved);
-      checkBudget(set?.bytes ?? baseCostOf(name), line);
-      hold(set ?? storeSet(key, name), { id, billno, form, schema: null, line });
-      return { bill: saved, line };
-    },
-    /** Takes back a bill just saved (its record could not be written); an account set left with no saved bill is no longer stored. */
-    unsave(name, id) {
-      const key = keyOf(name);
-      const set = sets.get(key);
-      const saved = set?.saved.get(id);
-      if (!set || !saved) return;
-      set.saved.delete(id);
-      set.bytes -= costOf(saved.line);
-      if (set.saved.size === 0) sets.delete(key);
-    },
-    /** @returns {Bill | undefined} */
-    get(name, id) {
-      const saved = sets.get(keyOf(name))?.saved.get(id);
-      return saved ? asBill(saved) : starting.get(id);
-    },
-    /** The bills an account set holds (of `form`, when given): the starting ones, then those it saved. */
-    list(name, form) {
-      const saved = [...(sets.get(keyOf(name))?.saved.values() ?? [])];
-      const ofForm = (/** @type {{ form: string | null }} */ b) => form === undefined || b.form === form;
-      return [...[...starting.values()].filter(ofForm), ...saved.filter(ofForm).map(asBill)];
-    },
-    reset,
-    /** Undoes a reset whose record could not be written: its bills come back, before any saved since. @param {AccountSet} removed */
-    putBack(removed) {
-      const key = keyOf(removed.name);
-      const since = sets.get(key);
-      sets.set(key, removed);
-      for (const saved of since?.saved.values() ?? []) hold(removed, saved);
-    },
-    /**
-     * Applies a record of the state file, limits aside (an account set in the file is loaded even past them).
-     * Returns the bytes of earlier records it leaves dead.
-     * @param {StateRecord} record
-     */
-    load(record) {
-      if ('reset' in record) return reset(record.reset).freed;
-      const { id, billno, form, schema } = record.bill;
-      ids.seen(id);
-      // A version-1 file holds each account set's starting bills as well: they are the starting ones.
-      if (starting.has(id)) return record.line.length;
-      const key = keyOf(record.save);
-      const set = sets.get(key) ?? storeSet(key, record.save);
-      const previous = set.saved.get(id);
-      if (previous) set.bytes -= costOf(previous.line);
-      hold(set, { id, billno, form, schema, line: record.line });
-      return previous ? previous.line.length : 0;
-    },
-    /** The records of every saved bill held: what a rewrite of the state file writes. */
-    records: () => [...sets.values()].flatMap((set) => [...set.saved.values()].map((saved) => saved.line)),
-  };
+  /** Undoes a reset whose record could not be written: its bills come back, before any saved since. @param {AccountSet} removed */
+  putBack(removed) {
+    const key = keyOf(removed.name);
+    const since = this.#sets.get(key);
+    this.#sets.set(key, removed);
+    for (const saved of since?.saved.values() ?? []) hold(removed, saved);
+  }
+
+  /**
+   * Applies a record of the state file, limits aside (an account set in the file is loaded even past them).
+   * Returns the bytes of earlier records it leaves dead.
+   * @param {StateRecord} record
+   */
+  load(record) {
+    if ('reset' in record) return this.reset(record.reset).freed;
+    const { id, billno, form, schema } = record.bill;
+    this.#ids.seen(id);
+    // A version-1 file holds each account set's starting bills as well: they are the starting ones.
+    if (this.#starting.has(id)) return record.line.length;
+    const key = keyOf(record.save);
+    const set = this.#sets.get(key) ?? this.#storeSet(key, record.save);
+    const previous = set.saved.get(id);
+    if (previous) set.bytes -= costOf(previous.line);
+    hold(set, { id, billno, form, schema, line: record.line });
+    return previous ? previous.line.length : 0;
+  }
+
+  /** The records of every saved bill held: what a rewrite of the state file writes. */
+  records() {
+    return [...this.#sets.values()].flatMap((set) => [...set.saved.values()].map((saved) => saved.line));
+  }
 }
