@@ -4,8 +4,9 @@
 //
 // For each size, a state file is written directly (the whole-state JSON of @qzz/mock 0.2, which every version
 // since loads), spread over account sets that stay within the default limits; the mock's CLI starts on it in a
-// child process (so its RSS is its own, under the heap ceiling the README recommends); then one more account set
-// saves small bills one after another over HTTP. Every server listens on loopback; every loop is bounded.
+// child process (so its RSS is its own, under the heap ceiling the README recommends), stops, and starts again on
+// the file it left; then one more account set saves small bills one after another over HTTP. Every server listens
+// on loopback; every loop is bounded.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,9 @@ async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
   try {
     const state = join(dir, 'state.json');
     const sets = await writeState(state, bytes);
+    // The first start reads the file as an older version wrote it (and rewrites it in its own format); the one
+    // measured is a restart on the file the mock left.
+    await (await mockProcess(state)).close();
     const mock = await mockProcess(state);
     const rssLoaded = await mock.rss();
     const rssSamples = [rssLoaded];
