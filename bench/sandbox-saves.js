@@ -1,6 +1,7 @@
 // The sandbox's saves as its state grows: save latency (p50/p99) and the process's RSS with 1 MiB, 32 MiB and
-// 128 MiB of saved bills in its state file. `pnpm bench` runs it as one of its parts; `node bench/sandbox-saves.js`
-// runs it alone and prints its table.
+// 128 MiB of saved bills in its state file, and at 128 MiB with a greedy account set alongside (saving and
+// resetting as fast as it can, so that the file is compacted again and again). `pnpm bench` runs it as one of its
+// parts; `node bench/sandbox-saves.js [MiB …]` runs it alone and prints its table.
 //
 // For each size, a state file is written directly (the whole-state JSON of @qzz/mock 0.2, which every version
 // since loads), spread over account sets that stay within the default limits; the mock's CLI starts on it in a
@@ -78,11 +79,55 @@ async function mockProcess(state) {
   return { url, startup, rss, close };
 }
 
+/** Saves and resets over HTTP, as account set `group`. */
+function callsAs(url, group) {
+  const headers = { groupName: group, accountid: 'bench', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' };
+  return {
+    async save(billdata) {
+      const res = await fetch(`${url}${SAVE.wirePath}?access_token=bench`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ operation: 'save', billdata }),
+      });
+      const answer = await res.json();
+      if (res.status !== 200 || answer.success !== true) throw new Error(`a save was answered ${res.status}: ${JSON.stringify(answer)}`);
+    },
+    reset: async () => (await fetch(`${url}/__sandbox/reset?access_token=bench`, { method: 'POST', headers })).json(),
+  };
+}
+
 /**
- * Sequential saves of a small bill by an account set of its own, against the sandbox on a state of `bytes`.
- * Stops after `saves` calls or `seconds`, whichever comes first.
+ * One account set saving a bill as large as its budget allows and resetting, over and over, until `stop()`:
+ * the records it leaves dead make the state file due for compaction again and again. Counts the compactions
+ * (each one puts a new file in place).
  */
-async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
+function greedyAccountSet(url, state) {
+  const greedy = callsAs(url, 'bench-greedy');
+  const remark = 'g'.repeat(240 * 1024);
+  let stopped = false;
+  const files = new Set();
+  const watcher = setInterval(() => stat(state).then((s) => files.add(s.ino)), 20);
+  const done = (async () => {
+    while (!stopped) {
+      await greedy.save({ remark });
+      await greedy.reset();
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+      clearInterval(watcher);
+      return Math.max(0, files.size - 1);
+    },
+  };
+}
+
+/**
+ * Sequential saves of a small bill by an account set of its own, against the sandbox on a state of `bytes`
+ * (with a greedy account set alongside, when asked). Stops after `saves` calls or `seconds`, whichever comes first.
+ */
+async function savesAt(bytes, { greedy = false, saves = greedy ? 100_000 : 200, warmup = 10, seconds = greedy ? 20 : 60 } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'qzz-bench-saves-'));
   try {
     const state = join(dir, 'state.json');
@@ -94,41 +139,27 @@ async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
     const rssLoaded = await mock.rss();
     const rssSamples = [rssLoaded];
     const sampler = setInterval(() => mock.rss().then((v) => rssSamples.push(v)), 100);
-    const target = `${mock.url}${SAVE.wirePath}?access_token=bench`;
-    const headers = {
-      groupName: 'bench-saver',
-      accountid: 'bench',
-      'X-GW-Router-Addr': 'https://tf.jdy.com',
-      'content-type': 'application/json',
-    };
-    const save = async (i) => {
-      const res = await fetch(target, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ operation: 'save', billdata: { mxoc_projectname: `bench ${i}` } }),
-      });
-      const answer = await res.json();
-      if (res.status !== 200 || answer.success !== true) throw new Error(`a save was answered ${res.status}: ${JSON.stringify(answer)}`);
-    };
-    for (let i = 0; i < warmup; i++) await save(i);
+    const saver = callsAs(mock.url, 'bench-saver');
+    for (let i = 0; i < warmup; i++) await saver.save({ mxoc_projectname: `warm-up ${i}` });
+    const rival = greedy ? greedyAccountSet(mock.url, state) : undefined;
     // The account set that saves is reset before it nears its own budget: the figure is about the others' state.
     const times = [];
     const deadline = performance.now() + seconds * 1000;
     for (let i = 0; i < saves && performance.now() < deadline; i++) {
-      if (i % 100 === 99) await fetch(`${mock.url}/__sandbox/reset?access_token=bench`, { method: 'POST', headers });
+      if (i % 100 === 99) await saver.reset();
       const t = performance.now();
-      await save(i);
+      await saver.save({ mxoc_projectname: `bench ${i}` });
       times.push(performance.now() - t);
     }
+    const compactions = await rival?.stop();
     clearInterval(sampler);
     const rssAfter = await mock.rss();
     await mock.close();
-    const fileMiB = (await stat(state)).size / MiB;
     const sorted = [...times].sort((a, b) => a - b);
     return {
-      stateMiB: round(bytes / MiB, 0),
+      state: `${round(bytes / MiB, 0)} MiB${greedy ? `, a greedy account set alongside (${compactions} compactions)` : ''}`,
       sets,
-      fileMiB: round(fileMiB),
+      fileMiB: round((await stat(state)).size / MiB),
       startup: round(mock.startup / 1000, 2),
       saves: times.length,
       p50: round(quantile(sorted, 0.5), 1),
@@ -141,10 +172,11 @@ async function savesAt(bytes, { saves = 200, warmup = 10, seconds = 60 } = {}) {
   }
 }
 
-/** Save latency and RSS at each state size. */
+/** Save latency and RSS at each state size, then at the largest with a greedy account set alongside. */
 export async function sandboxSaves({ sizes = [1, 32, 128] } = {}) {
   const rows = [];
   for (const size of sizes) rows.push(await savesAt(size * MiB));
+  rows.push(await savesAt(Math.max(...sizes) * MiB, { greedy: true }));
   return rows;
 }
 
@@ -152,7 +184,7 @@ export async function sandboxSaves({ sizes = [1, 32, 128] } = {}) {
 export const sandboxSavesTable = (rows, table) =>
   table(
     ['state', 'account sets', 'file MiB after', 'start-up s', 'saves', 'p50 ms', 'p99 ms', 'RSS loaded MiB', 'RSS peak MiB'],
-    rows.map((r) => [`${r.stateMiB} MiB`, r.sets, r.fileMiB, r.startup, r.saves, r.p50, r.p99, r.rssLoaded, r.rssPeak]),
+    rows.map((r) => [r.state, r.sets, r.fileMiB, r.startup, r.saves, r.p50, r.p99, r.rssLoaded, r.rssPeak]),
   );
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

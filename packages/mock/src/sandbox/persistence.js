@@ -37,7 +37,7 @@ const HEADER = Buffer.from(`${JSON.stringify({ format: STATE_FORMAT, version: ST
 /** Dead records a compaction waits for, however few the live ones. */
 export const COMPACT_AFTER_BYTES = 2 ** 20;
 /** How much of the file a read or a rewrite handles at once. */
-const CHUNK_BYTES = 4 * 2 ** 20;
+const CHUNK_BYTES = 2 ** 20;
 const NEWLINE = 0x0a;
 
 const notOurs = (path, why) =>
@@ -258,6 +258,7 @@ async function writeTemporary(temporary, lines, stop = () => false) {
     for (const chunk of chunksOf([HEADER, ...lines])) {
       if (stop()) throw new Error('the compaction was abandoned');
       await writeAll(handle, chunk, position);
+      await handle.datasync();
       position += chunk.length;
     }
     await handle.sync();
