@@ -295,6 +295,8 @@ export class StateLog {
     });
     const log = new StateLog(path, store);
     try {
+      // What a compaction cut short by a crash left.
+      await rm(log.#temporary, { force: true });
       if (read.current && dead < Math.max(COMPACT_AFTER_BYTES, read.bytes - dead)) await log.#openAsItIs(read.bytes, dead);
       else await log.#rewrite();
     } catch (error) {
