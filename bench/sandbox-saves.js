@@ -8,16 +8,15 @@
 // child process (so its RSS is its own, under the heap ceiling the README recommends), stops, and starts again on
 // the file it left; then one more account set saves small bills one after another over HTTP. Every server listens
 // on loopback; every loop is bounded.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { listActions } from '@qzz/spec/actions';
+// How the mock's tests start its CLI in a child process.
+import { startCli } from '../packages/mock/test/helpers.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'packages', 'mock', 'src', 'cli.js');
 const doc = JSON.parse(await readFile(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 /** The order execution's save (the guide's flow), by its kind and path rather than its name. */
 const SAVE = listActions(doc).find((a) => a.kind.startsWith('save') && a.wirePath.includes('/mxoc_0001_mxoc_pq/'));
@@ -54,29 +53,13 @@ async function writeState(file, bytes) {
   return sets.length;
 }
 
-/** The mock's CLI on `state`, in a child process; resolves once it listens. */
+/** The mock's CLI on `state`, in a child process under the heap ceiling; resolves once it listens. */
 async function mockProcess(state) {
-  const child = spawn(process.execPath, [HEAP_FLAG, CLI, '--sandbox', '--state', state, '--port', '0', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   const started = performance.now();
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the mock exited (${code ?? signal}) before listening`)));
-  });
+  const mock = await startCli(['--sandbox', '--state', state, '--port', '0', '--quiet'], { nodeOptions: [HEAP_FLAG] });
   const startup = performance.now() - started;
-  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const close = async () => {
-    child.kill('SIGTERM');
-    await exited;
-  };
-  return { url, startup, rss, close };
+  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${mock.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  return { url: mock.url, startup, rss, close: mock.stop };
 }
 
 /** Saves and resets over HTTP, as account set `group`. */

@@ -15,6 +15,25 @@ export const SIGNED = {
 const CLI = new URL('../src/cli.js', import.meta.url).pathname;
 
 /**
+ * The URL the mock's CLI prints once it listens (`… listening on <url>`); rejects, with what it printed, if the
+ * process exits first.
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<string>}
+ */
+export function listeningUrl(child) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.stderr?.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code, signal) => reject(new Error(`the mock exited (${code ?? signal}) before listening: ${out}`)));
+  });
+}
+
+/**
  * The mock's CLI in a child process (`args` after `qzz-mock`), so a test can kill it, read its /proc entries or
  * run it under a heap ceiling (`nodeOptions`) or a file-size limit (`fileSizeKiB`, through the shell's `ulimit -f`:
  * a write past it fails with EFBIG, as one on a full disk fails with ENOSPC). Resolves once it listens.
@@ -29,15 +48,7 @@ export async function startCli(args, { nodeOptions = [], fileSizeKiB } = {}) {
       : spawn('bash', ['-c', `ulimit -f ${fileSizeKiB} && exec "$0" "$@"`, ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
   /** @type {Promise<{ code: number | null, signal: string | null }>} */
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    exited.then(({ code, signal }) => reject(new Error(`the mock exited (${code ?? signal}) before listening`)));
-  });
+  const url = await listeningUrl(child);
   return {
     /** @type {string} */
     url,
