@@ -2,12 +2,13 @@
 // overwritten when it is not ours, whole after a SIGKILL, written a record at a time (however large the state),
 // kept within bounds as account sets are reset, never written through a planted symlink, and left clean by a
 // full disk.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock } from '../src/index.js';
@@ -20,6 +21,7 @@ const push = actions.find((a) => a.kind === 'push' && a.from && a.examples.respo
 const save = actions.find((a) => a.kind.startsWith('save') && a.path.startsWith(push.path.split('/').slice(0, 3).join('/')));
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const run = promisify(execFile);
 
 const accountSet = (groupName) => ({ groupName, accountid: '7', 'X-GW-Router-Addr': 'https://tf.jdy.com' });
 const A = accountSet('a');
@@ -355,25 +357,41 @@ describe('--state, attacked', () => {
     expect((await idsOf(file, 'a')).size).toBe(2);
   });
 
-  it('a full disk: the change is answered 503 and not kept, no temporary file is left, and every answered save survives', async () => {
+  /**
+   * Saves 20 KiB bills in turn from `groups` until one is refused (at most `most` saves): the refusal and the saves
+   * answered, with their account sets.
+   */
+  async function saveUntilRefused(url, groups, most) {
+    /** @type {{ id: string, group: string }[]} */
+    const answered = [];
+    for (let i = 0; i < most; i++) {
+      const as = accountSet(groups[i % groups.length]);
+      const res = await post(url, save, { operation: 'save', billdata: { remark: 'f'.repeat(20 * 1024) } }, as);
+      if (res.status !== 200 || res.body.success !== true) return { refused: res, answered };
+      answered.push({ id: res.body.data.id, group: as.groupName });
+    }
+    return { refused: undefined, answered };
+  }
+
+  /** Every `answered` save of these account sets is in the state file. */
+  async function expectKept(file, answered, groups) {
+    const held = new Set((await loadState(file))?.flatMap((s) => s.bills.map((b) => `${s.groupName}:${b.id}`)));
+    for (const { id, group } of answered) if (groups.includes(group)) expect(held.has(`${group}:${id}`), id).toBe(true);
+  }
+
+  it('a file that cannot grow: the change is answered 503 and not kept, no temporary file is left, and every answered save survives', async () => {
     const folder = join(dir, 'full');
     await mkdir(folder);
     const file = join(folder, 'state.json');
     // Files of at most 512 KiB: past it a write fails (EFBIG) as on a full disk (ENOSPC).
     const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet'], { fileSizeKiB: 512 });
-    const answered = [];
-    let refused;
+    let filled;
     try {
-      const groups = ['f0', 'f1', 'f2', 'f3'].map(accountSet);
-      for (let i = 0; i < 60 && !refused; i++) {
-        const res = await post(mock.url, save, { operation: 'save', billdata: { remark: 'f'.repeat(20 * 1024) } }, groups[i % 4]);
-        if (res.status === 200) answered.push({ id: res.body.data.id, group: groups[i % 4].groupName });
-        else refused = res;
-      }
-      expect(refused?.status).toBe(503);
-      expect(refused?.body.description).toMatch(/could not write its state file/);
+      filled = await saveUntilRefused(mock.url, ['f0', 'f1', 'f2', 'f3'], 60);
+      expect(filled.refused?.status).toBe(503);
+      expect(filled.refused?.body.description).toMatch(/could not write its state file/);
       expect(await readdir(folder)).toEqual(['state.json']);
-      // Resets (which make the file due for compaction) and further saves: still nothing left behind, still up.
+      // Resets and further saves: still nothing left behind, still up.
       for (const group of ['f0', 'f1'])
         await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: accountSet(group) });
       await post(mock.url, save, { operation: 'save', billdata: { remark: 'f'.repeat(20 * 1024) } }, accountSet('f2'));
@@ -382,8 +400,41 @@ describe('--state, attacked', () => {
     } finally {
       await mock.stop();
     }
-    const sets = await loadState(file);
-    const held = new Set(sets?.flatMap((s) => s.bills.map((b) => `${s.groupName}:${b.id}`)));
-    for (const { id, group } of answered) if (group === 'f2' || group === 'f3') expect(held.has(`${group}:${id}`), id).toBe(true);
+    await expectKept(file, filled.answered, ['f2', 'f3']);
+  });
+
+  it('a disk that fills (a 2 MiB tmpfs): 503, and a compaction that finds no room leaves no temporary file', async (context) => {
+    const disk = join(dir, 'disk');
+    await mkdir(disk);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+    } catch (error) {
+      return context.skip(`mounting a tmpfs needs root: ${error.message}`);
+    }
+    try {
+      const file = join(disk, 'state.json');
+      const groups = Array.from({ length: 12 }, (_, i) => `d${i}`);
+      const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet']);
+      let filled;
+      try {
+        filled = await saveUntilRefused(mock.url, groups, 150);
+        expect(filled.refused?.status).toBe(503);
+        expect(filled.refused?.body.description).toMatch(/ENOSPC/);
+        expect(await readdir(disk)).toEqual(['state.json']);
+        // Nine account sets reset: their records, dead now, outweigh the live ones, and the compaction that starts
+        // has no room for its temporary file.
+        for (const group of groups.slice(0, 9))
+          await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: accountSet(group) });
+        await post(mock.url, save, { operation: 'save', billdata: { remark: 'after' } }, accountSet('d11'));
+      } finally {
+        // A graceful stop: whatever compaction is under way ends first.
+        mock.child.kill('SIGTERM');
+        await mock.exited;
+      }
+      expect(await readdir(disk)).toEqual(['state.json']);
+      await expectKept(file, filled.answered, ['d9', 'd10', 'd11']);
+    } finally {
+      await run('umount', [disk]);
+    }
   });
 });
