@@ -176,7 +176,8 @@ describe('the byte budget', () => {
     } finally {
       await mock.stop();
     }
-  });
+    // 250 MiB through Prism's checks: half a minute when the whole suite shares the machine's two cores.
+  }, 180_000);
 });
 
 describe('new ids', () => {
