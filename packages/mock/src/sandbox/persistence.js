@@ -35,7 +35,7 @@ const STATE_VERSION = 2;
 /** The first line of a state file of this version. */
 const HEADER = Buffer.from(`${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION })}\n`);
 /** Dead records a compaction waits for, however few the live ones. */
-export const COMPACT_AFTER_BYTES = 2 ** 20;
+const COMPACT_AFTER_BYTES = 2 ** 20;
 /** How much of the file a read or a rewrite handles at once. */
 const CHUNK_BYTES = 2 ** 20;
 const NEWLINE = 0x0a;
@@ -58,7 +58,7 @@ async function checkFolder(path) {
   }
 }
 
-/** `buffers` joined in memory of their own (see ownBytes in records.js). @param {Buffer[]} buffers */
+/** `buffers` joined in memory of their own (see ownBytes in records.js: a held record must cost its own size). @param {Buffer[]} buffers */
 function ownCopy(buffers) {
   const bytes = Buffer.allocUnsafeSlow(buffers.reduce((sum, b) => sum + b.length, 0));
   let at = 0;

@@ -15,7 +15,7 @@ export const keyOf = ({ groupName, accountid }) => JSON.stringify([groupName, ac
  * `text` as UTF-8 in memory of its own. A small buffer made the usual way is a slice of a pool Node shares, and
  * holding it would hold the whole pool (8 KiB): a held record must cost its own size.
  */
-export function ownBytes(text) {
+function ownBytes(text) {
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   bytes.write(text);
   return bytes;

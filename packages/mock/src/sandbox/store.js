@@ -27,9 +27,9 @@ export const MAX_BYTES_PER_ACCOUNT_SET = 256 * 1024;
  * Node 20: the map entry, the id and bill number, the buffer object), rounded up. A stored account set costs as
  * much again, plus its name.
  */
-export const HELD_BILL_OVERHEAD = 512;
+const HELD_BILL_OVERHEAD = 512;
 /** The largest id the sandbox gives a bill: the largest signed 64-bit integer (19 digits). */
-export const LARGEST_ID = 2n ** 63n - 1n;
+const LARGEST_ID = 2n ** 63n - 1n;
 
 /** A save the sandbox refuses because one of its limits is reached: answered as a business failure. */
 export class LimitReached extends Error {}
