@@ -173,8 +173,8 @@ function sendMissingCredentials(res, missing) {
 /**
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
  * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
- * `maxAccountSets`, `maxBillsPerAccountSet`: the sandbox's limits (defaults in src/sandbox/index.js).
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number }} [options]
+ * `maxAccountSets`, `maxBillsPerAccountSet`, `maxBytesPerAccountSet`: the sandbox's limits (defaults in src/sandbox/store.js).
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} [options]
  */
 export async function startMock({
   port = DEFAULT_PORT,
@@ -187,6 +187,7 @@ export async function startMock({
   seed,
   maxAccountSets,
   maxBillsPerAccountSet,
+  maxBytesPerAccountSet,
 } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
@@ -202,7 +203,7 @@ export async function startMock({
   }
   if (!sandbox && (state || seed))
     throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
-  const box = sandbox ? await createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet }) : undefined;
+  const box = sandbox ? await createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet }) : undefined;
   /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
   const businessCredentials = requiredKeys(doc, {});
   /** @type {import('@stoplight/prism-http').IHttpMockConfig} */

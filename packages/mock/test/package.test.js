@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeningUrl } from './helpers.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,16 +54,7 @@ describe('packed tarballs', () => {
       detached: true,
     });
     try {
-      const url = await new Promise((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk) => {
-          out += chunk;
-          const match = /listening on (http:\/\/\S+)/.exec(out);
-          if (match) resolve(match[1]);
-        });
-        child.stderr.on('data', (chunk) => (out += chunk));
-        child.on('exit', (code) => reject(new Error(`npx @qzz/mock exited (${code}): ${out}`)));
-      });
+      const url = await listeningUrl(child);
       const post = async (path, body) =>
         (
           await fetch(`${url}${path}?access_token=t`, {

@@ -1,21 +1,27 @@
 // The sandbox's state file (`--state`): every change on disk before its answer, loaded at start, never
-// overwritten when it is not ours, and whole after a SIGKILL.
-import { spawn } from 'node:child_process';
+// overwritten when it is not ours, whole after a SIGKILL, written a record at a time (however large the state),
+// kept within bounds as account sets are reset, never written through a planted symlink, and left clean by a
+// full disk.
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock } from '../src/index.js';
 import { loadState } from '../src/sandbox/persistence.js';
+import { startCli } from './helpers.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const actions = listActions(doc);
 const push = actions.find((a) => a.kind === 'push' && a.from && a.examples.response && !a.path.includes('backup_operate'));
 const save = actions.find((a) => a.kind.startsWith('save') && a.path.startsWith(push.path.split('/').slice(0, 3).join('/')));
+
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const run = promisify(execFile);
 
 const accountSet = (groupName) => ({ groupName, accountid: '7', 'X-GW-Router-Addr': 'https://tf.jdy.com' });
 const A = accountSet('a');
@@ -148,18 +154,8 @@ describe('--state', () => {
 
   it('SIGKILL in the middle of a burst of writes leaves a loadable file holding every answered change', async () => {
     const file = join(dir, 'killed.json');
-    const child = spawn(process.execPath, [CLI, '--sandbox', '--state', file, '--port', '0', '--quiet'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`the mock exited (${code}) before listening`)));
-    });
+    const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet']);
+    const { url, child } = mock;
     const answered = [];
     let killed = false;
     // Eight writers in parallel, each saving until the process is gone; the kill comes after 120 answers.
@@ -178,8 +174,7 @@ describe('--state', () => {
       }
     };
     await Promise.all(Array.from({ length: 8 }, (_, n) => writer(n)));
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode ? resolve(undefined) : child.on('exit', resolve)));
-    expect(child.signalCode).toBe('SIGKILL');
+    expect((await mock.exited).signal).toBe('SIGKILL');
     expect(answered.length).toBeGreaterThanOrEqual(120);
 
     const sets = await loadState(file);
@@ -192,6 +187,254 @@ describe('--state', () => {
       for (const { id, as } of answered) if (as === 'a') expect(ids.has(id)).toBe(true);
     } finally {
       await restarted.close();
+    }
+  });
+});
+
+/** A state file as @qzz/mock 0.2 wrote it (version 1: the whole state, one JSON document). */
+const writeVersion1 = (file, accountSets) => writeFile(file, JSON.stringify({ format: 'qzz-mock-sandbox-state', version: 1, accountSets }));
+
+/** `count` account sets of `billsEach` bills with `bytes` of text each, ids counting up from `from`. */
+function bigSets(count, billsEach, bytes, from = 7_000_000_000_000_000_000n) {
+  let id = from;
+  return Array.from({ length: count }, (_, s) => ({
+    groupName: `big-${s}`,
+    accountid: '7',
+    bills: Array.from({ length: billsEach }, (_, b) => {
+      id += 1n;
+      const billno = `SBX-20260101-${String(b + 1).padStart(4, '0')}`;
+      return { id: String(id), billno, form: null, schema: null, data: { id: String(id), billno, remark: 'x'.repeat(bytes) } };
+    }),
+  }));
+}
+
+const idsOf = async (file, group) => new Set((await loadState(file))?.find((s) => s.groupName === group)?.bills.map((b) => b.id));
+
+describe('--state, as it grows', () => {
+  it('a save writes its own record only, however large the other account sets’ state', async () => {
+    const file = join(dir, 'large.json');
+    await writeVersion1(file, bigSets(32, 14, 16 * 1024)); // 7 MiB held by others
+    const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet']);
+    try {
+      const saves = 20;
+      const before = { written: await mock.written(), size: (await stat(file)).size };
+      for (let i = 0; i < saves; i++) expect((await saveBill(mock.url, { mxoc_projectname: `small ${i}` }, A)).success).toBe(true);
+      const written = (await mock.written()) - before.written;
+      const grown = (await stat(file)).size - before.size;
+      // Each save adds its record (under 2 KiB here) to the file; the process writes little more than that and
+      // its answers, never the others' megabytes.
+      expect(grown).toBeGreaterThan(0);
+      expect(grown).toBeLessThan(saves * 2048);
+      expect(written).toBeLessThan(saves * 16 * 1024);
+      expect((await idsOf(file, 'big-31')).size).toBe(14);
+    } finally {
+      await mock.stop();
+    }
+  });
+
+  it('resets do not grow the file without bound: it is compacted, and keeps every held bill', async () => {
+    const file = join(dir, 'compacted.json');
+    const mock = await startMock({ port: 0, sandbox: true, state: file });
+    const kept = [];
+    let largest = 0;
+    try {
+      for (let i = 0; i < 2; i++) kept.push((await saveBill(mock.url, { remark: `kept ${i}` }, B)).data.id);
+      // 40 rounds of two 60 KiB bills and a reset: 4.7 MiB of records, nearly all of them reset.
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 2; i++) expect((await saveBill(mock.url, { remark: 'y'.repeat(60 * 1024) }, A)).success).toBe(true);
+        expect((await (await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: A })).json()).reset).toBe(true);
+        largest = Math.max(largest, (await stat(file)).size);
+      }
+      kept.push((await saveBill(mock.url, { remark: 'last' }, A)).data.id);
+    } finally {
+      await mock.close();
+    }
+    // At most the dead records a compaction waits for (1 MiB), the live ones and what arrives during one.
+    expect(largest).toBeLessThan(1.5 * 2 ** 20);
+    expect((await stat(file)).size).toBeLessThan(1.5 * 2 ** 20);
+    expect([...(await idsOf(file, 'b'))]).toEqual(kept.slice(0, 2));
+    expect([...(await idsOf(file, 'a'))]).toEqual(kept.slice(2));
+  });
+
+  it('SIGKILL while account sets are reset and the file compacted leaves every answered save after the last answered reset', async () => {
+    const file = join(dir, 'killed-compacting.json');
+    const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet']);
+    /** @type {{ a: string[], b: string[] }} */
+    const answered = { a: [], b: [] };
+    let killed = false;
+    // A saves and resets in turn (one writer, so the order is known); B saves alongside.
+    const cycler = async () => {
+      try {
+        for (let i = 0; !killed; i++) {
+          if (i % 3 === 2) {
+            await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: A }).then((r) => r.json());
+            answered.a = [];
+          } else answered.a.push((await saveBill(mock.url, { remark: 'z'.repeat(100 * 1024) }, A)).data.id);
+        }
+      } catch {} // the process is gone
+    };
+    const saver = async () => {
+      try {
+        while (!killed) {
+          answered.b.push((await saveBill(mock.url, { remark: 'b' }, B)).data.id);
+          if (answered.b.length >= 150 && !killed) {
+            killed = true;
+            mock.child.kill('SIGKILL');
+          }
+        }
+      } catch {}
+    };
+    await Promise.all([cycler(), saver(), saver()]);
+    expect((await mock.exited).signal).toBe('SIGKILL');
+    const held = { a: await idsOf(file, 'a'), b: await idsOf(file, 'b') };
+    for (const id of answered.a) expect(held.a.has(id), id).toBe(true);
+    for (const id of answered.b) expect(held.b.has(id), id).toBe(true);
+    // A compaction the kill cut short leaves its temporary file (one is put there if the kill came between two);
+    // the next start removes it.
+    if (!(await readdir(dir)).includes('.killed-compacting.json.tmp'))
+      await writeFile(join(dir, '.killed-compacting.json.tmp'), '{"format');
+    const restarted = await startMock({ port: 0, sandbox: true, state: file });
+    try {
+      expect(await readdir(dir)).not.toContain('.killed-compacting.json.tmp');
+      const ids = new Set((await billsOf(restarted.url, B)).map((b) => b.id));
+      for (const id of answered.b) expect(ids.has(id), id).toBe(true);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('a version-1 state file (@qzz/mock 0.2) is loaded and rewritten in the current format', async () => {
+    const file = join(dir, 'version1.json');
+    const [old] = bigSets(1, 3, 100);
+    await writeVersion1(file, [{ ...old, groupName: 'a' }]);
+    const mock = await startMock({ port: 0, sandbox: true, state: file });
+    try {
+      const ids = (await billsOf(mock.url, A)).map((b) => b.id);
+      for (const bill of old.bills) expect(ids).toContain(bill.id);
+      expect(JSON.parse((await readFile(file, 'utf8')).split('\n')[0])).toEqual({ format: 'qzz-mock-sandbox-state', version: 2 });
+    } finally {
+      await mock.close();
+    }
+    const again = await startMock({ port: 0, sandbox: true, state: file });
+    try {
+      const ids = (await billsOf(again.url, A)).map((b) => b.id);
+      for (const bill of old.bills) expect(ids).toContain(bill.id);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('--state, attacked', () => {
+  it('never writes through a symlink planted at its temporary file', async () => {
+    const folder = join(dir, 'planted');
+    await mkdir(folder);
+    const victim = join(dir, 'victim.txt');
+    await writeFile(victim, 'precious');
+    const file = join(folder, 'state.json');
+    const temporary = join(folder, '.state.json.tmp');
+    await symlink(victim, temporary);
+    // A version-1 file: loading it rewrites the state, through the temporary file.
+    await writeVersion1(
+      file,
+      bigSets(1, 1, 10).map((s) => ({ ...s, groupName: 'a' })),
+    );
+    const mock = await startMock({ port: 0, sandbox: true, state: file });
+    try {
+      // Planted again while it runs: a compaction (here, after resets) writes the temporary file too.
+      await rm(temporary, { force: true });
+      await symlink(victim, temporary);
+      for (let round = 0; round < 12; round++) {
+        await saveBill(mock.url, { remark: 'v'.repeat(100 * 1024) }, B);
+        await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: B });
+      }
+      expect((await saveBill(mock.url, { remark: 'after' }, A)).success).toBe(true);
+    } finally {
+      await mock.close();
+    }
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    expect((await lstat(file)).isFile()).toBe(true);
+    expect((await idsOf(file, 'a')).size).toBe(2);
+  });
+
+  /**
+   * Saves 20 KiB bills in turn from `groups` until one is refused (at most `most` saves): the refusal and the saves
+   * answered, with their account sets.
+   */
+  async function saveUntilRefused(url, groups, most) {
+    /** @type {{ id: string, group: string }[]} */
+    const answered = [];
+    for (let i = 0; i < most; i++) {
+      const as = accountSet(groups[i % groups.length]);
+      const res = await post(url, save, { operation: 'save', billdata: { remark: 'f'.repeat(20 * 1024) } }, as);
+      if (res.status !== 200 || res.body.success !== true) return { refused: res, answered };
+      answered.push({ id: res.body.data.id, group: as.groupName });
+    }
+    return { refused: undefined, answered };
+  }
+
+  /** Every `answered` save of these account sets is in the state file. */
+  async function expectKept(file, answered, groups) {
+    const held = new Set((await loadState(file))?.flatMap((s) => s.bills.map((b) => `${s.groupName}:${b.id}`)));
+    for (const { id, group } of answered) if (groups.includes(group)) expect(held.has(`${group}:${id}`), id).toBe(true);
+  }
+
+  it('a file that cannot grow: the change is answered 503 and not kept, no temporary file is left, and every answered save survives', async () => {
+    const folder = join(dir, 'full');
+    await mkdir(folder);
+    const file = join(folder, 'state.json');
+    // Files of at most 512 KiB: past it a write fails (EFBIG) as on a full disk (ENOSPC).
+    const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet'], { fileSizeKiB: 512 });
+    let filled;
+    try {
+      filled = await saveUntilRefused(mock.url, ['f0', 'f1', 'f2', 'f3'], 60);
+      expect(filled.refused?.status).toBe(503);
+      expect(filled.refused?.body.description).toMatch(/could not write its state file/);
+      expect(await readdir(folder)).toEqual(['state.json']);
+      // Resets and further saves: still nothing left behind, still up.
+      for (const group of ['f0', 'f1'])
+        await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: accountSet(group) });
+      await post(mock.url, save, { operation: 'save', billdata: { remark: 'f'.repeat(20 * 1024) } }, accountSet('f2'));
+      expect(await readdir(folder)).toEqual(['state.json']);
+      expect((await billsOf(mock.url, accountSet('f3'))).length).toBeGreaterThan(0);
+    } finally {
+      await mock.stop();
+    }
+    await expectKept(file, filled.answered, ['f2', 'f3']);
+  });
+
+  it('a disk that fills (a 2 MiB tmpfs): 503, and a compaction that finds no room leaves no temporary file', async (context) => {
+    const disk = join(dir, 'disk');
+    await mkdir(disk);
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+    } catch (error) {
+      return context.skip(`mounting a tmpfs needs root: ${error.message}`);
+    }
+    try {
+      const file = join(disk, 'state.json');
+      const groups = Array.from({ length: 12 }, (_, i) => `d${i}`);
+      const mock = await startCli(['--sandbox', '--state', file, '--port', '0', '--quiet']);
+      let filled;
+      try {
+        filled = await saveUntilRefused(mock.url, groups, 150);
+        expect(filled.refused?.status).toBe(503);
+        expect(filled.refused?.body.description).toMatch(/ENOSPC/);
+        expect(await readdir(disk)).toEqual(['state.json']);
+        // Nine account sets reset: their records, dead now, outweigh the live ones, and the compaction that starts
+        // has no room for its temporary file.
+        for (const group of groups.slice(0, 9))
+          await fetch(`${mock.url}/__sandbox/reset?access_token=t`, { method: 'POST', headers: accountSet(group) });
+        await post(mock.url, save, { operation: 'save', billdata: { remark: 'after' } }, accountSet('d11'));
+      } finally {
+        // A graceful stop: whatever compaction is under way ends first.
+        mock.child.kill('SIGTERM');
+        await mock.exited;
+      }
+      expect(await readdir(disk)).toEqual(['state.json']);
+      await expectKept(file, filled.answered, ['d9', 'd10', 'd11']);
+    } finally {
+      await run('umount', [disk]);
     }
   });
 });

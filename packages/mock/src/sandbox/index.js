@@ -5,21 +5,38 @@ import { readFile } from 'node:fs/promises';
 import { Refusal } from '@qzz/http';
 import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
-import { loadState, stateWriter } from './persistence.js';
+import { StateLog } from './persistence.js';
+import { resetRecord } from './records.js';
 import { sandboxRules } from './rules.js';
-import { createStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET } from './store.js';
+import { BillStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET } from './store.js';
 
-export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET };
+export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET };
 
 /** @typedef {import('./rules.js').Bill} Bill */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
+/** @typedef {import('./records.js').AccountSetName} AccountSetName */
+/**
+ * What every answer of one sandbox works with.
+ * @typedef {{
+ *   rules: ReturnType<typeof sandboxRules>,
+ *   store: BillStore,
+ *   log: StateLog | undefined,
+ *   drafts: WeakMap<Bill, Map<string, string>>,
+ * }} Sandbox
+ *   `log`: the state file, if any; `drafts`: the answer text of each push from a bill, by action
+ */
+/**
+ * One accepted request: who asks, for which action, what the sandbox is to do (`planOf` in rules.js), and Prism's
+ * stateless answer.
+ * @typedef {{ res: ServerResponse, name: AccountSetName, rule: any, plan: any, output: any }} Call
+ */
 
 /** The answer header that tells the sandbox's answers apart: `own-answer` where the shape is not the vendor's documented one. */
 const SANDBOX_HEADER = 'x-qzz-sandbox';
-const OWN = 'own-answer';
-const FROM_STATE = 'from-state';
+const ownAnswer = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'own-answer' });
+const fromState = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'from-state' });
 
-/** The caller's account set: its `groupName` and `accountid` headers. */
+/** The caller's account set: its `groupName` and `accountid` headers. @returns {AccountSetName} */
 const accountSetOf = (headers) => ({ groupName: String(headers.groupname), accountid: String(headers.accountid) });
 
 /** The state file could not be written: the change is not kept, and the caller is told so. */
@@ -36,6 +53,8 @@ function sendJson(res, status, body, headers = {}) {
 
 /** A business failure as the vendor answers one (HTTP 200, `success: false`); `message` is the sandbox's own field. */
 const failure = (message) => ({ success: false, message });
+const noSuchBill = (/** @type {Call} */ { res, rule }, what) =>
+  sendJson(res, 200, failure(`The sandbox holds no such bill: ${what} in this account set.`), ownAnswer(rule));
 
 /**
  * Reads `--seed <file>`: `{"bills": [{"form"?, "schema"?, "data": {"id", "billno"?, …}}]}`. Every account set
@@ -80,153 +99,159 @@ async function loadSeed(path, doc) {
   });
 }
 
-/**
- * Creates the sandbox for a bundle.
- * @param {{ doc: any, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number }} options
- *   `state`: the state file; `seed`: a seed file; the limits (see the README) default to `MAX_ACCOUNT_SETS` and
- *   `MAX_BILLS_PER_ACCOUNT_SET`
- */
-export async function createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet }) {
-  const rules = sandboxRules(doc);
+/** The bills every account set starts with: the examples' and the seed's (a seed bill replaces an example's of its id). */
+async function startingBills(rules, seed, doc) {
   const seeded = seed ? await loadSeed(seed, doc) : [];
   const seededIds = new Set(seeded.map((b) => b.id));
-  const initial = [...rules.exampleBills.filter((b) => !seededIds.has(b.id)), ...seeded];
-  const store = createStore({
-    initialBills: () => structuredClone(initial),
+  return [...rules.exampleBills.filter((b) => !seededIds.has(b.id)), ...seeded];
+}
+
+/** `save`: a new bill in the caller's account set, answered once its record is on disk. @param {Sandbox} box @param {Call} call */
+async function answerSave({ rules, store, log }, { res, name, rule, plan }) {
+  let saved;
+  try {
+    saved = store.save(name, plan);
+  } catch (error) {
+    if (error instanceof LimitReached) return sendJson(res, 200, failure(error.message), ownAnswer(rule));
+    throw error;
+  }
+  try {
+    await log?.save(saved.line);
+  } catch (error) {
+    // Nothing is answered as saved unless it is on disk.
+    store.unsave(name, saved.bill.id);
+    return unwritable(res, error);
+  }
+  return sendJson(res, 200, rules.success(rule, saved.bill.data), ownAnswer(rule));
+}
+
+/** `audit`: a held bill, unchanged. @param {Sandbox} box @param {Call} call */
+function answerAudit({ rules, store }, call) {
+  const { res, name, rule, plan } = call;
+  if (typeof plan.id !== 'string' || plan.id === '' || plan.id === '0')
+    return noSuchBill(call, 'the request names no bill id (billdata.id)');
+  const bill = store.get(name, plan.id);
+  if (!bill) return noSuchBill(call, `no bill with id ${plan.id}`);
+  // No vendor example shows what an audit changes, so it changes nothing.
+  return sendJson(res, 200, rules.success(rule, bill.data ?? { id: bill.id, billno: bill.billno }), ownAnswer(rule));
+}
+
+/** `push`: the draft of the action from a held source bill. @param {Sandbox} box @param {Call} call */
+function answerPush({ rules, store, drafts }, call) {
+  const { res, name, rule, plan, output } = call;
+  const source = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
+  if (!source || (source.form && rule.from && source.form !== rule.from))
+    return noSuchBill(call, `no ${rule.from ? `${rule.from} ` : ''}bill with id ${plan.id} to push from`);
+  // A starting bill is one object for every account set and never changes, so its draft for an action is built
+  // once; a saved bill is read anew from its record, and its draft built each time.
+  let byAction = drafts.get(source);
+  if (!byAction) {
+    byAction = new Map();
+    drafts.set(source, byAction);
+  }
+  if (!byAction.has(rule.name))
+    byAction.set(rule.name, JSON.stringify(rules.success(rule, rules.draftOf(rule, source, statelessDataOf(output)))));
+  return sendJson(res, 200, byAction.get(rule.name), fromState(rule));
+}
+
+/** The `data` of Prism's stateless answer. */
+const statelessDataOf = (output) => (isObject(output.body) ? output.body.data : undefined);
+
+/** `get`: a held bill of the read's kind, by id. @param {Sandbox} box @param {Call} call */
+function answerGet({ rules, store }, call) {
+  const { res, name, rule, plan, output } = call;
+  const bill = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
+  // A bill of the read's kind: one answered by its schema, or (a saved bill) one of its form.
+  const sameKind = bill && ((bill.schema !== null && bill.schema === plan.schema) || (bill.form !== null && bill.form === plan.form));
+  if (!sameKind) return noSuchBill(call, `no ${plan.schema}${plan.form ? ` (form ${plan.form})` : ''} with id ${plan.id}`);
+  // A bill the examples name but never show is answered as the stateless mock answers, under its id.
+  const stateless = statelessDataOf(output);
+  const data = bill.data ?? (isObject(stateless) ? { ...stateless, ...('id' in stateless ? { id: bill.id } : {}) } : stateless);
+  if (bill.schema === plan.schema) return sendJson(res, 200, rules.success(rule, data), fromState(rule));
+  // A bill of the form saved through another schema: only the fields that fit the read's schema.
+  const fitting = rules.fitted(rule, data);
+  if (fitting === undefined)
+    return sendJson(
+      res,
+      200,
+      failure(`The sandbox holds bill ${bill.id} of form ${bill.form}, but its fields cannot answer ${plan.schema}.`),
+      ownAnswer(rule),
+    );
+  return sendJson(res, 200, rules.success(rule, fitting), fromState(rule));
+}
+
+/** `list`: the held bills of a form. @param {Sandbox} box @param {Call} call */
+function answerList({ rules, store }, { res, name, rule, plan }) {
+  const bills = store.list(name, plan.form).map((b) => b.data ?? { id: b.id, billno: b.billno });
+  return sendJson(res, 200, rules.success(rule, bills), ownAnswer(rule));
+}
+
+/** Each plan's answer, by what it does. */
+const ANSWERS = { save: answerSave, audit: answerAudit, push: answerPush, get: answerGet, list: answerList };
+
+/** `POST /__sandbox/reset`: back to the starting bills, once the reset is on disk. @param {Sandbox} box */
+async function resetAccountSet({ store, log }, res, name) {
+  const { count, removed, freed } = store.reset(name);
+  if (removed && log) {
+    try {
+      await log.reset(resetRecord(name), freed);
+    } catch (error) {
+      store.putBack(removed);
+      return unwritable(res, error);
+    }
+  }
+  return sendJson(res, 200, { reset: true, bills: count });
+}
+
+/** The sandbox's own routes and the method each takes. */
+const CONTROL_ROUTES = { '/__sandbox/reset': 'post', '/__sandbox/bills': 'get' };
+
+/**
+ * Creates the sandbox for a bundle.
+ * @param {{ doc: any, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} options
+ *   `state`: the state file; `seed`: a seed file; the limits (see the README) default to `MAX_ACCOUNT_SETS`,
+ *   `MAX_BILLS_PER_ACCOUNT_SET` and `MAX_BYTES_PER_ACCOUNT_SET`
+ */
+export async function createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet }) {
+  const rules = sandboxRules(doc);
+  const store = new BillStore({
+    startingBills: await startingBills(rules, seed, doc),
     prefixOf: rules.prefixOf,
     maxAccountSets,
     maxBillsPerAccountSet,
+    maxBytesPerAccountSet,
   });
-  let writer;
-  if (state) {
-    const loaded = await loadState(state);
-    if (loaded) store.restore(loaded);
-    writer = stateWriter(state, store.snapshot);
-  }
-  /** @type {WeakMap<Bill, Map<string, string>>} the answer text of each push from a held bill, by action */
-  const draftsOf = new WeakMap();
-  /** Resolves once the change just made is on disk (at once without a state file). */
-  const persist = () => writer?.commit();
-
-  /**
-   * Sends the answer of a request Prism accepted for `action`, from the caller's account set. False when no
-   * bill is involved (the gateway's own calls): then the stateless answer (`output`, Prism's) stands.
-   * @returns {Promise<boolean>}
-   */
-  async function answer(res, { action, body, headers, output }) {
-    const rule = rules.actions.get(action.name);
-    const plan = rules.planOf(rule, body);
-    if (plan.do === 'stateless') return false;
-    await respond(res, accountSetOf(headers), rule, plan, output);
-    return true;
-  }
-
-  async function respond(res, name, rule, plan, output) {
-    const own = { 'x-qzz-action': rule.name, [SANDBOX_HEADER]: OWN };
-    const fromState = { 'x-qzz-action': rule.name, [SANDBOX_HEADER]: FROM_STATE };
-    const noSuchBill = (what) => sendJson(res, 200, failure(`The sandbox holds no such bill: ${what} in this account set.`), own);
-    const statelessData = isObject(output.body) ? output.body.data : undefined;
-
-    switch (plan.do) {
-      case 'save': {
-        let bill;
-        try {
-          bill = store.save(name, plan);
-        } catch (error) {
-          if (error instanceof LimitReached) return sendJson(res, 200, failure(error.message), own);
-          throw error;
-        }
-        try {
-          await persist();
-        } catch (error) {
-          // Nothing is answered as saved unless it is on disk.
-          store.unsave(name, bill.id);
-          return unwritable(res, error);
-        }
-        return sendJson(res, 200, rules.success(rule, bill.data), own);
-      }
-      case 'audit': {
-        if (typeof plan.id !== 'string' || plan.id === '' || plan.id === '0')
-          return noSuchBill('the request names no bill id (billdata.id)');
-        const bill = store.get(name, plan.id);
-        if (!bill) return noSuchBill(`no bill with id ${plan.id}`);
-        // No vendor example shows what an audit changes, so it changes nothing.
-        return sendJson(res, 200, rules.success(rule, bill.data ?? { id: bill.id, billno: bill.billno }), own);
-      }
-      case 'push': {
-        const source = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
-        if (!source || (source.form && rule.from && source.form !== rule.from)) {
-          return noSuchBill(`no ${rule.from ? `${rule.from} ` : ''}bill with id ${plan.id} to push from`);
-        }
-        // A held bill never changes (a save makes a new one), so its draft for an action is built once.
-        let drafts = draftsOf.get(source);
-        if (!drafts) {
-          drafts = new Map();
-          draftsOf.set(source, drafts);
-        }
-        if (!drafts.has(rule.name)) drafts.set(rule.name, JSON.stringify(rules.success(rule, rules.draftOf(rule, source, statelessData))));
-        return sendJson(res, 200, drafts.get(rule.name), fromState);
-      }
-      case 'get': {
-        const bill = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
-        // A bill of the read's kind: one answered by its schema, or (a saved bill) one of its form.
-        const sameKind = bill && ((bill.schema !== null && bill.schema === plan.schema) || (bill.form !== null && bill.form === plan.form));
-        if (!sameKind) return noSuchBill(`no ${plan.schema}${plan.form ? ` (form ${plan.form})` : ''} with id ${plan.id}`);
-        // A bill the examples name but never show is answered as the stateless mock answers, under its id.
-        const data =
-          bill.data ?? (isObject(statelessData) ? { ...statelessData, ...('id' in statelessData ? { id: bill.id } : {}) } : statelessData);
-        if (bill.schema === plan.schema) return sendJson(res, 200, rules.success(rule, data), fromState);
-        // A bill of the form saved through another schema: only the fields that fit the read's schema.
-        const fitting = rules.fitted(rule, data);
-        if (fitting === undefined)
-          return sendJson(
-            res,
-            200,
-            failure(`The sandbox holds bill ${bill.id} of form ${bill.form}, but its fields cannot answer ${plan.schema}.`),
-            own,
-          );
-        return sendJson(res, 200, rules.success(rule, fitting), fromState);
-      }
-      default:
-        return sendJson(
-          res,
-          200,
-          rules.success(
-            rule,
-            store.list(name, plan.form).map((b) => b.data ?? { id: b.id, billno: b.billno }),
-          ),
-          own,
-        );
-    }
-  }
-
-  /**
-   * `POST /__sandbox/reset` and `GET /__sandbox/bills`, on the caller's account set (the server has checked its
-   * credentials).
-   */
-  async function control(res, { method, path, headers }) {
-    const routes = { '/__sandbox/reset': 'post', '/__sandbox/bills': 'get' };
-    if (!(path in routes)) throw new Refusal(404, `No sandbox route ${path}: there are POST /__sandbox/reset and GET /__sandbox/bills.`);
-    if (method !== routes[path])
-      throw new Refusal(405, `${path} takes ${routes[path].toUpperCase()}.`, { allow: routes[path].toUpperCase() });
-    if (path === '/__sandbox/reset') {
-      const count = store.reset(accountSetOf(headers));
-      try {
-        await persist();
-      } catch (error) {
-        return unwritable(res, error);
-      }
-      return sendJson(res, 200, { reset: true, bills: count });
-    }
-    return sendJson(res, 200, { bills: store.list(accountSetOf(headers)) });
-  }
+  /** @type {Sandbox} */
+  const box = { rules, store, log: state ? await StateLog.open(state, store) : undefined, drafts: new WeakMap() };
 
   return {
-    answer,
-    control,
-    /** Resolves once every change is on disk. */
+    /**
+     * Sends the answer of a request Prism accepted for `action`, from the caller's account set. False when no
+     * bill is involved (the gateway's own calls): then the stateless answer (`output`, Prism's) stands.
+     * @returns {Promise<boolean>}
+     */
+    async answer(res, { action, body, headers, output }) {
+      const rule = rules.actions.get(action.name);
+      const plan = rules.planOf(rule, body);
+      if (plan.do === 'stateless') return false;
+      await ANSWERS[plan.do](box, { res, name: accountSetOf(headers), rule, plan, output });
+      return true;
+    },
+    /**
+     * `POST /__sandbox/reset` and `GET /__sandbox/bills`, on the caller's account set (the server has checked its
+     * credentials).
+     */
+    async control(res, { method, path, headers }) {
+      if (!(path in CONTROL_ROUTES))
+        throw new Refusal(404, `No sandbox route ${path}: there are POST /__sandbox/reset and GET /__sandbox/bills.`);
+      const takes = CONTROL_ROUTES[path];
+      if (method !== takes) throw new Refusal(405, `${path} takes ${takes.toUpperCase()}.`, { allow: takes.toUpperCase() });
+      if (path === '/__sandbox/reset') return resetAccountSet(box, res, accountSetOf(headers));
+      return sendJson(res, 200, { bills: store.list(accountSetOf(headers)) });
+    },
+    /** Resolves once every change is on disk and the state file is closed. */
     close: async () => {
-      await writer?.settled();
+      await box.log?.close();
     },
   };
 }
