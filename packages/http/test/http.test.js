@@ -83,8 +83,8 @@ describe('parseMediaType', () => {
     // stretch of spaces two ways tries every split of them: 20 `; ` pairs took 53 s, 200 would take longer than
     // the universe has existed. Run in a worker so that such a pattern fails this test instead of hanging it.
     const headers = [
-      'a/b' + ' ; '.repeat(5000) + 'x',
-      'a/b' + ' ;'.repeat(8000) + ' x',
+      `a/b${' ; '.repeat(5000)}x`,
+      `a/b${' ;'.repeat(8000)} x`,
       `a/b;${' '.repeat(16_000)}x`,
       `a/b;x=${'y'.repeat(16_000)}@`,
     ];
