@@ -78,7 +78,7 @@ function indexSpec(doc) {
 /** How many patterns one direction of one exchange lists; past them, discrepancies are only counted. */
 export const MAX_FINDINGS = 500;
 /** How many occurrences one direction of one exchange counts before its walks stop: a check's time is bounded too. */
-export const MAX_OCCURRENCES = 1_000_000;
+export const MAX_OCCURRENCES = 5_000_000;
 
 /**
  * Where a walk stands in a body: its pattern (array indexes as `*`), and the way back to the root from which

@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
-  const { port } = upstream.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (upstream.address());
   // A timeout far longer than any answer here: a 502 that comes, comes at once, never by waiting it out.
   proxy = await startProxy({ upstream: `http://127.0.0.1:${port}`, port: 0, timeoutMs: 30_000, log: (l) => logs.push(l) });
 });
@@ -64,7 +64,11 @@ describe('an upstream answer Node will not relay', () => {
     ['0x01 in a header', 'HTTP/1.1 200 OK\r\nx-a: a\x01b\r\ncontent-length: 2\r\n\r\n{}', /HPE_INVALID_HEADER_TOKEN/],
     ['ESC in a header', 'HTTP/1.1 200 OK\r\nx-a: a\x1bb\r\ncontent-length: 2\r\n\r\n{}', /HPE_INVALID_HEADER_TOKEN/],
     ['DEL in a header', 'HTTP/1.1 200 OK\r\nx-a: a\x7fb\r\ncontent-length: 2\r\n\r\n{}', /HPE_INVALID_HEADER_TOKEN/],
-    ['a 101 with Upgrade', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello', /switched protocols \(101\)/],
+    [
+      'a 101 with Upgrade',
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello',
+      /switched protocols \(101\)/,
+    ],
     ['a bare 101', 'HTTP/1.1 101 Switching Protocols\r\n\r\n', /switched protocols \(101\)/],
     ['a status line that is not HTTP', 'ICY 200 OK\r\n\r\n{}', /could not be reached or broke off/],
   ])('%s: the caller gets a 502 with the reason, and the proxy serves on', async (name, raw, reason) => {
@@ -105,7 +109,7 @@ describe('hop-by-hop headers (RFC 9110 §7.6.1)', () => {
     const [response] = await once(sent, 'response');
     response.resume();
     expect(response.statusCode).toBe(200);
-    const forwarded = received.at(-1).toString('latin1').toLowerCase();
+    const forwarded = String(received.at(-1)?.toString('latin1')).toLowerCase();
     expect(forwarded).not.toContain('x-caller-hop');
     expect(forwarded).toContain('x-caller-end: for the upstream');
   });
