@@ -5,10 +5,10 @@
 //   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
 //   5. The mock's sandbox vs the stateless mock on the seed push (autocannon).
 //   6. @qzz/proxy: added latency and throughput vs calling the upstream directly; its RSS under 100 connections.
+//   7. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,8 @@ import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
+import { fairnessSection, proxyFairness } from './proxy-fairness.js';
+import { proxyProcess } from './proxy-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -265,26 +267,6 @@ async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
 }
 
 // 6 ─ proxy cost ─────────────────────────────────────────────────────────────────────────────────────────
-/** The proxy's CLI in a child process, so its RSS is its own. Resolves once it listens. */
-async function proxyProcess(upstream) {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream, '--port', '0', '--quiet'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = /listening on http:\/\/localhost:([0-9]+)/.exec(out)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}`)));
-  });
-  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  return { url, rss, close: async () => child.kill('SIGTERM') };
-}
-
 async function proxyCost({ calls = 3000 } = {}) {
   const upstream = await plainServer(SEED_ANSWER);
   const proxy = await proxyProcess(upstream.url);
@@ -349,18 +331,20 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/6 client overhead…');
+console.log('1/7 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/6 mock throughput…');
+console.log('2/7 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/6 build cache…');
+console.log('3/7 build cache…');
 const build = buildCache();
-console.log('4/6 docs in Chromium…');
+console.log('4/7 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/6 sandbox vs stateless mock…');
+console.log('5/7 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/6 proxy cost…');
+console.log('6/7 proxy cost…');
 const proxy = await proxyCost();
+console.log('7/7 proxy fairness…');
+const fairness = await proxyFairness();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -474,6 +458,7 @@ ${table(
     ['at rest, 1 s after', proxy.memory.after],
   ],
 )}
-`;
+
+${fairnessSection(fairness, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
