@@ -136,7 +136,8 @@ export function foldFindings(limit = MAX_FINDINGS, budget = MAX_OCCURRENCES) {
       else if (listed < limit) {
         listed += 1;
         const pointer = 'pointer' in place ? place.pointer : pointerOf(place);
-        byPattern.set(place.pattern, { ...describe(pointer), pattern: place.pattern, count: 1 });
+        const { spec, seen } = describe(pointer);
+        byPattern.set(place.pattern, { pointer, pattern: place.pattern, kind, spec, seen, count: 1 });
       } else unlisted.set(kind, (unlisted.get(kind) ?? 0) + 1);
     },
     /** True once `budget` occurrences are counted: the walks stop there. */
@@ -178,7 +179,7 @@ function entry(map, key, make) {
  * @param {Finding} finding
  * @returns {FoldedFinding}
  */
-export const wholeBody = (finding) => ({ ...finding, pattern: finding.pointer, count: 1 });
+export const wholeBody = ({ pointer, kind, spec, seen }) => ({ pointer, pattern: pointer, kind, spec, seen, count: 1 });
 
 const escapePointer = (key) => (/[~/]/.test(key) ? String(key).replace(/~/g, '~0').replace(/\//g, '~1') : key);
 const unescapePointer = (segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~');

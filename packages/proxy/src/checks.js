@@ -9,8 +9,40 @@ import { CHECKER_HEAP_MB, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './lim
 const WORKER = new URL('./check-worker.js', import.meta.url);
 
 /**
- * Starts the checker's worker; resolves once it has read the bundle (and opened the capture folder), or
- * rejects with why it could not.
+ * Starts a checker's worker thread. `ready` resolves once it has read the bundle (and opened the capture
+ * folder), or rejects with why it could not; `onExit` hears of a worker that stops after it was ready, and why.
+ * @param {{ spec: string, capture?: string }} workerData
+ * @param {{ onMessage: (message: any) => void, onExit: (worker: Worker, reason: string) => void }} handlers
+ */
+function spawnChecker(workerData, { onMessage, onExit }) {
+  const worker = new Worker(WORKER, { workerData, resourceLimits: { maxOldGenerationSizeMb: CHECKER_HEAP_MB } });
+  worker.unref();
+  /** @type {Promise<Worker>} */
+  const ready = new Promise((resolve, reject) => {
+    /** @type {Error & { code?: string } | undefined} */
+    let failure;
+    let started = false;
+    worker.on('message', (message) => {
+      if (message.type === 'ready') {
+        started = true;
+        resolve(worker);
+      } else if (message.type === 'failed') reject(new Error(message.message));
+      else onMessage(message);
+    });
+    worker.on('error', (error) => {
+      failure = error;
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      reject(new Error(`the checker stopped before it was ready (exit code ${code})`));
+      if (started) onExit(worker, failure?.code ?? `exit code ${code}`);
+    });
+  });
+  return { worker, ready };
+}
+
+/**
+ * Starts the checker; resolves once it is ready, or rejects with why it could not start.
  * @param {{ spec: string, capture?: string, log: (line: string) => void,
  *   onSettled: (lines: import('./settle.js').ExchangeLine[]) => void }} options
  */
@@ -23,54 +55,40 @@ export async function startChecks({ spec, capture, log, onSettled }) {
   /** @type {Map<number, () => void>} */
   const flushes = new Map();
   /** @type {(() => void)[]} */
-  let idle = [];
+  const idle = [];
 
   const settled = (id) => {
     waitingBytes -= waiting.get(id) ?? 0;
     waiting.delete(id);
     if (waiting.size === 0) for (const resolve of idle.splice(0)) resolve();
   };
-
-  /** A worker, wired to report what it settles; resolves once it is ready. */
-  function spawn() {
-    const worker = new Worker(WORKER, { workerData: { spec, capture }, resourceLimits: { maxOldGenerationSizeMb: CHECKER_HEAP_MB } });
-    worker.unref();
-    const ready = new Promise((resolve, reject) => {
-      worker.on('message', (message) => {
-        if (message.type === 'ready') resolve(worker);
-        else if (message.type === 'failed') reject(new Error(message.message));
-        else if (message.type === 'settled') {
-          onSettled(message.lines);
-          for (const line of message.logs) log(line);
-          settled(message.id);
-        } else if (message.type === 'flushed') flushes.get(message.id)?.();
-      });
-      /** @type {Error & { code?: string } | undefined} */
-      let failure;
-      worker.on('error', (error) => {
-        failure = error;
-        reject(error);
-      });
-      worker.on('exit', (code) => {
-        reject(new Error(`the checker stopped before it was ready (exit code ${code})`));
-        if (!closing && current === worker) replace(failure?.code ?? `exit code ${code}`);
-      });
-    });
-    return { worker, ready };
-  }
-
+  const onMessage = (message) => {
+    if (message.type === 'settled') {
+      onSettled(message.lines);
+      for (const line of message.logs) log(line);
+      settled(message.id);
+    } else if (message.type === 'flushed') flushes.get(message.id)?.();
+  };
   /** A worker that died mid-way (ERR_WORKER_OUT_OF_MEMORY past its heap): what it held is lost, a new one takes over. */
-  function replace(reason) {
+  const onExit = (worker, reason) => {
+    if (closing || worker !== current) return;
     log(`the checker stopped (${reason}); ${waiting.size} exchanges were not checked or captured; a new checker takes over`);
     for (const id of [...waiting.keys()]) settled(id);
     for (const resolve of flushes.values()) resolve();
-    const next = spawn();
+    const next = spawnChecker({ spec, capture }, { onMessage, onExit });
     current = next.worker;
-    next.ready.catch((error) => log(`the checker cannot start again: ${error.message}`));
-  }
+    next.ready.catch((error) => {
+      // Without a checker, exchanges are forwarded unchecked (as when the queue is full), and flushes end.
+      log(`the checker cannot start again (${error.message}): exchanges are no longer checked or captured`);
+      current = undefined;
+      for (const resolve of flushes.values()) resolve();
+    });
+  };
 
-  let { worker: current, ready } = spawn();
-  await ready;
+  const first = spawnChecker({ spec, capture }, { onMessage, onExit });
+  /** @type {Worker | undefined} the worker in charge; none once one could not be replaced */
+  let current = first.worker;
+  await first.ready;
 
   return {
     /**
@@ -80,7 +98,7 @@ export async function startChecks({ spec, capture, log, onSettled }) {
      */
     submit(exchange) {
       const bytes = (exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0);
-      if (waiting.size >= MAX_WAITING_EXCHANGES || waitingBytes + bytes > MAX_WAITING_BYTES) return false;
+      if (!current || waiting.size >= MAX_WAITING_EXCHANGES || waitingBytes + bytes > MAX_WAITING_BYTES) return false;
       const id = nextId++;
       waiting.set(id, bytes);
       waitingBytes += bytes;
@@ -91,17 +109,18 @@ export async function startChecks({ spec, capture, log, onSettled }) {
     /** Resolves once every exchange submitted so far is settled and its capture written. */
     async flush() {
       if (waiting.size) await new Promise((resolve) => idle.push(() => resolve(undefined)));
+      const worker = current;
+      if (!worker) return;
       const id = nextId++;
       await new Promise((resolve) => {
         flushes.set(id, () => resolve(undefined));
-        current.postMessage({ type: 'flush', id });
+        worker.postMessage({ type: 'flush', id });
       });
       flushes.delete(id);
     },
     async close() {
       closing = true;
-      await current.terminate();
-      idle = [];
+      await current?.terminate();
     },
   };
 }

@@ -113,140 +113,186 @@ function unrelayable(answer) {
 const clock = () => new Date().toISOString().slice(11, 19);
 
 /**
- * Forwards one request and relays its answer: the upstream has `timeoutMs` to answer once the request is
+ * One request forwarded and its answer relayed. The upstream has `timeoutMs` to answer once the request is
  * sent, and again between any two chunks of its answer. An answer that cannot be relayed, a 101 nobody asked
  * for, or a connection that ends without an answer gets the caller a 502 with the reason; no answer in time a
- * 504. A finished exchange goes to `settle`.
+ * 504. A finished exchange goes to the forwarder's `settle`.
+ */
+class Forwarding {
+  /**
+   * @param {Forwarder} forwarder
+   * @param {http.IncomingMessage} req
+   * @param {http.ServerResponse} res
+   * @param {string} target the request target, a path
+   */
+  constructor(forwarder, req, res, target) {
+    this.forwarder = forwarder;
+    this.req = req;
+    this.res = res;
+    this.target = target;
+    const [pathname, search = ''] = target.split(/\?(.*)/s);
+    this.pathname = pathname;
+    this.search = search;
+    this.requestCopy = tee(req, req.headers['content-length']);
+    this.timedOut = false;
+    this.callerGone = false;
+    /** Answered or failed: later errors of the upstream's connection are not this exchange's. */
+    this.settled = false;
+    /** @type {http.IncomingMessage | undefined} */
+    this.answer = undefined;
+    /** @type {NodeJS.Timeout | undefined} */
+    this.timer = undefined;
+    /** @type {http.ClientRequest | undefined} */
+    this.upstream = undefined;
+  }
+
+  /** Sends the request on, its body streamed; a request Node refuses to send is answered 400. */
+  start() {
+    const { base, prefix, transport, agent } = this.forwarder;
+    let upstream;
+    try {
+      upstream = transport.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        path: `${prefix}${this.target}`,
+        method: this.req.method,
+        headers: forwardHeaders(this.req.rawHeaders, base.host),
+        agent,
+        setHost: false,
+      });
+    } catch (error) {
+      this.req.resume();
+      return problem(this.res, 400, `The request cannot be forwarded: ${error.message}`);
+    }
+    this.upstream = upstream;
+    upstream.on('finish', () => this.arm());
+    upstream.on('error', (error) => this.unreachable(error));
+    upstream.on('response', (answer) => this.relay(answer));
+    // The caller cannot have asked for an upgrade (this server does not take them): a 101 is refused.
+    upstream.on('upgrade', (/** @type {http.IncomingMessage} */ switching, socket) => {
+      socket.destroy();
+      this.refuse(`it switched protocols (${switching.statusCode}) though the caller asked for no upgrade`);
+    });
+    // Whatever else ends the upstream's connection before an answer: the caller is never left waiting.
+    upstream.on('close', () => this.fail(`The upstream ${base.origin} closed the connection without an answer.`));
+    this.res.on('close', () => {
+      if (this.res.writableFinished) return;
+      this.callerGone = true;
+      clearTimeout(this.timer);
+      upstream.destroy();
+    });
+    this.req.pipe(upstream);
+  }
+
+  /** (Re)starts the wait for the upstream's next move. */
+  arm() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.upstream?.destroy(new Error('timeout'));
+    }, this.forwarder.timeoutMs);
+  }
+
+  /** The caller gets 502 (504 when the upstream took too long) with `detail`, or, mid-answer, a closed connection. */
+  fail(/** @type {string} */ detail) {
+    const { req, res, forwarder } = this;
+    clearTimeout(this.timer);
+    // A caller that hung up is no upstream failure: nothing to answer, nothing to log. Bytes after a complete
+    // answer (a 204 with a body) break the upstream's connection, not this answer.
+    if (this.callerGone || this.settled || this.answer?.complete) return;
+    this.settled = true;
+    if (res.headersSent) {
+      const how = this.timedOut ? `stalled for ${forwarder.timeoutMs} ms` : 'broke off';
+      forwarder.log(`${clock()} ${req.method} ${this.pathname}: the upstream's answer ${how}; the caller's connection is closed`);
+      res.destroy();
+      return;
+    }
+    req.resume();
+    const status = this.timedOut ? 504 : 502;
+    forwarder.log(`${clock()} ${req.method} ${this.pathname} → ${status}: ${detail}`);
+    problem(res, status, detail);
+  }
+
+  /** The upstream could not be reached, broke off, or took too long. */
+  unreachable(/** @type {NodeJS.ErrnoException} */ error) {
+    const { base, timeoutMs } = this.forwarder;
+    this.fail(
+      this.timedOut
+        ? `The upstream ${base.origin} sent no answer within ${timeoutMs} ms.`
+        : `The upstream ${base.origin} could not be reached or broke off: ${error.code ?? error.message}.`,
+    );
+  }
+
+  /** The upstream answered, with something the proxy must not relay. */
+  refuse(/** @type {string} */ reason) {
+    this.fail(`The upstream ${this.forwarder.base.origin} sent an answer the proxy cannot relay: ${reason}.`);
+  }
+
+  /** Relays the upstream's answer as it came, once it is known to be relayable, and settles the exchange at its end. */
+  relay(/** @type {http.IncomingMessage} */ answer) {
+    this.answer = answer;
+    const reason = unrelayable(answer);
+    if (reason) {
+      answer.destroy();
+      return this.refuse(reason);
+    }
+    this.arm();
+    answer.on('data', () => this.arm());
+    const responseCopy = tee(answer, answer.headers['content-length']);
+    try {
+      this.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.rawHeaders));
+    } catch (error) {
+      // What Node's parser takes but its writer refuses (control bytes in the status line: "Invalid character in
+      // statusMessage"): the caller hears why, and the proxy goes on. Node's message names no value.
+      this.res.statusMessage = '';
+      answer.destroy();
+      return this.refuse(`Node refuses to write it (${error.message})`);
+    }
+    answer.pipe(this.res);
+    answer.on('error', (error) => this.unreachable(error));
+    answer.on('end', () => {
+      clearTimeout(this.timer);
+      this.settled = true;
+      this.forwarder.settle(this.finished(answer, responseCopy));
+    });
+  }
+
+  /**
+   * The exchange as the checker takes it.
+   * @param {http.IncomingMessage} answer
+   * @param {ReturnType<typeof tee>} responseCopy
+   * @returns {import('./settle.js').FinishedExchange}
+   */
+  finished(answer, responseCopy) {
+    const { req } = this;
+    return {
+      time: new Date().toISOString(),
+      method: req.method ?? 'GET',
+      pathname: this.pathname,
+      search: this.search,
+      headers: /** @type {Record<string, string>} */ (
+        Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
+      ),
+      headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
+      status: answer.statusCode ?? 0,
+      responseHeaders: { 'content-type': answer.headers['content-type'], 'content-encoding': answer.headers['content-encoding'] },
+      request: keptBody(this.requestCopy),
+      response: keptBody(responseCopy),
+    };
+  }
+}
+
+/**
+ * Answers one request: a target that is not a path is refused, anything else forwarded.
  * @param {Forwarder} forwarder
  * @param {http.IncomingMessage} req
  * @param {http.ServerResponse} res
  */
 function forward(forwarder, req, res) {
-  const { base, prefix, transport, agent, timeoutMs, log } = forwarder;
   const target = req.url ?? '';
   if (!target.startsWith('/')) return problem(res, 400, 'The request target must be a path (origin-form, starting with "/").');
-  const [pathname, search = ''] = target.split(/\?(.*)/s);
-  const requestCopy = tee(req, req.headers['content-length']);
-  let upstreamRequest;
-  try {
-    upstreamRequest = transport.request({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      path: `${prefix}${target}`,
-      method: req.method,
-      headers: forwardHeaders(req.rawHeaders, base.host),
-      agent,
-      setHost: false,
-    });
-  } catch (error) {
-    req.resume();
-    return problem(res, 400, `The request cannot be forwarded: ${error.message}`);
-  }
-
-  let timedOut = false;
-  let callerGone = false;
-  let settled = false; // answered (or failed): later errors of the upstream's connection are not this exchange's
-  /** @type {http.IncomingMessage | undefined} */
-  let answer;
-  /** @type {NodeJS.Timeout | undefined} */
-  let timer;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      upstreamRequest.destroy(new Error('timeout'));
-    }, timeoutMs);
-  };
-
-  /** The caller gets 502 (504 when the upstream took too long) with `detail`, or, mid-answer, a closed connection. */
-  const fail = (/** @type {string} */ detail) => {
-    clearTimeout(timer);
-    // A caller that hung up is no upstream failure: nothing to answer, nothing to log. Bytes after a complete
-    // answer (a 204 with a body) break the upstream's connection, not this answer.
-    if (callerGone || settled || answer?.complete) return;
-    settled = true;
-    if (res.headersSent) {
-      log(
-        `${clock()} ${req.method} ${pathname}: the upstream's answer ${timedOut ? `stalled for ${timeoutMs} ms` : 'broke off'}; the caller's connection is closed`,
-      );
-      return res.destroy();
-    }
-    req.resume();
-    const status = timedOut ? 504 : 502;
-    log(`${clock()} ${req.method} ${pathname} → ${status}: ${detail}`);
-    problem(res, status, detail);
-  };
-  const unreachable = (/** @type {NodeJS.ErrnoException} */ error) =>
-    fail(
-      timedOut
-        ? `The upstream ${base.origin} sent no answer within ${timeoutMs} ms.`
-        : `The upstream ${base.origin} could not be reached or broke off: ${error.code ?? error.message}.`,
-    );
-  const refuse = (/** @type {string} */ reason) => fail(`The upstream ${base.origin} sent an answer the proxy cannot relay: ${reason}.`);
-
-  /** Relays the upstream's answer as it came, once it is known to be relayable. */
-  const relay = (/** @type {http.IncomingMessage} */ upstreamAnswer) => {
-    answer = upstreamAnswer;
-    const reason = unrelayable(upstreamAnswer);
-    if (reason) {
-      upstreamAnswer.destroy();
-      return refuse(reason);
-    }
-    arm();
-    upstreamAnswer.on('data', arm);
-    const responseCopy = tee(upstreamAnswer, upstreamAnswer.headers['content-length']);
-    try {
-      res.writeHead(upstreamAnswer.statusCode ?? 502, upstreamAnswer.statusMessage, forwardHeaders(upstreamAnswer.rawHeaders));
-    } catch (error) {
-      // What Node's parser takes but its writer refuses (control bytes in the status line: "Invalid character in
-      // statusMessage"): the caller hears why, and the proxy goes on. Node's message names no value.
-      res.statusMessage = '';
-      upstreamAnswer.destroy();
-      return refuse(`Node refuses to write it (${error.message})`);
-    }
-    upstreamAnswer.pipe(res);
-    upstreamAnswer.on('error', unreachable);
-    upstreamAnswer.on('end', () => {
-      clearTimeout(timer);
-      settled = true;
-      forwarder.settle({
-        time: new Date().toISOString(),
-        method: req.method ?? 'GET',
-        pathname,
-        search,
-        headers: /** @type {Record<string, string>} */ (
-          Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
-        ),
-        headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
-        status: upstreamAnswer.statusCode ?? 0,
-        responseHeaders: {
-          'content-type': upstreamAnswer.headers['content-type'],
-          'content-encoding': upstreamAnswer.headers['content-encoding'],
-        },
-        request: keptBody(requestCopy),
-        response: keptBody(responseCopy),
-      });
-    });
-  };
-
-  upstreamRequest.on('finish', arm);
-  upstreamRequest.on('error', unreachable);
-  upstreamRequest.on('response', relay);
-  // The caller cannot have asked for an upgrade (this server does not take them): a 101 is refused.
-  upstreamRequest.on('upgrade', (/** @type {http.IncomingMessage} */ switching, socket) => {
-    socket.destroy();
-    refuse(`it switched protocols (${switching.statusCode}) though the caller asked for no upgrade`);
-  });
-  // Whatever else ends the upstream's connection before an answer: the caller is never left waiting.
-  upstreamRequest.on('close', () => fail(`The upstream ${base.origin} closed the connection without an answer.`));
-  res.on('close', () => {
-    if (res.writableFinished) return;
-    callerGone = true;
-    clearTimeout(timer);
-    upstreamRequest.destroy();
-  });
-  req.pipe(upstreamRequest);
+  new Forwarding(forwarder, req, res, target).start();
 }
 
 /**

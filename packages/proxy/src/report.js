@@ -32,23 +32,30 @@ function consoleLine(/** @type {ReportLine} */ line) {
 }
 
 /**
- * Opens the report file (appending) when one is named; rejects with a message when it cannot be written.
+ * The report file, opened for appending; rejects with a message when it cannot be written. A file that stops
+ * being writable later (a full disk) is said once on the console; traffic goes on.
+ * @param {string} file
+ * @param {(line: string) => void} log
+ */
+async function openReportFile(file, log) {
+  const stream = createWriteStream(file, { flags: 'a' });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new Error(`Cannot write the report to ${file}: ${error.code ?? error.message}.`);
+  }
+  stream.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
+    log(`the report ${file} can no longer be written (${error.code ?? error.message}); reporting to the console only`),
+  );
+  return stream;
+}
+
+/**
+ * Opens the report: the file when one is named, `onReport` and the console.
  * @param {{ file?: string, onReport?: (line: ReportLine) => void, log: (line: string) => void }} options
  */
 export async function openReport({ file, onReport, log }) {
-  let stream;
-  if (file !== undefined) {
-    stream = createWriteStream(file, { flags: 'a' });
-    try {
-      await once(stream, 'open');
-    } catch (error) {
-      throw new Error(`Cannot write the report to ${file}: ${error.code ?? error.message}.`);
-    }
-    // A report that stops being writable (a full disk) is said once on the console; traffic goes on.
-    stream.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
-      log(`the report ${file} can no longer be written (${error.code ?? error.message}); reporting to the console only`),
-    );
-  }
+  const stream = file === undefined ? undefined : await openReportFile(file, log);
 
   /** @param {ReportLine} line */
   function emit(line) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChecks } from '../src/checks.js';
 import { startProxy } from '../src/index.js';
 import { MAX_VALIDATED_BYTES, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from '../src/limits.js';
-import { json, startStandIn } from './standin.js';
+import { json, manyFields, startStandIn } from './standin.js';
 
 const bundle = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const doc = JSON.parse(await readFile(bundle, 'utf8'));
@@ -17,7 +17,7 @@ const HEAVY = '/mxoc_widget/heavy_list';
 const seedRequest = JSON.stringify(doc.components.examples.pushOrderExecutionToSparePartsUse_request.value);
 const seedAnswer = doc.components.examples.pushOrderExecutionToSparePartsUse_response.value;
 // 80,000 fields in 850 KiB, on a route the spec lacks: checked and captured field by field.
-const heavyBody = JSON.stringify(Object.fromEntries(Array.from({ length: 80_000 }, (_, i) => [`f${i.toString(36).padStart(4, '0')}`, 10])));
+const heavyBody = JSON.stringify(manyFields(80_000));
 
 describe('a heavy exchange and a light one', () => {
   let standIn;
