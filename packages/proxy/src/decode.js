@@ -33,7 +33,8 @@ export function decodeBody(bytes, contentEncoding, limit) {
     .filter((c) => c && c !== 'identity');
   let out = bytes;
   for (const coding of codings.reverse()) {
-    const decode = DECODERS[/** @type {keyof typeof DECODERS} */ (coding)];
+    // Own names only: `constructor` or `toString` is no coding, whatever the object's prototype holds.
+    const decode = Object.hasOwn(DECODERS, coding) ? DECODERS[/** @type {keyof typeof DECODERS} */ (coding)] : undefined;
     if (!decode) return { unchecked: `a body encoded with ${printableCoding(coding)}, which the proxy does not decode` };
     try {
       out = decode(out, { maxOutputLength: limit });

@@ -41,6 +41,7 @@ const bodies = {
   'br-bomb': ['br', Buffer.alloc(0)],
   corrupt: ['gzip', Buffer.from('not gzip at all')],
   zstd: ['zstd', Buffer.from('(pretend zstd)')],
+  constructor: ['constructor', Buffer.from('{}')],
 };
 
 let standIn;
@@ -99,6 +100,7 @@ describe('compressed answers', () => {
     ['br-bomb', /^a br body that decodes to more than 1048576 bytes, forwarded untouched$/],
     ['corrupt', /^a gzip body that does not decode \(Z_DATA_ERROR\), forwarded untouched$/],
     ['zstd', /^a body encoded with zstd, which the proxy does not decode, forwarded untouched$/],
+    ['constructor', /^a body encoded with constructor, which the proxy does not decode, forwarded untouched$/],
   ])('%s: reported as not validated, never expanded, forwarded as it came', async (as, seen) => {
     const { bytes, lines } = await exchange(as);
     expect(bytes.equals(bodies[as][1])).toBe(true);
