@@ -273,7 +273,8 @@ function inlineRefs(doc, node, done, open = new Set()) {
   const { $ref, ...rest } = node;
   const out = {};
   for (const [key, value] of Object.entries(rest)) out[key] = DATA_KEYWORDS.has(key) ? value : inlineRefs(doc, value, done, open);
-  if (typeof $ref !== 'string' || !$ref.startsWith('#/components/schemas/') || open.has($ref)) {
+  // A reference elsewhere, back into a component being written out, or to nothing stays as it is (ajv follows it).
+  if (typeof $ref !== 'string' || !$ref.startsWith('#/components/schemas/') || open.has($ref) || resolvePointer(doc, $ref) === undefined) {
     return $ref === undefined ? out : { $ref, ...out };
   }
   if (!done.has($ref)) {
