@@ -7,10 +7,10 @@
 //   6. @qzz/proxy: added latency and throughput vs calling the upstream directly; its RSS under 100 connections.
 //   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
 //   8. The sandbox's saves as its state grows: p50/p99 and RSS at 1, 32 and 128 MiB of state (bench/sandbox-saves.js).
+//   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,8 @@ import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
 import { maskingCost } from './masking.js';
+import { fairnessSection, proxyFairness } from './proxy-fairness.js';
+import { proxyProcess } from './proxy-process.js';
 import { sandboxSaves, sandboxSavesTable } from './sandbox-saves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -269,26 +271,6 @@ async function sandboxThroughput({ rounds = 5, seconds = 3 } = {}) {
 }
 
 // 6 ─ proxy cost ─────────────────────────────────────────────────────────────────────────────────────────
-/** The proxy's CLI in a child process, so its RSS is its own. Resolves once it listens. */
-async function proxyProcess(upstream) {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream, '--port', '0', '--quiet'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const port = /listening on http:\/\/localhost:([0-9]+)/.exec(out)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.once('exit', (code) => reject(new Error(`the proxy exited with ${code}`)));
-  });
-  const rss = async () => Number(/VmRSS:\s+([0-9]+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  return { url, rss, close: async () => child.kill('SIGTERM') };
-}
-
 async function proxyCost({ calls = 3000 } = {}) {
   const upstream = await plainServer(SEED_ANSWER);
   const proxy = await proxyProcess(upstream.url);
@@ -353,22 +335,24 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/8 client overhead…');
+console.log('1/9 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/8 mock throughput…');
+console.log('2/9 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/8 build cache…');
+console.log('3/9 build cache…');
 const build = buildCache();
-console.log('4/8 docs in Chromium…');
+console.log('4/9 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/8 sandbox vs stateless mock…');
+console.log('5/9 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/8 proxy cost…');
+console.log('6/9 proxy cost…');
 const proxy = await proxyCost();
-console.log('7/8 masking…');
+console.log('7/9 masking…');
 const masking = maskingCost();
-console.log('8/8 sandbox saves as the state grows…');
+console.log('8/9 sandbox saves as the state grows…');
 const saves = await sandboxSaves();
+console.log('9/9 proxy fairness…');
+const fairness = await proxyFairness();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -513,6 +497,7 @@ ${sandboxSavesTable(saves, table)}
 
 A save appends its own record to the state file and syncs it, so its cost does not grow with the state; until 0.2
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
-`;
+
+${fairnessSection(fairness, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

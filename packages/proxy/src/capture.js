@@ -3,10 +3,11 @@
 // masked before anything is kept. One record per route and selector; fields are united across exchanges.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isObject } from '@qzz/spec/actions';
 import { jsonType } from './check.js';
+import { MAX_OPEN_RECORDS, MAX_RECORD_FIELDS, MAX_RECORD_NAMES } from './limits.js';
 import { cleanKey, cleanPath, cleanText, cleanValue, skeletonOf } from './redact.js';
 
 /** Headers a record names (never with values): those the caller chose, not the transport's own. */
@@ -94,6 +95,8 @@ const isEnvelope = (body) => isObject(body) && typeof body.success === 'boolean'
 
 /**
  * The capture store: merges exchanges into records and writes each record to `<dir>/<id>.json` atomically.
+ * The file is the record: only the MAX_OPEN_RECORDS most recently written stay in memory, any other is read
+ * back when its route is seen again, so memory does not grow with the number of routes.
  * @param {string} dir
  */
 export async function openCapture(dir) {
@@ -109,9 +112,15 @@ export async function openCapture(dir) {
       `Cannot write captures to ${folder}: ${error.code ?? error.message}. Pick a folder this user can write (--capture <dir>).`,
     );
   }
-  /** @type {Map<string, any>} */
-  const records = new Map();
-  /** @type {Map<string, Promise<void>>} */
+  /** The records written last, least recent first (a Map keeps insertion order). @type {Map<string, any>} */
+  const open = new Map();
+  const keepOpen = (id, record) => {
+    open.delete(id);
+    open.set(id, record);
+    const oldest = open.keys().next().value;
+    if (open.size > MAX_OPEN_RECORDS && oldest !== undefined) open.delete(oldest);
+  };
+  /** The write under way per record, so exchanges of one record are merged one after another. @type {Map<string, Promise<void>>} */
   const writes = new Map();
 
   async function load(id) {
@@ -144,23 +153,44 @@ export async function openCapture(dir) {
     const id = recordId(exchange.method, exchange.path, exchange.selector);
     const previous = writes.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const record = records.get(id) ?? (await load(id)) ?? newRecord(id, exchange);
+      const record = open.get(id) ?? (await load(id)) ?? newRecord(id, exchange);
       merge(record, exchange);
-      records.set(id, record);
-      const file = join(folder, `${id}.json`);
-      const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(record, null, 1)}\n`);
-      await rename(temporary, file);
+      keepOpen(id, record);
+      await writeRecord(join(folder, `${id}.json`), record);
     });
-    writes.set(
-      id,
-      next.catch(() => {}),
-    );
+    const settled = next.catch(() => {});
+    writes.set(id, settled);
+    // Once this is the record's last write, nothing waits on it: the entry goes.
+    settled.then(() => writes.get(id) === settled && writes.delete(id));
     await next;
     return join(folder, `${id}.json`);
   }
 
   return { dir: folder, add, flush: () => Promise.all(writes.values()).then(() => undefined) };
+}
+
+/**
+ * Writes a record whole or not at all: to a temporary file beside it, then renamed over it. Whatever sits at the
+ * temporary name (a crash's leftover, a link someone planted) is removed, never followed, and the file is
+ * created anew; a write that fails (a full disk) takes its temporary file with it.
+ * @param {string} file
+ * @param {unknown} record
+ */
+async function writeRecord(file, record) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await rm(temporary, { force: true });
+  try {
+    const handle = await openFile(temporary, 'wx');
+    try {
+      await handle.writeFile(`${JSON.stringify(record, null, 1)}\n`);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw error;
+  }
 }
 
 function newRecord(id, exchange) {
@@ -193,24 +223,25 @@ function newRecord(id, exchange) {
 function merge(record, exchange) {
   record.exchanges += 1;
   record.response_statuses[exchange.status] = (record.response_statuses[exchange.status] ?? 0) + 1;
-  const names = (list, incoming) => {
-    for (const name of incoming)
-      if (!list.some((p) => p.name.toLowerCase() === name.toLowerCase()))
-        list.push({ name, type: 'string', required: null, default: null, desc: null });
-  };
-  names(record.query, [...new Set(exchange.query.keys())]);
-  names(
+  uniteNames(record, record.query, exchange.query.keys());
+  uniteNames(
+    record,
     record.headers,
     exchange.headerNames.filter((h) => !TRANSPORT_HEADERS.has(h.toLowerCase())),
   );
   record.body_content_type ??= exchange.contentType ?? null;
   // Field lists keep names and types: they are read from the bodies' skeletons (cleaned keys, no values).
-  uniteFields(record.body_fields, fieldsOf(skeletonOf(exchange.body, exchange.secrets)), record.exchanges);
+  uniteFields(record, record.body_fields, fieldsOf(skeletonOf(exchange.body, exchange.secrets)), record.exchanges);
   const success = exchange.status >= 200 && exchange.status < 300 && !(isEnvelope(exchange.answer) && exchange.answer.success === false);
   if (success) {
     record.response_envelope ||= isEnvelope(exchange.answer);
     record.successful_exchanges = (record.successful_exchanges ?? 0) + 1;
-    uniteFields(record.response_fields, fieldsOf(answerData(skeletonOf(exchange.answer, exchange.secrets))), record.successful_exchanges);
+    uniteFields(
+      record,
+      record.response_fields,
+      fieldsOf(answerData(skeletonOf(exchange.answer, exchange.secrets))),
+      record.successful_exchanges,
+    );
   }
   if (record.request_example === null || (success && !record.example_is_success)) {
     record.request_example = exampleText(exchange.body, exchange.secrets);
@@ -220,13 +251,37 @@ function merge(record, exchange) {
   }
 }
 
-/** Merges the fields of one body into a record's list: types united, `seen_in_exchanges` counted. */
-function uniteFields(list, fields, total) {
+/** Adds the names (query parameters, headers) a record does not list yet, up to MAX_RECORD_NAMES. */
+function uniteNames(record, list, incoming) {
+  const known = new Set(list.map((p) => p.name.toLowerCase()));
+  for (const name of incoming) {
+    if (known.has(name.toLowerCase())) continue;
+    if (list.length >= MAX_RECORD_NAMES) {
+      record.excerpt_complete = false;
+      return;
+    }
+    known.add(name.toLowerCase());
+    list.push({ name, type: 'string', required: null, default: null, desc: null });
+  }
+}
+
+/**
+ * Merges the fields of one body into a record's list, in time linear in both: types united,
+ * `seen_in_exchanges` counted. Past MAX_RECORD_FIELDS, new fields are left out and the record is marked
+ * incomplete (`excerpt_complete: false`, which `spec:add` reads as a partial excerpt).
+ */
+function uniteFields(record, list, fields, total) {
+  const byPath = new Map(list.map((f) => [f.path_from_example, f]));
   for (const [path, types] of fields) {
-    let entry = list.find((f) => f.path_from_example === path);
+    let entry = byPath.get(path);
     if (!entry) {
+      if (list.length >= MAX_RECORD_FIELDS) {
+        record.excerpt_complete = false;
+        continue;
+      }
       entry = { name: path, type: null, required: null, default: null, desc: null, path_from_example: path, seen_in_exchanges: 0 };
       list.push(entry);
+      byPath.set(path, entry);
     }
     const known = new Set(entry.type ? entry.type.split('|').filter((t) => !t.startsWith('array[')) : []);
     const arrays = entry.type?.split('|').filter((t) => t.startsWith('array[')) ?? [];

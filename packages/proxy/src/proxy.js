@@ -1,31 +1,31 @@
 // The validating proxy: forwards every request to the upstream gateway unchanged and streams the answer back
-// unchanged; a copy of each body (up to the mock's 1 MiB limit) is checked against the spec once the exchange
-// is over, so validation never delays or alters traffic. Exchanges on what the spec lacks are captured.
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+// unchanged. A copy of each body (up to the mock's 1 MiB limit) goes, once the exchange is over, to the
+// checker's worker thread (checks.js), which checks it against the spec and captures what the spec lacks: so
+// checking never delays, alters or holds back traffic, and no body, however hostile, slows another caller.
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { answerClientError, listen, sendProblem } from '@qzz/http';
-import { selectorOf } from '@qzz/spec/actions';
-import { openCapture } from './capture.js';
-import { createChecker, printable, shapeOf } from './check.js';
+import { startChecks } from './checks.js';
+import { MAX_VALIDATED_BYTES, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './limits.js';
 import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
+import { openReport } from './report.js';
 
+export { MAX_VALIDATED_BYTES };
 export const DEFAULT_PORT = 4020;
-/** Bodies up to the mock's limit are validated; bigger ones are forwarded untouched and reported as not validated. */
-export const MAX_VALIDATED_BYTES = 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-// Headers that describe one connection, not the message (RFC 9110 §7.6.1): each hop sets its own.
+// Headers that describe one connection, not the message (RFC 9110 §7.6.1): each hop sets its own. So are the
+// headers a message's own Connection header names.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /**
- * @typedef {{ time: string, route: string, action: string | null, direction: 'request' | 'response', status: number | null,
- *   pointer: string, kind: string, spec: string, seen: string }} ReportLine
+ * @typedef {import('./report.js').ReportLine} ReportLine
  * @typedef {{ upstream: string, port?: number, host?: string, spec?: string, report?: string, capture?: string,
  *   timeoutMs?: number, log?: (line: string) => void, onReport?: (line: ReportLine) => void }} ProxyOptions
+ * @typedef {{ base: URL, prefix: string, transport: typeof http | typeof https, agent: http.Agent, timeoutMs: number,
+ *   log: (line: string) => void, settle: (exchange: import('./settle.js').FinishedExchange) => void }} Forwarder
+ *   What forwarding one exchange needs: where to, how long to wait, and where a finished exchange goes.
  */
 
 /** The upstream's base URL, or an error that says what is wrong with it. */
@@ -42,12 +42,23 @@ export function parseUpstream(value) {
   return url;
 }
 
+/** The header names a raw header list's Connection headers name (lower-cased). */
+function connectionOptions(raw) {
+  const names = new Set();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].toLowerCase() !== 'connection') continue;
+    for (const name of raw[i + 1].split(',')) names.add(name.trim().toLowerCase());
+  }
+  return names;
+}
+
 /** The raw header list without hop-by-hop headers (and without `host`, which the upstream's own replaces). */
 function forwardHeaders(raw, host) {
+  const named = connectionOptions(raw);
   const out = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || (host !== undefined && name === 'host')) continue;
+    if (HOP_BY_HOP.has(name) || named.has(name) || (host !== undefined && name === 'host')) continue;
     out.push(raw[i], raw[i + 1]);
   }
   if (host !== undefined) out.push('Host', host);
@@ -71,280 +82,304 @@ function tee(stream, declaredLength) {
   return copy;
 }
 
-const isJsonType = (type) => /^application\/([^;]+\+)?json\b/i.test(type ?? '');
+/**
+ * A kept copy as the checker takes it: the bytes in a buffer of their own (moved to the worker, not copied).
+ * @param {ReturnType<typeof tee>} copy
+ * @returns {import('./settle.js').KeptBody}
+ */
+function keptBody(copy) {
+  if (copy.overflow) return { bytes: null, size: copy.size, overflow: true };
+  const bytes = new Uint8Array(copy.size);
+  let at = 0;
+  for (const chunk of copy.chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { bytes, size: copy.size, overflow: false };
+}
 
-/** A kept body as the checks see it: parsed JSON, the text, or why it is not JSON. */
-function parseBody(copy, contentType, expectJson) {
-  const text = Buffer.concat(copy.chunks).toString('utf8');
-  if (text === '') return { body: undefined };
-  if (!isJsonType(contentType) && !expectJson && !/^\s*[[{]/.test(text)) return { body: text, text: true };
-  try {
-    return { body: JSON.parse(text) };
-  } catch {
-    // JSON.parse's message quotes the text it failed on, which may be a secret or personal data: only its size.
-    return { body: text, text: true, parseError: `text that is not JSON (${text.length} characters)` };
+/**
+ * Why the upstream's answer must not be relayed though Node would write it (undefined: it may): a status
+ * outside 100–599, or a 101 (the caller cannot have asked for an upgrade: this server takes none).
+ * @param {http.IncomingMessage} answer
+ */
+function unrelayable(answer) {
+  const status = answer.statusCode ?? 0;
+  if (status < 100 || status > 599) return `status ${status} is outside 100–599`;
+  // Node hands other 1xx over as 'information' and waits for the final answer; a 101 comes here.
+  if (status < 200) return `it switched protocols (${status}) though the caller asked for no upgrade`;
+  return undefined;
+}
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/**
+ * One request forwarded and its answer relayed. The upstream has `timeoutMs` to answer once the request is
+ * sent, and again between any two chunks of its answer. An answer that cannot be relayed, a 101 nobody asked
+ * for, or a connection that ends without an answer gets the caller a 502 with the reason; no answer in time a
+ * 504. A finished exchange goes to the forwarder's `settle`.
+ */
+class Forwarding {
+  /**
+   * @param {Forwarder} forwarder
+   * @param {http.IncomingMessage} req
+   * @param {http.ServerResponse} res
+   * @param {string} target the request target, a path
+   */
+  constructor(forwarder, req, res, target) {
+    this.forwarder = forwarder;
+    this.req = req;
+    this.res = res;
+    this.target = target;
+    const [pathname, search = ''] = target.split(/\?(.*)/s);
+    this.pathname = pathname;
+    this.search = search;
+    this.requestCopy = tee(req, req.headers['content-length']);
+    this.timedOut = false;
+    this.callerGone = false;
+    /** Answered or failed: later errors of the upstream's connection are not this exchange's. */
+    this.settled = false;
+    /** @type {http.IncomingMessage | undefined} */
+    this.answer = undefined;
+    /** @type {NodeJS.Timeout | undefined} */
+    this.timer = undefined;
+    /** @type {http.ClientRequest | undefined} */
+    this.upstream = undefined;
+  }
+
+  /** Sends the request on, its body streamed; a request Node refuses to send is answered 400. */
+  start() {
+    const { base, prefix, transport, agent } = this.forwarder;
+    let upstream;
+    try {
+      upstream = transport.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        path: `${prefix}${this.target}`,
+        method: this.req.method,
+        headers: forwardHeaders(this.req.rawHeaders, base.host),
+        agent,
+        setHost: false,
+      });
+    } catch (error) {
+      this.req.resume();
+      return problem(this.res, 400, `The request cannot be forwarded: ${error.message}`);
+    }
+    this.upstream = upstream;
+    upstream.on('finish', () => this.arm());
+    upstream.on('error', (error) => this.unreachable(error));
+    upstream.on('response', (answer) => this.relay(answer));
+    // The caller cannot have asked for an upgrade (this server does not take them): a 101 is refused.
+    upstream.on('upgrade', (/** @type {http.IncomingMessage} */ switching, socket) => {
+      socket.destroy();
+      this.refuse(`it switched protocols (${switching.statusCode}) though the caller asked for no upgrade`);
+    });
+    // Whatever else ends the upstream's connection before an answer: the caller is never left waiting.
+    upstream.on('close', () => this.fail(`The upstream ${base.origin} closed the connection without an answer.`));
+    this.res.on('close', () => {
+      if (this.res.writableFinished) return;
+      this.callerGone = true;
+      clearTimeout(this.timer);
+      upstream.destroy();
+    });
+    this.req.pipe(upstream);
+  }
+
+  /** (Re)starts the wait for the upstream's next move. */
+  arm() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.upstream?.destroy(new Error('timeout'));
+    }, this.forwarder.timeoutMs);
+  }
+
+  /**
+   * `METHOD path` for a console line, with what the request carries of secrets and personal data removed. Only a
+   * failure says it, so the work of reading them is not on the path of an answer.
+   */
+  route() {
+    const { req } = this;
+    const secrets = secretsOf({ path: this.pathname, query: new URLSearchParams(this.search), headers: req.headers });
+    return cleanRoute(`${req.method} ${this.pathname}`, secrets);
+  }
+
+  /** The caller gets 502 (504 when the upstream took too long) with `detail`, or, mid-answer, a closed connection. */
+  fail(/** @type {string} */ detail) {
+    const { req, res, forwarder } = this;
+    clearTimeout(this.timer);
+    // A caller that hung up is no upstream failure: nothing to answer, nothing to log. Bytes after a complete
+    // answer (a 204 with a body) break the upstream's connection, not this answer.
+    if (this.callerGone || this.settled || this.answer?.complete) return;
+    this.settled = true;
+    if (res.headersSent) {
+      const how = this.timedOut ? `stalled for ${forwarder.timeoutMs} ms` : 'broke off';
+      forwarder.log(`${clock()} ${this.route()}: the upstream's answer ${how}; the caller's connection is closed`);
+      res.destroy();
+      return;
+    }
+    req.resume();
+    const status = this.timedOut ? 504 : 502;
+    forwarder.log(`${clock()} ${this.route()} → ${status}: ${detail}`);
+    problem(res, status, detail);
+  }
+
+  /** The upstream could not be reached, broke off, or took too long. */
+  unreachable(/** @type {NodeJS.ErrnoException} */ error) {
+    const { base, timeoutMs } = this.forwarder;
+    this.fail(
+      this.timedOut
+        ? `The upstream ${base.origin} sent no answer within ${timeoutMs} ms.`
+        : `The upstream ${base.origin} could not be reached or broke off: ${error.code ?? error.message}.`,
+    );
+  }
+
+  /** The upstream answered, with something the proxy must not relay. */
+  refuse(/** @type {string} */ reason) {
+    this.fail(`The upstream ${this.forwarder.base.origin} sent an answer the proxy cannot relay: ${reason}.`);
+  }
+
+  /** Relays the upstream's answer as it came, once it is known to be relayable, and settles the exchange at its end. */
+  relay(/** @type {http.IncomingMessage} */ answer) {
+    this.answer = answer;
+    const reason = unrelayable(answer);
+    if (reason) {
+      answer.destroy();
+      return this.refuse(reason);
+    }
+    this.arm();
+    answer.on('data', () => this.arm());
+    const responseCopy = tee(answer, answer.headers['content-length']);
+    try {
+      this.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.rawHeaders));
+    } catch (error) {
+      // What Node's parser takes but its writer refuses (control bytes in the status line: "Invalid character in
+      // statusMessage"): the caller hears why, and the proxy goes on. Node's message names no value.
+      this.res.statusMessage = '';
+      answer.destroy();
+      return this.refuse(`Node refuses to write it (${error.message})`);
+    }
+    answer.pipe(this.res);
+    answer.on('error', (error) => this.unreachable(error));
+    answer.on('end', () => {
+      clearTimeout(this.timer);
+      this.settled = true;
+      this.forwarder.settle(this.finished(answer, responseCopy));
+    });
+  }
+
+  /**
+   * The exchange as the checker takes it.
+   * @param {http.IncomingMessage} answer
+   * @param {ReturnType<typeof tee>} responseCopy
+   * @returns {import('./settle.js').FinishedExchange}
+   */
+  finished(answer, responseCopy) {
+    const { req } = this;
+    return {
+      time: new Date().toISOString(),
+      method: req.method ?? 'GET',
+      pathname: this.pathname,
+      search: this.search,
+      headers: /** @type {Record<string, string>} */ (
+        Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
+      ),
+      headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
+      status: answer.statusCode ?? 0,
+      // All of them: the checker reads the answer's secrets (a Set-Cookie, a token header) to keep them out of what it writes.
+      responseHeaders: answer.headers,
+      request: keptBody(this.requestCopy),
+      response: keptBody(responseCopy),
+    };
   }
 }
+
+/**
+ * Answers one request: a target that is not a path is refused, anything else forwarded.
+ * @param {Forwarder} forwarder
+ * @param {http.IncomingMessage} req
+ * @param {http.ServerResponse} res
+ */
+function forward(forwarder, req, res) {
+  const target = req.url ?? '';
+  if (!target.startsWith('/')) return problem(res, 400, 'The request target must be a path (origin-form, starting with "/").');
+  new Forwarding(forwarder, req, res, target).start();
+}
+
+/**
+ * The options checked, with their defaults.
+ * @param {ProxyOptions} options
+ */
+function proxySettings({ upstream, timeoutMs = DEFAULT_TIMEOUT_MS, spec }) {
+  const base = parseUpstream(upstream);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new Error(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+  const transport = base.protocol === 'https:' ? https : http;
+  return {
+    base,
+    prefix: base.pathname.replace(/\/+$/, ''),
+    transport,
+    agent: new transport.Agent({ keepAlive: true }),
+    timeoutMs,
+    specPath: spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')),
+  };
+}
+
+/**
+ * A report line for an exchange the checker had no room for, its route cleaned of what the request carries.
+ * @param {import('./settle.js').FinishedExchange} exchange
+ * @returns {import('./settle.js').ExchangeLine}
+ */
+const uncheckedLine = (exchange) =>
+  cleanReportLine(
+    {
+      time: exchange.time,
+      route: `${exchange.method} ${exchange.pathname}`,
+      action: null,
+      direction: 'request',
+      status: null,
+      pointer: '',
+      pattern: '',
+      kind: 'not-validated',
+      spec: `at most ${MAX_WAITING_EXCHANGES} exchanges (${MAX_WAITING_BYTES / 2 ** 20} MiB of bodies) wait to be checked`,
+      seen: 'the checker was busy: forwarded untouched, neither checked nor captured',
+      count: 1,
+    },
+    secretsOf({ path: exchange.pathname, query: new URLSearchParams(exchange.search), headers: exchange.headers }),
+  );
 
 /**
  * Starts the proxy. Resolves once it listens, with its URL, `flush()` (waits until every finished exchange is
  * checked, reported — in the report file too — and captured) and `close()`.
  * @param {ProxyOptions} options
  */
-export async function startProxy(
-  {
-    upstream,
-    port = DEFAULT_PORT,
-    host = '127.0.0.1',
-    spec,
-    report,
-    capture,
-    timeoutMs = DEFAULT_TIMEOUT_MS,
-    log = () => {},
-    onReport,
-  } = /** @type {any} */ ({}),
-) {
-  const base = parseUpstream(upstream);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new Error(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
-  const prefix = base.pathname.replace(/\/+$/, '');
-  const transport = base.protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({ keepAlive: true });
-  const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
-  const doc = JSON.parse(await readFile(specPath, 'utf8'));
-  const checker = createChecker(doc);
-  const store = capture === undefined ? undefined : await openCapture(capture);
-  let reportStream;
-  if (report !== undefined) {
-    reportStream = createWriteStream(report, { flags: 'a' });
-    try {
-      await once(reportStream, 'open');
-    } catch (error) {
-      throw new Error(`Cannot write the report to ${report}: ${error.code ?? error.message}.`);
-    }
-    // A report that stops being writable (a full disk) is said once on the console; traffic goes on.
-    reportStream.once('error', (/** @type {NodeJS.ErrnoException} */ error) =>
-      log(`the report ${report} can no longer be written (${error.code ?? error.message}); reporting to the console only`),
-    );
+export async function startProxy(options = /** @type {any} */ ({})) {
+  const { port = DEFAULT_PORT, host = '127.0.0.1', capture, log = () => {} } = options;
+  const { specPath, ...settings } = proxySettings(options);
+  const report = await openReport({ file: options.report, onReport: options.onReport, log });
+  let checks;
+  try {
+    checks = await startChecks({ spec: specPath, capture, log, onSettled: (lines) => report.add(lines) });
+  } catch (error) {
+    await report.close();
+    throw error;
   }
-  const pending = new Set();
-
-  /** @param {ReportLine} line */
-  function emit(line) {
-    if (reportStream?.writable) reportStream.write(`${JSON.stringify(line)}\n`);
-    onReport?.(line);
-    log(
-      `${line.time.slice(11, 19)} ${line.action ?? line.route} ${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind}: spec ${line.spec}; seen ${line.seen}`,
-    );
-  }
-
-  /** Checks (and perhaps captures) one finished exchange. */
-  async function settle(exchange) {
-    const { method, pathname, query, headers, requestCopy, status, responseHeaders, responseCopy } = exchange;
-    const routeName = `${method} ${pathname}`;
-    const route = checker.routes.get(routeName);
-    const time = new Date().toISOString();
-    const request = parseBody(requestCopy, headers['content-type'], route?.textBody);
-    const answer = parseBody(responseCopy, responseHeaders['content-type'], true);
-    // What the exchange must not leave in the report or a capture (its path, keys and values may hold it).
-    /** @type {import('./redact.js').Secrets | undefined} */
-    let exchangeSecrets;
-    const secrets = () =>
-      (exchangeSecrets ??= secretsOf({
-        path: pathname,
-        query,
-        headers,
-        body: request.body,
-        answer: answer.body,
-        answerHeaders: responseHeaders,
-      }));
-    /** @type {(direction: 'request' | 'response', action: string | null) => (f: import('./check.js').Finding) => void} */
-    const out = (direction, action) => (finding) =>
-      emit(
-        cleanReportLine(
-          { time, route: routeName, action, direction, status: direction === 'response' ? status : null, ...finding },
-          secrets(),
-        ),
-      );
-    const tooBig = (direction, copy) =>
-      out(
-        direction,
-        null,
-      )({
-        pointer: '',
-        kind: 'not-validated',
-        spec: `bodies up to ${MAX_VALIDATED_BYTES} bytes are validated`,
-        seen: `${copy.size} bytes, forwarded untouched`,
-      });
-    if (requestCopy.overflow) tooBig('request', requestCopy);
-    if (responseCopy.overflow) tooBig('response', responseCopy);
-    /** Keeps a successful exchange the spec lacks as an evidence record (when capturing), and says where. */
-    const capture = async (/** @type {{ selector: unknown, module?: string }} */ known, /** @type {string} */ what) => {
-      if (!store || responseCopy.overflow || status < 200 || status >= 300) return;
-      const file = await store.add({
-        method,
-        path: pathname,
-        ...known,
-        query,
-        headers,
-        headerNames: exchange.headerNames,
-        contentType: headers['content-type'],
-        body: request.body,
-        status,
-        answer: answer.body,
-        secrets: secrets(),
-      });
-      log(`${time.slice(11, 19)} ${cleanRoute(routeName, secrets())}${what} captured in ${file}`);
-    };
-
-    if (!route) {
-      const methods = [...checker.routes.values()].filter((r) => r.path === pathname).map((r) => r.method);
-      out(
-        'request',
-        null,
-      )({
-        pointer: '',
-        kind: 'unknown-route',
-        spec: methods.length ? `only ${methods.join(', ')} on this path` : 'no such route',
-        seen: routeName,
-      });
-      if (!requestCopy.overflow) await capture({ selector: selectorOf(request.body, checker.selectorKeys) }, '');
-      return;
-    }
-    if (requestCopy.overflow) return;
-    const takesBody = Boolean(route.operation.requestBody);
-    if (takesBody && (request.parseError || request.body === undefined)) {
-      // Without a body there is nothing to pick the action by: the request is reported, the answer not checked.
-      for (const finding of checker.checkRequest(route, undefined, request.body, request.parseError)) out('request', null)(finding);
-      return;
-    }
-    // An operation without a body (the gateway's token call) has one action.
-    const { action, unknown } = takesBody ? checker.pickAction(route, request.body) : { action: route.actions[0], unknown: false };
-    if (unknown) {
-      const selector = selectorOf(request.body, route.selectorKeys);
-      out(
-        'request',
-        null,
-      )({
-        pointer: '',
-        kind: 'unknown-action',
-        spec: `one of ${route.actions.map((a) => a.name).join(', ')}`,
-        seen: `a body selecting ${describeSelector(selector)}`,
-      });
-      await capture({ selector, module: route.operation.tags?.[0] }, ' (new action)');
-      return;
-    }
-    for (const finding of checker.checkRequest(route, action, request.body)) out('request', action?.name ?? null)(finding);
-    if (responseCopy.overflow) return;
-    const responseBody = answer.parseError ? undefined : answer.body;
-    for (const finding of checker.checkResponse(route, action, status, responseBody, responseHeaders['content-type']))
-      out('response', action?.name ?? null)(finding);
-  }
-
-  function handle(req, res) {
-    const target = req.url ?? '';
-    if (!target.startsWith('/')) return problem(res, 400, 'The request target must be a path (origin-form, starting with "/").');
-    const [pathname, search = ''] = target.split(/\?(.*)/s);
-    const headers = /** @type {Record<string, string>} */ (
-      Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]))
-    );
-    const requestCopy = tee(req, req.headers['content-length']);
-    let upstreamRequest;
-    try {
-      upstreamRequest = transport.request({
-        protocol: base.protocol,
-        hostname: base.hostname,
-        port: base.port,
-        path: `${prefix}${target}`,
-        method: req.method,
-        headers: forwardHeaders(req.rawHeaders, base.host),
-        agent,
-        setHost: false,
-      });
-    } catch (error) {
-      req.resume();
-      return problem(res, 400, `The request cannot be forwarded: ${error.message}`);
-    }
-    // The upstream has `timeoutMs` to answer once the request is sent, and again between any two chunks of its
-    // answer: one that stalls half-way is cut off too, never left hanging.
-    let timedOut = false;
-    let callerGone = false;
-    /** @type {NodeJS.Timeout | undefined} */
-    let timer;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        upstreamRequest.destroy(new Error('timeout'));
-      }, timeoutMs);
-    };
-    upstreamRequest.on('finish', arm);
-    let failed = false;
-    const fail = (error) => {
-      clearTimeout(timer);
-      // A caller that hung up is no upstream failure: nothing to answer, nothing to log.
-      if (callerGone || failed) return;
-      failed = true;
-      if (res.headersSent) {
-        log(
-          `${new Date().toISOString().slice(11, 19)} ${req.method} ${pathname}: the upstream's answer ${timedOut ? `stalled for ${timeoutMs} ms` : 'broke off'}; the caller's connection is closed`,
-        );
-        return res.destroy();
-      }
-      req.resume();
-      const detail = timedOut
-        ? `The upstream ${base.origin} sent no answer within ${timeoutMs} ms.`
-        : `The upstream ${base.origin} could not be reached or broke off: ${error.code ?? error.message}.`;
-      log(`${new Date().toISOString().slice(11, 19)} ${req.method} ${pathname} → ${timedOut ? 504 : 502}: ${detail}`);
-      problem(res, timedOut ? 504 : 502, detail);
-    };
-    upstreamRequest.on('error', fail);
-    upstreamRequest.on('response', (upstreamResponse) => {
-      arm();
-      upstreamResponse.on('data', arm);
-      upstreamResponse.on('end', () => clearTimeout(timer));
-      const responseCopy = tee(upstreamResponse, upstreamResponse.headers['content-length']);
-      res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, forwardHeaders(upstreamResponse.rawHeaders));
-      upstreamResponse.pipe(res);
-      upstreamResponse.on('error', fail);
-      upstreamResponse.on('end', () => {
-        const work = new Promise((resolve) => setImmediate(resolve))
-          .then(() =>
-            settle({
-              method: req.method ?? 'GET',
-              pathname,
-              headerNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
-              query: new URLSearchParams(search),
-              headers,
-              requestCopy,
-              status: upstreamResponse.statusCode ?? 0,
-              responseHeaders: upstreamResponse.headers,
-              responseCopy,
-            }),
-          )
-          .catch((error) => log(`internal error while checking ${req.method} ${pathname}: ${error.stack}`));
-        pending.add(work);
-        work.finally(() => pending.delete(work));
-      });
-    });
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      callerGone = true;
-      clearTimeout(timer);
-      upstreamRequest.destroy();
-    });
-    req.pipe(upstreamRequest);
-  }
-
-  const server = http.createServer(handle);
-  // Requests Node's parser refuses (malformed, headers too large) never reach `handle`: answered with a reason.
+  /** @type {Forwarder} */
+  const forwarder = {
+    ...settings,
+    log,
+    settle: (exchange) => {
+      if (!checks.submit(exchange)) report.add([uncheckedLine(exchange)]);
+    },
+  };
+  const server = http.createServer((req, res) => forward(forwarder, req, res));
+  // Requests Node's parser refuses (malformed, headers too large) never reach `forward`: answered with a reason.
   server.on('clientError', answerClientError);
   const url = await listen(server, port, host);
   const flush = async () => {
-    while (pending.size) await Promise.all([...pending]);
-    await store?.flush();
-    // Writes to the report are ordered: once an empty one is done, every line before it is in the file.
-    if (reportStream?.writable) await new Promise((resolve) => reportStream.write('', () => resolve(undefined)));
+    await checks.flush();
+    await report.flush();
   };
   return {
     url,
@@ -356,18 +391,9 @@ export async function startProxy(
         server.closeAllConnections();
       });
       await flush();
-      agent.destroy();
-      if (reportStream && !reportStream.destroyed) await new Promise((resolve) => reportStream.end(resolve));
+      await checks.close();
+      settings.agent.destroy();
+      await report.close();
     },
   };
-}
-
-/** A selector for the report: its field names, with a value only when it is a short code (`operation="audit"`). */
-function describeSelector(selector, prefix = '') {
-  const parts = Object.entries(selector).map(([k, v]) =>
-    v && typeof v === 'object'
-      ? describeSelector(v, `${prefix}${k}.`)
-      : `${prefix}${k}=${printable(v) ? JSON.stringify(v) : `(${shapeOf(v)})`}`,
-  );
-  return parts.length ? parts.join(', ') : 'no selector values';
 }

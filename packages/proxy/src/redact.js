@@ -370,9 +370,9 @@ function cleanPointer(pointer, secrets) {
 }
 
 /**
- * A report line fit to write: its route's path cleaned like a path, its pointer's segments like keys, and what
- * it says it saw like text.
- * @template {{ route: string, pointer: string, seen: string }} Line
+ * A report line fit to write: its route's path cleaned like a path, its pointer's and pattern's segments like
+ * keys, and what it says it saw like text.
+ * @template {{ route: string, pointer: string, pattern?: string, seen: string }} Line
  * @param {Line} line
  * @param {Secrets} secrets
  * @returns {Line}
@@ -380,5 +380,6 @@ function cleanPointer(pointer, secrets) {
 export function cleanReportLine(line, secrets) {
   const route = cleanRoute(line.route, secrets);
   const seen = line.seen === line.route ? route : cleanString(line.seen, secrets);
-  return { ...line, route, pointer: cleanPointer(line.pointer, secrets), seen };
+  const pattern = line.pattern === undefined ? {} : { pattern: cleanPointer(line.pattern, secrets) };
+  return { ...line, route, pointer: cleanPointer(line.pointer, secrets), ...pattern, seen };
 }

@@ -3,7 +3,7 @@
 // native binary or JVM), and long adversarial strings are masked completely. No timing is asserted here: the
 // figures are in `pnpm bench`; the only bound is the test's generous timeout (the old e-mail pattern needed
 // 11–14 s for one string of 80,000 characters).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import ts from 'typescript';
@@ -17,7 +17,9 @@ const { check } = await import('recheck');
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 /** The code the proxy runs on traffic: its own, and what it imports to read and mask it. */
 const TRAFFIC_PATH = [
-  ...['capture.js', 'check.js', 'cli.js', 'index.js', 'matcher.js', 'proxy.js', 'redact.js'].map((f) => here(`../src/${f}`)),
+  ...readdirSync(here('../src'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => here(`../src/${f}`)),
   fileURLToPath(import.meta.resolve('@qzz/http')),
   fileURLToPath(import.meta.resolve('@qzz/spec/personal')),
   fileURLToPath(import.meta.resolve('@qzz/spec/actions')),

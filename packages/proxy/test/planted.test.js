@@ -272,22 +272,28 @@ describe('the planted-secrets replay', () => {
   beforeAll(async () => {
     standIn = await startStandIn(gateway);
     dir = await mkdtemp(join(tmpdir(), 'qzz-proxy-planted-'));
+    const consoleLines = [];
     const proxy = await startProxy({
       upstream: standIn.url,
       port: 0,
       report: join(dir, 'report.jsonl'),
       capture: join(dir, 'records'),
       onReport: (line) => reports.push(line),
+      log: (line) => consoleLines.push(line),
     });
+    // The same requests to a proxy whose upstream cannot be reached: its console says which route failed.
+    const unreachable = await startProxy({ upstream: 'http://127.0.0.1:9', port: 0, log: (line) => consoleLines.push(line) });
     try {
       for (const { path, headers, body, echo } of EXCHANGES) {
         expect(await send(proxy.url, { path, headers: { ...headers, 'x-echo': echo.join(',') }, body })).toBe(200);
+        expect(await send(unreachable.url, { path, headers, body })).toBe(502);
       }
       await proxy.flush();
     } finally {
-      await proxy.close();
+      await Promise.all([proxy.close(), unreachable.close()]);
     }
-    files = await filesUnder(dir);
+    // What the console showed counts as written: a proxy's console is often a log file.
+    files = [...(await filesUnder(dir)), { file: 'console', text: consoleLines.join('\n') }];
   });
   afterAll(async () => {
     await standIn?.close();
@@ -308,7 +314,7 @@ describe('the planted-secrets replay', () => {
     ).toBe(reports.length);
   });
 
-  it('leaves no planted value, in any encoding, in any file name or byte on disk', () => {
+  it('leaves no planted value, in any encoding, in any file name or byte on disk, nor on the console', () => {
     const found = findPlanted(files);
     console.info(`planted values found on disk: ${found.size} of ${Object.keys(PLANTED).length}`);
     expect(Object.fromEntries(found)).toEqual({});

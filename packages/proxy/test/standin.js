@@ -1,5 +1,6 @@
 // A local stand-in for the gateway: a plain node:http server on a free loopback port whose routes are given
-// by each test. It records what reached it (method, target, headers, body bytes) so forwarding can be checked.
+// by each test. It records what reached it (method, target, headers, body bytes) so forwarding can be checked;
+// `manyFields` builds the heavy bodies the tests send.
 import { createServer } from 'node:http';
 
 /**
@@ -37,3 +38,11 @@ export function json(res, status, value, headers = {}) {
     .writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
     .end(text);
 }
+
+/**
+ * A JSON object of `count` short fields no schema lists (`"f1a2b":10`): 80,000 of them make about 850 KiB,
+ * under the 1 MiB the proxy checks, each one to check, report and capture.
+ * @param {number} count
+ */
+export const manyFields = (count) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`f${i.toString(36).padStart(4, '0')}`, 10]));
