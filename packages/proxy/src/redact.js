@@ -150,7 +150,7 @@ export function secretsOf({ path = '', query = new URLSearchParams(), headers = 
   for (const [name, value] of Object.entries(headers)) for (const one of [value ?? []].flat()) headerSecrets(name, one, addSecret);
   for (const [name, value] of Object.entries(answerHeaders)) {
     for (const one of [value ?? []].flat()) {
-      if (name.toLowerCase() === 'set-cookie') addSecret(cookieValue(one.split(';')[0] ?? ''));
+      if (name.toLowerCase() === 'set-cookie') for (const form of cookieValues(one.split(';')[0] ?? '')) addSecret(form);
       else headerSecrets(name, one, addSecret);
     }
   }
@@ -185,14 +185,18 @@ function headerSecrets(name, value, add) {
     }
   } else if (lower === 'cookie') {
     add(value);
-    for (const cookie of value.split(';')) add(cookieValue(cookie));
+    for (const cookie of value.split(';')) for (const form of cookieValues(cookie)) add(form);
   } else if (namesSecret(name)) add(value);
 }
 
-/** A cookie's value, from `name=value`, unquoted and percent-decoded too (both forms are the secret). */
-function cookieValue(cookie) {
+/**
+ * A cookie's value, from `name=value`: as sent, unquoted, and percent-decoded (a server may echo a signed
+ * session cookie `s%3Aabc…` as `s:abc…`; every form is the secret).
+ */
+function cookieValues(cookie) {
   const value = cookie.slice(cookie.indexOf('=') + 1).trim();
-  return value.startsWith('"') && value.endsWith('"') && value.length > 1 ? value.slice(1, -1) : value;
+  const unquoted = value.startsWith('"') && value.endsWith('"') && value.length > 1 ? value.slice(1, -1) : value;
+  return [...new Set([value, unquoted, decoded(unquoted)])];
 }
 
 /** Every string and number under a field named like a secret, at any depth. */

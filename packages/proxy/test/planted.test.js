@@ -22,6 +22,8 @@ const PLANTED = {
   basicCredential: Buffer.from('svc-user:Pw!H7kx9Lq2#').toString('base64'),
   cookieSession: 'cs-J2n8Rw4Ty6Ui0Op',
   cookieOther: 'ck_9vB3nM5xZ7aS1dF',
+  // A signed session cookie: sent percent-encoded, as servers set it, and echoed decoded.
+  cookieSigned: 's:Sg7.Hk2+Lm9/Qw3=',
   signature: 'SIG+a8K2/b9L4=c7M1',
   nonce: '1928374650',
   clientSecret: 'cls_Wq8Er4"Ty2\\Ui6',
@@ -121,7 +123,7 @@ const EXCHANGES = [
     headers: {
       ...CREDENTIALS,
       authorization: `Bearer ${P.bearer}`,
-      cookie: `SESSIONID=${P.cookieSession}; prefs=${P.cookieOther}`,
+      cookie: `SESSIONID=${P.cookieSession}; prefs=${P.cookieOther}; connect.sid=${encodeURIComponent(P.cookieSigned)}`,
       'X-Api-Signature': P.signature,
       'X-Api-Nonce': P.nonce,
       'content-type': 'application/json',
@@ -144,6 +146,7 @@ const EXCHANGES = [
       'bearer',
       'cookieSession',
       'cookieOther',
+      'cookieSigned',
       'signature',
       'nonce',
       'clientSecret',
