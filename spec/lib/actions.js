@@ -72,6 +72,23 @@ export function listActions(doc) {
  */
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** `value` with the keys of every object in it sorted. */
+const sortDeep = (value) =>
+  isObject(value)
+    ? Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, sortDeep(value[k])]),
+      )
+    : value;
+
+/**
+ * A selector (an action's `select`, or the values a body carries at the selecting fields) as text: the same for the
+ * same values in any key order, so two selectors are compared, or a record named, by it.
+ * @param {unknown} select
+ */
+export const selectorKey = (select) => JSON.stringify(sortDeep(select ?? {}));
+
 /**
  * The value at a path of keys in `value`; undefined where a step is not an object.
  * @param {unknown} value

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { isObject, listActions, moduleKey, selectorOf, valueAt } from './actions.js';
+import { isObject, listActions, moduleKey, selectorKey, selectorOf, valueAt } from './actions.js';
 import { withoutReferences } from './json-refs.js';
 import { LIMITS, parseExample, recordProblems } from './record.js';
 import { schemaValidator } from './validate.js';
@@ -24,15 +24,7 @@ const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
 const selectValues = (select) => Object.values(select ?? {}).flatMap((v) => (isObject(v) ? selectValues(v) : [v]));
 const selectPaths = (select, prefix = []) =>
   Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
-const sameSelect = (a, b) => JSON.stringify(sortDeep(a ?? {})) === JSON.stringify(sortDeep(b ?? {}));
-const sortDeep = (v) =>
-  isObject(v)
-    ? Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .map((k) => [k, sortDeep(v[k])]),
-      )
-    : v;
+const sameSelect = (a, b) => selectorKey(a) === selectorKey(b);
 
 /** The kind of action, from the vendor's title when there is one, else from the selecting `operation` or the route. */
 function kindOf(record, select) {
@@ -668,10 +660,13 @@ function mapCoverage(record, actionName, specDir, files, notes) {
 export function writePlan(plan) {
   /** @type {{ file: string, content: string, tmp: string, before?: Buffer, placed: boolean }[]} */
   const steps = [...plan.files].map(([file, content]) => ({ file, content, tmp: `${file}.spec-add-${process.pid}.tmp`, placed: false }));
+  /** Folders this write made (the first of each chain mkdirSync created): a failed write takes them away again. */
+  const made = [];
   try {
     for (const step of steps) {
       if (existsSync(step.file) && statSync(step.file).isFile()) step.before = readFileSync(step.file);
-      mkdirSync(dirname(step.file), { recursive: true });
+      const folder = mkdirSync(dirname(step.file), { recursive: true });
+      if (folder) made.push(folder);
       writeFileSync(step.tmp, step.content);
     }
     for (const step of steps) {
@@ -680,6 +675,7 @@ export function writePlan(plan) {
     }
   } catch (error) {
     for (const step of steps) putBack(step);
+    for (const folder of made.reverse()) rmSync(folder, { recursive: true, force: true });
     throw new ScaffoldError(`Writing the draft failed (${error.code ?? error.message}); every file is as it was.`);
   }
 }

@@ -100,6 +100,17 @@ describe('writePlan', () => {
     expect((await readdir(dir)).sort()).toEqual(['existing.yaml', 'in-the-way']);
     expect(await readFile(join(dir, 'existing.yaml'), 'utf8')).toBe('old\n');
   });
+
+  it('takes away the folders it made for a draft it could not write', async () => {
+    const dir = join(tmp, 'new-folders');
+    await mkdir(dir);
+    const files = new Map([
+      [join(dir, 'paths', 'new-module', 'route.yaml'), 'route\n'],
+      [join(dir, 'examples', 'new-module', `${'a'.repeat(300)}.json`), 'too long a name\n'],
+    ]);
+    expect(() => writePlan({ files })).toThrow(/ENAMETOOLONG/);
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
 
 describe('a malformed record', () => {

@@ -3,9 +3,9 @@
 // masked before anything is kept. One record per route and selector; fields are united across exchanges.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open as openFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, open as openFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isObject } from '@qzz/spec/actions';
+import { isObject, selectorKey } from '@qzz/spec/actions';
 import { jsonType } from './check.js';
 import { MAX_OPEN_RECORDS, MAX_RECORD_FIELDS, MAX_RECORD_NAMES } from './limits.js';
 import { cleanKey, cleanPath, cleanText, cleanValue, skeletonOf } from './redact.js';
@@ -33,7 +33,7 @@ const TRANSPORT_HEADERS = new Set([
 /** The record's id: `captured-<route's last segment>-<selector values>-<hash>`, stable for one route and selector. */
 function recordId(method, path, selector) {
   const hash = createHash('sha256')
-    .update(`${method} ${path} ${JSON.stringify(sortDeep(selector))}`)
+    .update(`${method} ${path} ${selectorKey(selector)}`)
     .digest('hex')
     .slice(0, 8);
   const words = [path.split('/').filter(Boolean).at(-1) ?? 'root', ...Object.values(flatten(selector))].join('-');
@@ -52,15 +52,6 @@ function flatten(value, prefix = '', out = {}) {
   }
   return out;
 }
-
-const sortDeep = (value) =>
-  isObject(value)
-    ? Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((k) => [k, sortDeep(value[k])]),
-      )
-    : value;
 
 /** The fields of a value as dotted paths (array items merged, no indices), each with the JSON types seen. */
 function fieldsOf(value, prefix = '', out = new Map()) {
@@ -112,6 +103,7 @@ export async function openCapture(dir) {
       `Cannot write captures to ${folder}: ${error.code ?? error.message}. Pick a folder this user can write (--capture <dir>).`,
     );
   }
+  await removeLeftovers(folder);
   /** The records written last, least recent first (a Map keeps insertion order). @type {Map<string, any>} */
   const open = new Map();
   const keepOpen = (id, record) => {
@@ -167,6 +159,28 @@ export async function openCapture(dir) {
   }
 
   return { dir: folder, add, flush: () => Promise.all(writes.values()).then(() => undefined) };
+}
+
+/** Whether process `pid` runs on this machine (another proxy capturing into the same folder). */
+function running(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a proxy that stopped mid-write (a crash, a SIGKILL) left in the folder; those of a
+ * proxy still running stay, as it may be about to rename one.
+ * @param {string} folder
+ */
+async function removeLeftovers(folder) {
+  for (const name of await readdir(folder)) {
+    const pid = Number(/^captured-[a-z0-9-]+\.json\.([0-9]+)\.tmp$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !running(pid)) await rm(join(folder, name), { force: true });
+  }
 }
 
 /**

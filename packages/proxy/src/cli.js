@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePort, serveUntilSignal } from '@qzz/http';
-import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, startProxy } from './proxy.js';
+import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, startProxy } from './proxy.js';
 
 const usage =
   'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--quiet]';
@@ -42,8 +42,8 @@ try {
   process.exit(2);
 }
 const timeoutMs = Number(options.timeout ?? DEFAULT_TIMEOUT_MS);
-if (!/^[0-9]+$/.test(options.timeout ?? String(DEFAULT_TIMEOUT_MS)) || timeoutMs <= 0) {
-  console.error(`--timeout must be a positive whole number of milliseconds, not "${options.timeout}".\n${usage}`);
+if (!/^[0-9]+$/.test(options.timeout ?? String(DEFAULT_TIMEOUT_MS)) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+  console.error(`--timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, not "${options.timeout}".\n${usage}`);
   process.exit(2);
 }
 

@@ -5,6 +5,13 @@
 export const MAX_VALIDATED_BYTES = 1024 * 1024;
 
 /**
+ * The kept copies of the bodies of all exchanges in flight together (each up to MAX_VALIDATED_BYTES per
+ * direction). Past it, an exchange's copy is dropped: it is forwarded as always and reported `not-validated`.
+ * `startProxy({ maxKeptBytes })` sets another.
+ */
+export const MAX_KEPT_BYTES = 128 * 1024 * 1024;
+
+/**
  * Finished exchanges waiting for the checker, by count and by the bytes of their kept bodies. Past either, an
  * exchange is forwarded as always but neither checked nor captured, and the report says so (`not-validated`).
  */
@@ -28,3 +35,10 @@ export const MAX_RECORD_NAMES = 200;
 
 /** Records the capture holds in memory (the ones being written); every other record is read back from its file. */
 export const MAX_OPEN_RECORDS = 16;
+
+/**
+ * How deep a JSON body may nest objects and arrays to be checked and captured: the checks, the masking and the
+ * capture walk a body recursively, and one nested deeper than the stack allows would end them half-way. A deeper
+ * body is forwarded as always and reported `not-validated`.
+ */
+export const MAX_JSON_DEPTH = 64;

@@ -7,13 +7,15 @@ import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { answerClientError, listen, sendProblem } from '@qzz/http';
 import { startChecks } from './checks.js';
-import { MAX_VALIDATED_BYTES, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './limits.js';
+import { MAX_KEPT_BYTES, MAX_VALIDATED_BYTES, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './limits.js';
 import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
 import { openReport } from './report.js';
 
 export { MAX_VALIDATED_BYTES };
 export const DEFAULT_PORT = 4020;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The longest timeout Node's timers keep: past it they fire at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1): each hop sets its own. So are the
 // headers a message's own Connection header names.
@@ -22,10 +24,12 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 /**
  * @typedef {import('./report.js').ReportLine} ReportLine
  * @typedef {{ upstream: string, port?: number, host?: string, spec?: string, report?: string, capture?: string,
- *   timeoutMs?: number, log?: (line: string) => void, onReport?: (line: ReportLine) => void }} ProxyOptions
+ *   timeoutMs?: number, maxKeptBytes?: number, log?: (line: string) => void, onReport?: (line: ReportLine) => void }} ProxyOptions
+ * @typedef {{ held: number, max: number }} KeptBudget the bytes the copies of exchanges in flight hold, and their ceiling
  * @typedef {{ base: URL, prefix: string, transport: typeof http | typeof https, agent: http.Agent, timeoutMs: number,
- *   log: (line: string) => void, settle: (exchange: import('./settle.js').FinishedExchange) => void }} Forwarder
- *   What forwarding one exchange needs: where to, how long to wait, and where a finished exchange goes.
+ *   kept: KeptBudget, log: (line: string) => void, settle: (exchange: import('./settle.js').FinishedExchange) => void }} Forwarder
+ *   What forwarding one exchange needs: where to, how long to wait, what copies may hold, and where a finished
+ *   exchange goes.
  */
 
 /** The upstream's base URL, or an error that says what is wrong with it. */
@@ -68,16 +72,39 @@ function forwardHeaders(raw, host) {
 /** RFC 9457 problem details, the shape the mock answers its own errors with. */
 const problem = (res, status, detail) => sendProblem(res, { status, detail });
 
-/** Keeps a copy of a stream's first MAX_VALIDATED_BYTES; past that it keeps nothing and only counts. */
-function tee(stream, declaredLength) {
-  const copy = { chunks: /** @type {Buffer[]} */ ([]), size: 0, overflow: Number(declaredLength) > MAX_VALIDATED_BYTES };
-  stream.on('data', (chunk) => {
+/**
+ * Keeps a copy of a stream's first MAX_VALIDATED_BYTES, within what all copies in flight may hold (`budget`);
+ * past either it keeps nothing and only counts, and `why` says which. `release()` gives its bytes back.
+ * @param {import('node:stream').Readable} stream
+ * @param {string | undefined} declaredLength
+ * @param {KeptBudget} budget
+ */
+function tee(stream, declaredLength, budget) {
+  const copy = {
+    chunks: /** @type {Buffer[]} */ ([]),
+    size: 0,
+    kept: 0,
+    overflow: Number(declaredLength) > MAX_VALIDATED_BYTES,
+    /** @type {string | undefined} */
+    why: undefined,
+    release() {
+      budget.held -= copy.kept;
+      copy.kept = 0;
+      copy.chunks = [];
+    },
+  };
+  stream.on('data', (/** @type {Buffer} */ chunk) => {
     copy.size += chunk.length;
     if (copy.overflow) return;
-    if (copy.size > MAX_VALIDATED_BYTES) {
+    if (copy.size > MAX_VALIDATED_BYTES || budget.held + chunk.length > budget.max) {
       copy.overflow = true;
-      copy.chunks = [];
-    } else copy.chunks.push(chunk);
+      if (copy.size <= MAX_VALIDATED_BYTES) copy.why = `the copies of the exchanges in flight hold ${budget.max} bytes, the most they may`;
+      copy.release();
+      return;
+    }
+    copy.chunks.push(chunk);
+    copy.kept += chunk.length;
+    budget.held += chunk.length;
   });
   return copy;
 }
@@ -88,7 +115,7 @@ function tee(stream, declaredLength) {
  * @returns {import('./settle.js').KeptBody}
  */
 function keptBody(copy) {
-  if (copy.overflow) return { bytes: null, size: copy.size, overflow: true };
+  if (copy.overflow) return { bytes: null, size: copy.size, overflow: true, ...(copy.why ? { why: copy.why } : {}) };
   const bytes = new Uint8Array(copy.size);
   let at = 0;
   for (const chunk of copy.chunks) {
@@ -134,7 +161,8 @@ class Forwarding {
     const [pathname, search = ''] = target.split(/\?(.*)/s);
     this.pathname = pathname;
     this.search = search;
-    this.requestCopy = tee(req, req.headers['content-length']);
+    this.requestCopy = tee(req, req.headers['content-length'], forwarder.kept);
+    res.on('close', () => this.requestCopy.release());
     this.timedOut = false;
     this.callerGone = false;
     /** Answered or failed: later errors of the upstream's connection are not this exchange's. */
@@ -250,7 +278,9 @@ class Forwarding {
     }
     this.arm();
     answer.on('data', () => this.arm());
-    const responseCopy = tee(answer, answer.headers['content-length']);
+    const responseCopy = tee(answer, answer.headers['content-length'], this.forwarder.kept);
+    // The copies are the checker's once the exchange is settled; however it ends, their bytes are given back.
+    this.res.on('close', () => responseCopy.release());
     try {
       this.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.rawHeaders));
     } catch (error) {
@@ -311,10 +341,13 @@ function forward(forwarder, req, res) {
  * The options checked, with their defaults.
  * @param {ProxyOptions} options
  */
-function proxySettings({ upstream, timeoutMs = DEFAULT_TIMEOUT_MS, spec }) {
+function proxySettings({ upstream, timeoutMs = DEFAULT_TIMEOUT_MS, spec, maxKeptBytes = MAX_KEPT_BYTES }) {
   const base = parseUpstream(upstream);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new Error(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}.`);
+  // Past 2^31 - 1 ms Node's timers fire at once: every call would time out.
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
+    throw new Error(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, not ${timeoutMs}.`);
+  if (!Number.isInteger(maxKeptBytes) || maxKeptBytes < 0)
+    throw new Error(`maxKeptBytes must be a whole number of bytes, not ${maxKeptBytes}.`);
   const transport = base.protocol === 'https:' ? https : http;
   return {
     base,
@@ -322,6 +355,7 @@ function proxySettings({ upstream, timeoutMs = DEFAULT_TIMEOUT_MS, spec }) {
     transport,
     agent: new transport.Agent({ keepAlive: true }),
     timeoutMs,
+    kept: { held: 0, max: maxKeptBytes },
     specPath: spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')),
   };
 }

@@ -8,6 +8,7 @@
 import { secretForms } from '@qzz/client/secrets';
 import { isObject } from '@qzz/spec/actions';
 import { EMAIL, MOBILE, mask, maskMobiles, maskPersonalText, personalKind, RESIDENT_ID } from '@qzz/spec/personal';
+import { parseJson } from './json.js';
 import { createReplacer } from './matcher.js';
 
 export const REDACTED = '[redacted]';
@@ -288,11 +289,9 @@ export function cleanValue(value, secrets, key = '') {
   if (typeof value !== 'string' || value === '') return value;
   // A string that is itself JSON text (a text/plain body, an embedded document) is cleaned as JSON.
   if (/^\s*[[{]/.test(value)) {
-    try {
-      return JSON.stringify(cleanValue(JSON.parse(value), secrets, key));
-    } catch {
-      // Not JSON: cleaned as text below.
-    }
+    const parsed = parseJson(value);
+    // Not JSON, or nested too deep to walk: cleaned as text below.
+    if (parsed && !parsed.tooDeep) return JSON.stringify(cleanValue(parsed.value, secrets, key));
   }
   return maskByField(key, cleanString(value, secrets));
 }

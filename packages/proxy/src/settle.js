@@ -5,13 +5,14 @@ import { parseMediaType } from '@qzz/http';
 import { selectorOf } from '@qzz/spec/actions';
 import { printable, shapeOf, wholeBody } from './check.js';
 import { decodeBody } from './decode.js';
-import { MAX_VALIDATED_BYTES } from './limits.js';
+import { parseJson } from './json.js';
+import { MAX_JSON_DEPTH, MAX_VALIDATED_BYTES } from './limits.js';
 import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
 
 /**
- * A body as the forwarding thread hands it over: the bytes kept (null when it was over the limit), its size on
- * the wire, and whether it was over the limit.
- * @typedef {{ bytes: Uint8Array | null, size: number, overflow: boolean }} KeptBody
+ * A body as the forwarding thread hands it over: the bytes kept (null when none were), its size on the wire,
+ * whether it was over a limit, and, when that limit is not its size, which.
+ * @typedef {{ bytes: Uint8Array | null, size: number, overflow: boolean, why?: string }} KeptBody
  * @typedef {{ time: string, method: string, pathname: string, search: string, headers: Record<string, string>,
  *   headerNames: string[], status: number, responseHeaders: Record<string, string | string[] | undefined>,
  *   request: KeptBody, response: KeptBody }} FinishedExchange
@@ -42,18 +43,18 @@ function isJsonType(contentType) {
  * @returns {ReadBody}
  */
 function readBody(kept, contentType, contentEncoding, expectJson) {
-  if (kept.overflow || !kept.bytes) return { unchecked: `${kept.size} bytes` };
+  if (kept.overflow || !kept.bytes) return { unchecked: kept.why ?? `${kept.size} bytes` };
+  // No body (a HEAD's, a 204's, a 304's) has nothing to decode, whatever its Content-Encoding says.
+  if (kept.bytes.length === 0) return { body: undefined };
   const decoded = decodeBody(kept.bytes, contentEncoding, MAX_VALIDATED_BYTES);
   if ('unchecked' in decoded) return decoded;
   const text = Buffer.from(decoded.bytes.buffer, decoded.bytes.byteOffset, decoded.bytes.byteLength).toString('utf8');
   if (text === '') return { body: undefined };
   if (!isJsonType(contentType) && !expectJson && !/^\s*[[{]/.test(text)) return { body: text, text: true };
-  try {
-    return { body: JSON.parse(text) };
-  } catch {
-    // JSON.parse's message quotes the text it failed on, which may be a secret or personal data: only its size.
-    return { body: text, text: true, parseError: `text that is not JSON (${text.length} characters)` };
-  }
+  const parsed = parseJson(text);
+  if (parsed === undefined) return { body: text, text: true, parseError: `text that is not JSON (${text.length} characters)` };
+  if (parsed.tooDeep) return { unchecked: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` };
+  return { body: parsed.value };
 }
 
 /** A selector for the report: its field names, with a value only when it is a short code (`operation="audit"`). */
@@ -209,7 +210,7 @@ export async function settle(settler, exchange) {
     ['response', settling.answer],
   ])) {
     if (body.unchecked === undefined) continue;
-    const spec = `bodies up to ${MAX_VALIDATED_BYTES} bytes (decoded from gzip, deflate or br) are validated`;
+    const spec = `bodies up to ${MAX_VALIDATED_BYTES} bytes (decoded from gzip, deflate or br), nested up to ${MAX_JSON_DEPTH} levels, are validated`;
     addLines(settling, direction, null, [
       wholeBody({ pointer: '', kind: 'not-validated', spec, seen: `${body.unchecked}, forwarded untouched` }),
     ]);

@@ -1,7 +1,8 @@
 // The capture folder as a disk meets it: a write that fails (the disk is full) leaves no temporary file and costs
 // only that record, never the exchange's report lines; a link planted where a record's temporary file goes is
 // removed, never written through.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,19 @@ describe("the capture's writes", () => {
     expect(await readFile(victim, 'utf8')).toBe('untouched');
     expect(JSON.parse(await readFile(file, 'utf8')).exchanges).toBe(2);
     expect(await readdir(join(dir, 'records'))).toEqual([file.split('/').at(-1)]);
+  });
+
+  it("removes at start the temporary files a proxy that died left, and keeps a running proxy's", async () => {
+    const records = join(dir, 'records');
+    await mkdir(records);
+    const child = spawn(process.execPath, ['-e', '']);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    const dead = `captured-list-1a2b3c4d.json.${child.pid}.tmp`;
+    const alive = `captured-list-1a2b3c4d.json.${process.ppid}.tmp`;
+    for (const name of [dead, alive, 'notes.json.1.tmp']) await writeFile(join(records, name), '{');
+    await openCapture(records);
+    expect((await readdir(records)).sort()).toEqual([alive, 'notes.json.1.tmp'].sort());
   });
 
   it('on a disk that fills (a 64 KiB tmpfs): no temporary file stays, the console says why, the report is whole', async (context) => {

@@ -34,6 +34,14 @@ describe('qzz-proxy', () => {
     });
   });
 
+  it.each(['0', '1.5', '2147483648', '99999999999999'])('refuses --timeout %s, which no timer keeps', async (timeout) => {
+    // Past 2^31 - 1 ms, Node's timers fire at once: every call would have been a 504.
+    expect(await run('--upstream', 'http://127.0.0.1:1', '--port', '0', '--timeout', timeout)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--timeout must be a whole number of milliseconds from 1 to 2147483647/),
+    });
+  });
+
   it('stops at start-up when the capture folder cannot be written', async () => {
     const file = join(dir, 'not-a-folder');
     await writeFile(file, '');

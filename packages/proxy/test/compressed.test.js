@@ -42,6 +42,7 @@ const bodies = {
   corrupt: ['gzip', Buffer.from('not gzip at all')],
   zstd: ['zstd', Buffer.from('(pretend zstd)')],
   constructor: ['constructor', Buffer.from('{}')],
+  'empty-gzip': ['gzip', Buffer.alloc(0)],
 };
 
 let standIn;
@@ -107,5 +108,11 @@ describe('compressed answers', () => {
     expect(lines).toMatchObject([{ direction: 'response', kind: 'not-validated', seen: expect.stringMatching(seen) }]);
     // The checker's heap is far below the 1 GiB a bomb holds: expanded, it would have ended the checker.
     expect(logs.join('\n')).not.toMatch(/the checker stopped/);
+  });
+
+  it('an empty answer that names an encoding: nothing to decode, so no decoding failure is reported', async () => {
+    const { bytes, lines } = await exchange('empty-gzip');
+    expect(bytes.length).toBe(0);
+    expect(lines).toMatchObject([{ direction: 'response', kind: 'not-json', seen: 'a application/json body' }]);
   });
 });
