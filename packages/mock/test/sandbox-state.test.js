@@ -1,7 +1,7 @@
 // The sandbox's state file (`--state`): every change on disk before its answer, loaded at start, never
 // overwritten when it is not ours, whole after a SIGKILL, written a record at a time (however large the state),
-// kept within bounds as account sets are reset, never written through a planted symlink, and left clean by a
-// full disk.
+// kept within bounds as account sets are reset, never written through a planted symlink, left clean by a full
+// disk, and holding no change answered 503 (state-log-failures.js makes the writes fail).
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -436,5 +436,51 @@ describe('--state, attacked', () => {
     } finally {
       await run('umount', [disk]);
     }
+  });
+});
+
+describe('--state, a write that fails', () => {
+  const SCENARIOS = fileURLToPath(new URL('./state-log-failures.js', import.meta.url));
+
+  /**
+   * Runs a scenario of state-log-failures.js (the state log and the store, driven as the sandbox's answers drive
+   * them) in a child whose files may not pass 64 KiB: what it answered and refused, and the state file it left.
+   */
+  async function runScenario(scenario) {
+    const folder = await mkdtemp(join(dir, `${scenario}-`));
+    const file = join(folder, 'state.json');
+    const { stdout } = await run('bash', ['-c', 'ulimit -f 64 && exec "$0" "$@"', process.execPath, SCENARIOS, scenario, file]);
+    return { file, ...JSON.parse(stdout) };
+  }
+
+  /** The saves a restart finds in the state file, as `group:id`. */
+  const heldAfterRestart = async (file) =>
+    ((await loadState(file)) ?? []).flatMap((s) => s.bills.map((b) => `${s.groupName}:${b.id}`)).sort();
+  const keys = (/** @type {{ group: string, id: string }[]} */ saves) => saves.map(({ group, id }) => `${group}:${id}`).sort();
+
+  it('changes copied into the file by a rewrite, then refused: a restart finds none of them and every answered save', async () => {
+    const { file, answered, refused, refusedResets, raced } = await runScenario('rewrite');
+    // The save of t and the reset of s were in the store when the file was written anew, and their own write failed.
+    expect(raced).toBe(true);
+    expect(answered.map((s) => s.group)).toEqual(['s', 'a']);
+    expect(refused.map((s) => s.group)).toEqual(['x', 't']);
+    expect(refusedResets).toEqual(['s']);
+    expect(await heldAfterRestart(file)).toEqual(keys(answered));
+  });
+
+  it('a write that fails with changes made on top of it waiting: all are refused, and a restart finds none of them', async () => {
+    const { file, answered, refused, refusedResets, raced } = await runScenario('behind');
+    // The save into s failed while a reset of s and the save of t waited behind it.
+    expect(raced).toBe(true);
+    expect(refused.map((s) => s.group)).toEqual(['x', 's', 't']);
+    expect(refusedResets).toEqual(['s']);
+    expect(answered.map((s) => s.group)).toEqual(['s', 'u']);
+    expect(await heldAfterRestart(file)).toEqual(keys(answered));
+  });
+
+  it('a write refused after part of it reached the file: a restart finds none of its records', async () => {
+    const { file, answered, refused } = await runScenario('partial');
+    expect(refused.map((s) => s.group)).toEqual(['p', 'p']);
+    expect(await heldAfterRestart(file)).toEqual(keys(answered));
   });
 });

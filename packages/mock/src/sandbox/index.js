@@ -116,10 +116,9 @@ async function answerSave({ rules, store, log }, { res, name, rule, plan }) {
     throw error;
   }
   try {
-    await log?.save(saved.line);
+    // Nothing is answered as saved unless it is on disk: the log takes the bill back when it cannot write it.
+    await log?.save(saved.line, () => store.unsave(name, saved.bill.id));
   } catch (error) {
-    // Nothing is answered as saved unless it is on disk.
-    store.unsave(name, saved.bill.id);
     return unwritable(res, error);
   }
   return sendJson(res, 200, rules.success(rule, saved.bill.data), ownAnswer(rule));
@@ -194,9 +193,8 @@ async function resetAccountSet({ store, log }, res, name) {
   const { count, removed, freed } = store.reset(name);
   if (removed && log) {
     try {
-      await log.reset(resetRecord(name), freed);
+      await log.reset(resetRecord(name), freed, () => store.putBack(removed));
     } catch (error) {
-      store.putBack(removed);
       return unwritable(res, error);
     }
   }

@@ -2,7 +2,10 @@
 // reset (records.js). A change is appended and the file's data synced (fdatasync) before its answer is sent, so a
 // save writes the bytes of its own record, whatever the size of the state. Changes that arrive while a write is
 // under way share the next write (one sync for many answers). A crash at any moment leaves every answered change
-// in the file; what a crash cuts off is the end of an unanswered write, dropped at the next start.
+// in the file; what a crash cuts off is the end of an unanswered write, dropped at the next start. A write that
+// fails is taken back before it is answered: its changes out of the store (with the changes queued behind it,
+// made on top of them), and out of the file, by cutting what it left, or by a rewrite when the file was removed or
+// a rewrite had copied them into it.
 //
 // Resets leave dead records behind. Once they outweigh the live ones (and pass COMPACT_AFTER_BYTES), the file is
 // compacted: the held records are written to a temporary file beside it while changes go on being appended to the
@@ -18,6 +21,12 @@ import { isBill, keyOf, readRecord, saveRecord } from './records.js';
 /** @typedef {import('node:fs/promises').FileHandle} FileHandle */
 /** @typedef {import('./records.js').StateRecord} StateRecord */
 /** @typedef {{ handle: FileHandle, size: number }} Written a temporary file written and synced, still open */
+/**
+ * One write's changes: their records, how to take each back out of the store, the bytes they make dead, whether a
+ * rewrite copied the file from the store while they were in it (so the file may hold them before their write
+ * does), and the failure that refused them unwritten (see #takeBack).
+ * @typedef {{ lines: Buffer[], undo: Array<() => void>, dead: number, rewritten: boolean, refused?: Error, done: Promise<void> }} Batch
+ */
 /**
  * A compaction under way: the records appended since it began, the dead bytes among them, whether it was
  * abandoned, and the temporary file it wrote (undefined when that failed).
@@ -324,7 +333,7 @@ export class StateLog {
   #compaction;
   /** The writes in order: each waits for the one before. @type {Promise<unknown>} */
   #tail = Promise.resolve();
-  /** @type {{ lines: Buffer[], dead: number, done: Promise<void> } | undefined} the write the next change joins */
+  /** @type {Batch | undefined} the write the next change joins */
   #next;
   /** Set by close(): no compaction starts after it. */
   #closing = false;
@@ -343,14 +352,21 @@ export class StateLog {
     this.#dead = dead;
   }
 
-  /** Appends a save's record; resolves once it is on disk. @param {Buffer} line */
-  save(line) {
-    return this.#queue(line, 0);
+  /**
+   * Appends a save's record; resolves once it is on disk. When it cannot be written, `undo` (taking the save back
+   * out of the store) has run before it rejects.
+   * @param {Buffer} line @param {() => void} undo
+   */
+  save(line, undo) {
+    return this.#queue(line, 0, undo);
   }
 
-  /** Appends a reset's record; `freed`: the bytes of the account set's records it makes dead. @param {Buffer} line */
-  reset(line, freed) {
-    return this.#queue(line, freed + line.length);
+  /**
+   * Appends a reset's record, as save() does; `freed`: the bytes of the account set's records it makes dead.
+   * @param {Buffer} line @param {number} freed @param {() => void} undo
+   */
+  reset(line, freed, undo) {
+    return this.#queue(line, freed + line.length, undo);
   }
 
   /** Resolves once every change is on disk, a compaction under way abandoned, and the file closed. */
@@ -365,7 +381,10 @@ export class StateLog {
   /** Writes the held state anew, at once (a compaction under way is abandoned). */
   async #rewrite() {
     await this.#abandonCompaction();
-    await this.#install(await writeTemporary(this.#temporary, this.#store.records()));
+    const records = this.#store.records();
+    // They hold the changes waiting for the next write: if that write fails, the file must lose them again.
+    if (this.#next) this.#next.rewritten = true;
+    await this.#install(await writeTemporary(this.#temporary, records));
     this.#dead = 0;
   }
 
@@ -376,10 +395,13 @@ export class StateLog {
   }
 
   /** Queues a record; resolves once it is on disk. `deadBytes`: what it makes dead, itself included. */
-  #queue(/** @type {Buffer} */ line, deadBytes) {
+  #queue(/** @type {Buffer} */ line, deadBytes, /** @type {() => void} */ undo) {
     if (!this.#next) {
-      const batch = { lines: [], dead: 0, done: Promise.resolve() };
+      /** @type {Batch} */
+      const batch = { lines: [], undo: [], dead: 0, rewritten: false, done: Promise.resolve() };
       batch.done = this.#tail.then(() => {
+        // Refused with the write before it, which failed (see #takeBack): already out of the store.
+        if (batch.refused) throw batch.refused;
         // From here on, a change waits for the next write.
         if (this.#next === batch) this.#next = undefined;
         return this.#write(batch);
@@ -388,12 +410,18 @@ export class StateLog {
       this.#next = batch;
     }
     this.#next.lines.push(line);
+    this.#next.undo.push(undo);
     this.#next.dead += deadBytes;
     return this.#next.done;
   }
 
-  /** Appends one write's records and syncs them; a failure leaves the file to repair before the next. */
-  async #write(/** @type {{ lines: Buffer[], dead: number }} */ batch) {
+  /**
+   * Appends one write's records and syncs them. When that fails, its changes are taken back and the file repaired
+   * before the failure is answered, so that a stop right after it finds none of them; a repair that fails too is
+   * tried again before the next write.
+   * @param {Batch} batch
+   */
+  async #write(batch) {
     try {
       // A rewrite writes what is held, which holds this write's changes.
       if (await this.#repairFile()) return;
@@ -407,12 +435,32 @@ export class StateLog {
       this.#compaction?.since.push(bytes);
       if (this.#compaction) this.#compaction.dead += batch.dead;
     } catch (error) {
-      this.#repair ??= 'truncate';
-      // The compaction's copy may hold a change just refused.
+      const takenBack = this.#takeBack(batch, error);
+      // A rewrite may have copied changes just taken back into the file: cutting its end would keep them there.
+      if (takenBack.some((b) => b.rewritten)) this.#repair = 'rewrite';
+      else this.#repair ??= 'truncate';
+      // The compaction's copy may hold them too.
       if (this.#compaction) this.#compaction.abandoned = true;
+      await this.#repairFile().catch(() => {});
       throw error;
     }
     this.#compactIfDue();
+  }
+
+  /**
+   * Takes a failed write's changes back out of the store, with those waiting for the next write, which are refused
+   * unwritten: they were made on top of the failed ones (a save into an account set a failed reset emptied, a reset
+   * of one holding a failed save), so only undoing all of them, latest first, leaves the store exactly as it was
+   * before them. Done here, before anything awaits, so that no rewrite reads the store in between.
+   * @returns {Batch[]} the batches taken back
+   */
+  #takeBack(/** @type {Batch} */ failed, /** @type {Error} */ error) {
+    const waiting = this.#next;
+    this.#next = undefined;
+    if (waiting) waiting.refused = error;
+    const takenBack = waiting ? [waiting, failed] : [failed];
+    for (const batch of takenBack) for (const undo of [...batch.undo].reverse()) undo();
+    return takenBack;
   }
 
   /** After a failed write: cuts what it may have left, or writes the file anew. True when it rewrote. */

@@ -168,7 +168,10 @@ export class BillStore {
     return { bill: saved, line };
   }
 
-  /** Takes back a bill just saved (its record could not be written); an account set left with no saved bill is no longer stored. */
+  /**
+   * Takes back a bill just saved (its record could not be written; the state log undoes every later change first);
+   * an account set left with no saved bill is no longer stored.
+   */
   unsave(name, id) {
     const key = keyOf(name);
     const set = this.#sets.get(key);
@@ -205,12 +208,13 @@ export class BillStore {
     return { count: this.#starting.size, removed, freed: removed ? recordBytesOf(removed) : 0 };
   }
 
-  /** Undoes a reset whose record could not be written: its bills come back, before any saved since. @param {AccountSet} removed */
+  /**
+   * Undoes a reset whose record could not be written: its bills come back. The state log undoes every later change
+   * first, so the account set is not stored meanwhile.
+   * @param {AccountSet} removed
+   */
   putBack(removed) {
-    const key = keyOf(removed.name);
-    const since = this.#sets.get(key);
-    this.#sets.set(key, removed);
-    for (const saved of since?.saved.values() ?? []) hold(removed, saved);
+    this.#sets.set(keyOf(removed.name), removed);
   }
 
   /**
