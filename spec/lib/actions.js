@@ -72,6 +72,16 @@ export function listActions(doc) {
  */
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * The leaf paths of a select object (`{params: {operate: 'save'}}` → [['params', 'operate']]): the body fields
+ * it selects by.
+ * @param {unknown} select
+ * @param {string[]} [prefix]
+ * @returns {string[][]}
+ */
+export const selectPaths = (select, prefix = []) =>
+  Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
+
 /** `value` with the keys of every object in it sorted. */
 const sortDeep = (value) =>
   isObject(value)

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { isObject, listActions, moduleKey, selectorKey, selectorOf, valueAt } from './actions.js';
+import { isObject, listActions, moduleKey, selectorKey, selectorOf, selectPaths, valueAt } from './actions.js';
 import { withoutReferences } from './json-refs.js';
 import { LIMITS, parseExample, recordProblems } from './record.js';
 import { schemaValidator } from './validate.js';
@@ -22,8 +22,6 @@ const camel = (text) => pascal(text).replace(/^[A-Z]/, (c) => c.toLowerCase());
 
 /** Leaf values of a select object, in order. */
 const selectValues = (select) => Object.values(select ?? {}).flatMap((v) => (isObject(v) ? selectValues(v) : [v]));
-const selectPaths = (select, prefix = []) =>
-  Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectPaths(v, [...prefix, k]) : [[...prefix, k]]));
 const sameSelect = (a, b) => selectorKey(a) === selectorKey(b);
 
 /** The kind of action, from the vendor's title when there is one, else from the selecting `operation` or the route. */

@@ -149,6 +149,7 @@ export function parseMediaType(header) {
 }
 
 // Node refuses some requests itself, before a handler runs; each gets a status and a reason like any other refusal.
+/** @type {Record<string, [number, string]>} */
 const NODE_REFUSALS = {
   HPE_HEADER_OVERFLOW: [431, 'The request headers are larger than this server accepts.'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request was not received in time: the server stopped waiting for its headers or body.'],
@@ -166,10 +167,18 @@ export function answerClientError(error, socket) {
     socket.destroy();
     return;
   }
-  const [status, detail] = NODE_REFUSALS[/** @type {keyof typeof NODE_REFUSALS} */ (error.code)] ?? [
-    400,
-    `The request is not valid HTTP/1.1 (${error.code ?? 'unreadable'}).`,
-  ];
+  const [status, detail] = NODE_REFUSALS[error.code ?? ''] ?? [400, `The request is not valid HTTP/1.1 (${error.code ?? 'unreadable'}).`];
+  endWithProblem(socket, status, detail);
+}
+
+/**
+ * Answers on a socket no ServerResponse holds (Node refused the request, or it is a CONNECT) with a problem, and
+ * closes the connection.
+ * @param {import('node:stream').Duplex} socket
+ * @param {number} status
+ * @param {string} detail
+ */
+function endWithProblem(socket, status, detail) {
   const body = problemBody({ status, detail });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
@@ -214,12 +223,7 @@ export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TI
   server.on('checkExpectation', (_req, res) =>
     sendProblem(res, { status: 417, detail: 'The only expectation this server meets is Expect: 100-continue.' }),
   );
-  server.on('connect', (_req, socket) => {
-    const body = problemBody({ status: 405, detail: 'CONNECT is not supported: this is not a proxy.' });
-    socket.end(
-      `HTTP/1.1 405 ${STATUS_CODES[405]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
-  });
+  server.on('connect', (_req, socket) => endWithProblem(socket, 405, 'CONNECT is not supported: this is not a proxy.'));
   return server;
 }
 

@@ -3,8 +3,9 @@
 // discrepancy repeated across array items is one finding with a count: its pattern folds array indexes
 // (`/data/material_entity/*/qty`), so a check's output grows with the schema, never with the number of items,
 // and its memory with the body, never with the number of discrepancies.
-import { candidateActions, isObject, listActions, matchesSelect, resolvePointer } from '@qzz/spec/actions';
+import { candidateActions, isObject, listActions, matchesSelect, resolvePointer, selectPaths } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
+import { escapePointer, unescapePointer } from './json.js';
 
 /**
  * @typedef {{ pointer: string, kind: string, spec: string, seen: string }} Finding
@@ -44,11 +45,6 @@ export function shapeOf(value) {
 export const printable = (value) =>
   typeof value === 'boolean' || value === null || (typeof value === 'string' && /^[A-Za-z][A-Za-z_.-]{0,40}$/.test(value));
 
-/** The leaf paths of a select object (`{params: {operate}}` → [['params', 'operate']]). */
-function selectKeys(select, prefix = []) {
-  return Object.entries(select ?? {}).flatMap(([k, v]) => (isObject(v) ? selectKeys(v, [...prefix, k]) : [[...prefix, k]]));
-}
-
 /** The spec's routes by `METHOD path`, and the selector fields the spec knows (for bodies on unknown routes). */
 function indexSpec(doc) {
   /** @type {Map<string, Route>} */
@@ -68,7 +64,7 @@ function indexSpec(doc) {
   const all = new Map();
   for (const route of routes.values()) {
     const own = new Map();
-    for (const action of route.actions) for (const keys of selectKeys(action.select)) own.set(keys.join('/'), keys);
+    for (const action of route.actions) for (const keys of selectPaths(action.select)) own.set(keys.join('/'), keys);
     route.selectorKeys = [...own.values()];
     for (const [k, v] of own) all.set(k, v);
   }
@@ -180,9 +176,6 @@ function entry(map, key, make) {
  * @returns {FoldedFinding}
  */
 export const wholeBody = ({ pointer, kind, spec, seen }) => ({ pointer, pattern: pointer, kind, spec, seen, count: 1 });
-
-const escapePointer = (key) => (/[~/]/.test(key) ? String(key).replace(/~/g, '~0').replace(/\//g, '~1') : key);
-const unescapePointer = (segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** The pattern of a pointer into `root`: each segment that indexes an array becomes `*`. */
 function patternAt(root, pointer) {
@@ -330,8 +323,8 @@ function schemaFindings(tools, schema, value) {
   const byPointer = new Map();
   for (const error of validate.errors ?? []) {
     let pointer = error.instancePath;
-    if (error.keyword === 'required') pointer += `/${escapePointer(error.params.missingProperty)}`;
-    if (error.keyword === 'additionalProperties') pointer += `/${escapePointer(error.params.additionalProperty)}`;
+    if (error.keyword === 'required') pointer += `/${escapePointer(String(error.params.missingProperty))}`;
+    if (error.keyword === 'additionalProperties') pointer += `/${escapePointer(String(error.params.additionalProperty))}`;
     if (!byPointer.has(pointer)) byPointer.set(pointer, []);
     byPointer.get(pointer).push(error);
   }

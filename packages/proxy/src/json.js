@@ -1,5 +1,12 @@
-// JSON from outside, read with a bound on its nesting (MAX_JSON_DEPTH): what reads a body walks it recursively.
+// JSON from outside: read with a bound on its nesting (MAX_JSON_DEPTH), as what reads a body walks it
+// recursively; and the segments of JSON pointers into it (RFC 6901), which the checker writes and the masking reads.
 import { MAX_JSON_DEPTH } from './limits.js';
+
+/** A key as a JSON pointer's segment: `~` as `~0`, `/` as `~1`. @param {string} key */
+export const escapePointer = (key) => (/[~/]/.test(key) ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key);
+
+/** A JSON pointer's segment as the key it names. @param {string} segment */
+export const unescapePointer = (segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** Whether `value` nests objects and arrays deeper than `limit`, found without recursion. */
 function nestedDeeperThan(value, limit) {

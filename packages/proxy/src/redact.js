@@ -8,7 +8,7 @@
 import { secretForms } from '@qzz/client/secrets';
 import { isObject } from '@qzz/spec/actions';
 import { EMAIL, MOBILE, mask, maskMobiles, maskPersonalText, personalKind, RESIDENT_ID } from '@qzz/spec/personal';
-import { parseJson } from './json.js';
+import { escapePointer, parseJson, unescapePointer } from './json.js';
 import { createReplacer } from './matcher.js';
 
 export const REDACTED = '[redacted]';
@@ -368,7 +368,7 @@ export function cleanRoute(route, secrets) {
 function cleanPointer(pointer, secrets) {
   return pointer
     .split('/')
-    .map((segment) => cleanKey(segment.replace(/~1/g, '/').replace(/~0/g, '~'), secrets).replace(/~/g, '~0').replace(/\//g, '~1'))
+    .map((segment) => escapePointer(cleanKey(unescapePointer(segment), secrets)))
     .join('/');
 }
 
