@@ -22,7 +22,12 @@ describe('clientOptionsFromEnv', () => {
     expect(options.baseUrl).toBe(DEFAULT_BASE_URL);
     expect(options.gateway).toBeUndefined();
     const credentials = options.credentials as { get(): Promise<unknown> };
-    expect(await credentials.get()).toEqual({ accessToken: TOKEN.QZZ_ACCESS_TOKEN, groupName: 'g', accountId: 'a', routerAddr: 'https://tf.jdy.com' });
+    expect(await credentials.get()).toEqual({
+      accessToken: TOKEN.QZZ_ACCESS_TOKEN,
+      groupName: 'g',
+      accountId: 'a',
+      routerAddr: 'https://tf.jdy.com',
+    });
   });
 
   it('takes the Kingdee flow when no token is set, with its app for the signed calls', () => {
