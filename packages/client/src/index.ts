@@ -14,7 +14,14 @@ export {
   type QzzCredentials,
   staticCredentials,
 } from './credentials.js';
-export { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
+export {
+  BASE_URL_VARIABLE,
+  clientOptionsFromEnv,
+  KINGDEE_VARIABLES,
+  SECRET_VARIABLES,
+  TOKEN_VARIABLES,
+} from './environment.js';
+export { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
 export type { GatewayApp } from './gateway.js';
 export type { ActionTypes } from './generated/actions.js';
 export type { components, operations, paths } from './generated/schema.js';

@@ -1,0 +1,58 @@
+// The client's options from QZZ_* variables: either set of credentials, and refusals that name variables only.
+import { describe, expect, it } from 'vitest';
+import { clientOptionsFromEnv, DEFAULT_BASE_URL, QzzError } from '../src/index.js';
+
+const TOKEN = { QZZ_ACCESS_TOKEN: 'tok/+?#%&=secret', QZZ_GROUP_NAME: 'g', QZZ_ACCOUNT_ID: 'a', QZZ_ROUTER_ADDR: 'https://tf.jdy.com' };
+const KINGDEE = { QZZ_CLIENT_ID: 'cid', QZZ_CLIENT_SECRET: 'csecret/+?#', QZZ_OUTER_INSTANCE_ID: 'oi' };
+
+/** The message `clientOptionsFromEnv(env)` throws (a QzzError), or fails the test. */
+function refusal(env: Record<string, string>): string {
+  try {
+    clientOptionsFromEnv(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(QzzError);
+    return (error as Error).message;
+  }
+  throw new Error('no refusal');
+}
+
+describe('clientOptionsFromEnv', () => {
+  it('takes a token as it is, and the gateway as the default base URL', async () => {
+    const options = clientOptionsFromEnv(TOKEN);
+    expect(options.baseUrl).toBe(DEFAULT_BASE_URL);
+    expect(options.gateway).toBeUndefined();
+    const credentials = options.credentials as { get(): Promise<unknown> };
+    expect(await credentials.get()).toEqual({
+      accessToken: TOKEN.QZZ_ACCESS_TOKEN,
+      groupName: 'g',
+      accountId: 'a',
+      routerAddr: 'https://tf.jdy.com',
+    });
+  });
+
+  it('takes the Kingdee flow when no token is set, with its app for the signed calls', () => {
+    const options = clientOptionsFromEnv({ ...KINGDEE, QZZ_BASE_URL: 'http://127.0.0.1:4010/' });
+    expect(options.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(options.gateway).toEqual({ clientId: 'cid', clientSecret: KINGDEE.QZZ_CLIENT_SECRET });
+    expect(typeof (options.credentials as { get?: unknown }).get).toBe('function');
+  });
+
+  it('names what is missing or malformed, never a value', () => {
+    const messages = [
+      refusal({}),
+      refusal({ QZZ_ACCESS_TOKEN: TOKEN.QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME: 'g' }),
+      refusal({ QZZ_CLIENT_ID: 'cid', QZZ_CLIENT_SECRET: KINGDEE.QZZ_CLIENT_SECRET }),
+      refusal({ ...TOKEN, QZZ_BASE_URL: 'ftp://h' }),
+      refusal({ ...TOKEN, QZZ_BASE_URL: 'https://h/?access_token=x' }),
+      refusal({ ...TOKEN, QZZ_BASE_URL: 'not a url' }),
+    ];
+    expect(messages).toEqual([
+      'No credentials in the environment: set QZZ_ACCESS_TOKEN, QZZ_GROUP_NAME, QZZ_ACCOUNT_ID, QZZ_ROUTER_ADDR (a token you have), or QZZ_CLIENT_ID, QZZ_CLIENT_SECRET, QZZ_OUTER_INSTANCE_ID (the Kingdee flow).',
+      'QZZ_ACCESS_TOKEN is set but QZZ_ACCOUNT_ID, QZZ_ROUTER_ADDR are not.',
+      'QZZ_CLIENT_ID is set but QZZ_OUTER_INSTANCE_ID is not.',
+      'QZZ_BASE_URL must be an http(s) URL without credentials, query or fragment.',
+      'QZZ_BASE_URL must be an http(s) URL without credentials, query or fragment.',
+      'QZZ_BASE_URL is not a URL.',
+    ]);
+  });
+});
