@@ -129,29 +129,50 @@ function testScript(/** @type {any} */ doc, /** @type {any} */ action, /** @type
   ];
 }
 
+/** The query parameter of kingdee_auth_token that the signing script computes, and the one it signs (as `kingdeeCredentials` does). */
+const APP_SIGNATURE = { key: 'app_signature', of: 'app_key' };
+
 /**
- * Runs in Postman's sandbox before a signed call: the X-Api-* values as @qzz/client makes them
- * (packages/client/src/signing.ts), with the sandbox's crypto-js: Base64 of the lowercase hex HMAC-SHA256 of the
- * string to sign (method, path, query sorted and encoded twice, nonce, timestamp), keyed with the client secret;
- * and `appSignature`, the same HMAC of `appKey` keyed with the account set's `appSecret` (kingdee_auth_token's
- * `app_signature`). The secrets stay in the script; it sets only the variables the request's headers name.
+ * Runs in Postman's sandbox before every request: each query value sent percent-encoded once, as @qzz/client
+ * sends it. Postman sends a variable's value in a query as it stands, so a `&`, `+` or `#` in it would split the
+ * parameter or change its value.
+ * @param {any} pm
+ */
+function encodeQuery(pm) {
+  pm.request.url.query.each((/** @type {any} */ param) => {
+    if (!param.disabled && typeof param.value === 'string') param.value = encodeURIComponent(pm.variables.replaceIn(param.value));
+  });
+}
+
+/**
+ * Runs in Postman's sandbox before a signed call (after `encodeQuery`): the X-Api-* values as @qzz/client makes
+ * them (packages/client/src/signing.ts), with the sandbox's crypto-js: Base64 of the lowercase hex HMAC-SHA256 of
+ * the string to sign (method, path, query sorted and encoded twice, nonce, timestamp), keyed with the client
+ * secret; and `app_signature` where the call has it: the same HMAC of `app_key`, keyed with the account set's
+ * `appSecret`. The secrets stay in the script; it sets only what the request's headers and query name.
  * @param {any} pm
  * @param {(name: string) => any} sandboxRequire the sandbox's `require`
  * @param {string} path the path the client signs: the operation's path
+ * @param {{ key: string, of: string }} appSignature the query parameter `app_signature` and the one it signs
  */
-function signRequest(pm, sandboxRequire, path) {
+function signRequest(pm, sandboxRequire, path, appSignature) {
   const crypto = sandboxRequire('crypto-js');
   const hexThenBase64 = (/** @type {string} */ key, /** @type {string} */ message) =>
     crypto.enc.Base64.stringify(crypto.enc.Utf8.parse(crypto.HmacSHA256(message, key).toString(crypto.enc.Hex)));
   const percentEncode = (/** @type {string} */ text) =>
     encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const twice = (/** @type {string} */ text) => percentEncode(percentEncode(text));
-  pm.variables.set('appSignature', hexThenBase64(pm.variables.get('appSecret') || '', pm.variables.get('appKey') || ''));
   /** @type {Record<string, string>} */
   const query = {};
   pm.request.url.query.each((/** @type {any} */ param) => {
-    if (!param.disabled) query[param.key] = pm.variables.replaceIn(param.value);
+    if (!param.disabled) query[param.key] = decodeURIComponent(param.value);
   });
+  if (appSignature.key in query) {
+    query[appSignature.key] = hexThenBase64(pm.variables.get('appSecret') || '', query[appSignature.of] || '');
+    pm.request.url.query.each((/** @type {any} */ param) => {
+      if (param.key === appSignature.key) param.value = encodeURIComponent(query[appSignature.key]);
+    });
+  }
   const sortedQuery = Object.keys(query)
     .sort()
     .map((key) => `${twice(key)}=${twice(query[key])}`)
@@ -165,10 +186,16 @@ function signRequest(pm, sandboxRequire, path) {
   pm.variables.set('xApiSignature', hexThenBase64(pm.variables.get('clientSecret') || '', stringToSign));
 }
 
+/** A Postman event: a script, one line per entry of `exec`. */
+const script = (/** @type {string} */ listen, /** @type {string[]} */ code) => ({
+  listen,
+  script: { type: 'text/javascript', exec: code.flatMap((line) => line.split('\n')) },
+});
+
 /** The pre-request script of a signed call. */
 const signingScript = (/** @type {string} */ path) => [
   '// Signs this call as @qzz/client does (X-Api-Auth-Version 2.0). The secrets never leave this script.',
-  `(${signRequest})(pm, require, ${json(path)});`,
+  `(${signRequest})(pm, require, ${json(path)}, ${json(APP_SIGNATURE)});`,
 ];
 
 // ---- Requests ----------------------------------------------------------------------------------------------
@@ -213,7 +240,8 @@ function signedRequest(/** @type {any} */ doc, /** @type {any} */ action, /** @t
     .filter((/** @type {any} */ p) => p.in === 'query')
     .map((/** @type {any} */ p) => ({
       key: p.name,
-      value: `{{${variableName(p.name)}}}`,
+      // app_signature: computed by the signing script; the rest from the collection's variables.
+      value: p.name === APP_SIGNATURE.key ? '' : `{{${variableName(p.name)}}}`,
       ...(p.required ? {} : { disabled: true }),
       description: p.description,
     }));
@@ -240,7 +268,7 @@ function signedQueryVariables(/** @type {any} */ doc) {
   for (const action of listActions(doc).filter((a) => a.signed)) {
     const operation = doc.paths[action.path][action.method];
     for (const p of (operation.parameters ?? []).map((/** @type {any} */ p) => deref(doc, p))) {
-      if (p.in !== 'query' || !p.required || p.name === 'app_signature' || variables.has(p.name)) continue;
+      if (p.in !== 'query' || !p.required || p.name === APP_SIGNATURE.key || variables.has(p.name)) continue;
       const example = deref(doc, p.examples?.[action.examples.request])?.value ?? p.example ?? '';
       variables.set(p.name, { key: variableName(p.name), value: String(example), description: `${p.name}: ${p.description}` });
     }
@@ -257,10 +285,6 @@ function itemOf(/** @type {any} */ doc, /** @type {any} */ action) {
     '',
     operation.description,
   ].join('\n');
-  const script = (/** @type {string} */ listen, /** @type {string[]} */ code) => ({
-    listen,
-    script: { type: 'text/javascript', exec: code.flatMap((line) => line.split('\n')) },
-  });
   const event = [script('test', testScript(doc, action, operation))];
   if (action.signed) event.unshift(script('prerequest', signingScript(action.path)));
   const request = action.signed ? signedRequest(doc, action, operation) : businessRequest(doc, action, operation);
@@ -314,6 +338,7 @@ export function postmanCollection(doc) {
       ].join('\n'),
       schema: SCHEMA_V2_1,
     },
+    event: [script('prerequest', [`(${encodeQuery})(pm);`])],
     item: folders,
     variable,
   };
