@@ -10,13 +10,16 @@ import { startMock } from '@qzz/mock';
 import { listActions, matchesSelect } from '@qzz/spec/actions';
 import newman from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARAZZO_FILE } from '../src/arazzo.js';
 import { titleOf } from '../src/compose.js';
 import { POSTMAN_FILE } from '../src/postman.js';
+import { startDocsServer } from '../src/serve.js';
 
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const actions = listActions(doc);
 // The collection as the site serves it (`pnpm build` writes it; turbo builds before it tests).
-const served = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', POSTMAN_FILE), 'utf8'));
+const served = JSON.parse(readFileSync(join(dist, POSTMAN_FILE), 'utf8'));
 
 const requests = served.item.flatMap((folder) => folder.item.map((item) => ({ folder, item })));
 /** The request of an action: its description names the client's function. */
@@ -106,6 +109,27 @@ describe('the collection', () => {
         expect(request.body.raw).toBe(example);
         expect(request.body.options.raw.language).toBe('text');
       }
+    }
+  });
+});
+
+describe('the site', () => {
+  it('links the collection and the workflows from its introduction, and serves them', async () => {
+    const site = JSON.parse(readFileSync(join(dist, 'openapi.json'), 'utf8'));
+    const docs = await startDocsServer({ port: 0, log: () => {} });
+    try {
+      for (const [file, type] of [
+        [POSTMAN_FILE, 'application/json'],
+        [ARAZZO_FILE, 'application/yaml'],
+      ]) {
+        expect(site.info.description).toContain(`](${file})`);
+        const res = await fetch(new URL(file, docs.url));
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(type);
+        expect(await res.text()).toBe(readFileSync(join(dist, file), 'utf8'));
+      }
+    } finally {
+      await docs.close();
     }
   });
 });
