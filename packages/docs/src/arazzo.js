@@ -109,7 +109,7 @@ function step(
 
 /** Why a step is left out: Respect sends a step output only inside a JSON body. */
 const textPlainReason = (/** @type {Action} */ action, /** @type {string} */ what) =>
-  `\`${action.name}\` is not a step: it takes ${what} as JSON text in a \`text/plain\` body, and Respect cannot put a step's output into a \`text/plain\` body. The mock's sandbox tests (packages/mock/test/sandbox.test.js) cover it.`;
+  `\`${action.name}\` is not a step: it takes ${what} as JSON text in a \`text/plain\` body, and Respect cannot put a step's output into a \`text/plain\` body. The mock's sandbox tests (packages/mock/test/sandbox.test.js) read a saved bill back with it.`;
 
 /** One bill flow as a workflow: save → push (→ read), each step's id carried into the next. */
 function workflowOf(/** @type {any} */ doc, /** @type {BillFlow} */ flow) {
