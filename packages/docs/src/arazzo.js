@@ -162,9 +162,7 @@ function workflowOf(/** @type {any} */ doc, /** @type {BillFlow} */ flow) {
 /** The read-back step after a push, or why it is left out. */
 function readStep(/** @type {any} */ doc, /** @type {Action} */ read, /** @type {any[]} */ steps) {
   const asked = documentedRequest(doc, read);
-  const draftId = resolvePointer(doc, read.response)?.properties?.id;
   if (asked.contentType === 'text/plain') return [textPlainReason(read, "the pushed bill's id")];
-  if (!draftId) return [`\`${read.name}\` is not a step: its answer names no \`id\` to read back by.`];
   steps.push(step(doc, 'read', read, { ...asked.value, id: '$steps.push.outputs.id' }, billOutputs(doc, read)));
   return [];
 }

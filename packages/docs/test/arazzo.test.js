@@ -10,7 +10,7 @@ import { startMock } from '@qzz/mock';
 import { listActions } from '@qzz/spec/actions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ARAZZO_FILE, billFlows, SOURCE_NAME, savedBillName } from '../src/arazzo.js';
+import { ARAZZO_FILE, arazzoDocument, billFlows, SOURCE_NAME, savedBillName } from '../src/arazzo.js';
 import { billNames, sameBillName } from '../src/billflow.js';
 
 const run = promisify(execFile);
@@ -63,6 +63,23 @@ describe('the bill flows', () => {
       }
     }
     expect(flows.some((f) => f.read && media(f.read) === 'text/plain')).toBe(true);
+  });
+
+  it('read the pushed bill back where the read takes JSON (a bundle whose read is not text/plain)', () => {
+    const flow = /** @type {any} */ (flows.find((f) => f.read && media(f.read) === 'text/plain'));
+    const json = structuredClone(doc);
+    const route = json.paths[flow.read.path][flow.read.method].requestBody;
+    const [media0] = Object.values(route.content);
+    const example = json.components.examples[flow.read.examples.request];
+    example.value = JSON.parse(example.value);
+    route.content = { 'application/json': { ...media0, schema: { $ref: flow.read.request } } };
+    const workflow = /** @type {any} */ (
+      arazzoDocument(json, 'openapi.json').workflows.find((w) => w.workflowId === `${flow.save.name}-${flow.push.name}`)
+    );
+    const read = workflow.steps.at(-1);
+    expect(workflow.steps.map((s) => s.stepId)).toEqual(['save', 'push', 'read']);
+    expect(read.requestBody).toEqual({ contentType: 'application/json', payload: { ...example.value, id: '$steps.push.outputs.id' } });
+    expect(workflow.description).not.toContain('is not a step');
   });
 
   it('lint as Arazzo with Redocly (recommended-strict)', async () => {
