@@ -1,5 +1,6 @@
-// Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, and the
-// document it renders (openapi.json). Reads only the bundle, spec/coverage.yaml and the guides in docs/.
+// Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, the document it
+// renders (openapi.json), and its downloads: the Postman collection and the Arazzo bill flows. Reads only the
+// bundle, spec/coverage.yaml and the guides in docs/.
 // `node scripts/build.js [--spec <bundle.json>] [--out <dir>]`: another bundle or folder, for tests that check
 // what a changed spec would give the site.
 import { execFileSync } from 'node:child_process';
@@ -10,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
+import { ARAZZO_FILE, arazzoDocument } from '../src/arazzo.js';
 import { billFlowSvg } from '../src/billflow.js';
 import { composeDocsDocument } from '../src/compose.js';
+import { POSTMAN_FILE, postmanCollection } from '../src/postman.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
@@ -26,6 +29,10 @@ const site = composeDocsDocument(doc, {
   gettingStarted: read(join(repoDir, 'docs', 'getting-started.md')),
   authentication: read(join(repoDir, 'docs', 'authentication.md')),
   coverage: parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml')))),
+  downloads: [
+    { file: POSTMAN_FILE, label: 'Postman collection (v2.1; imports into Postman and Apifox)' },
+    { file: ARAZZO_FILE, label: 'Bill flows as Arazzo 1.0 workflows (run with `redocly respect`)' },
+  ],
 });
 
 // The package's own dist/ is rebuilt from nothing; a folder named by --out is only written into.
@@ -33,6 +40,9 @@ if (!args.out) rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'bill-flow.svg'), svg);
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);
+writeFileSync(join(dist, POSTMAN_FILE), `${JSON.stringify(postmanCollection(doc), null, 2)}\n`);
+// The workflows' source description is the site's openapi.json beside them: the same operations as the bundle.
+writeFileSync(join(dist, ARAZZO_FILE), stringify(arazzoDocument(doc, 'openapi.json')));
 // Redoc 3 shows a code sample only when its label is one of the configured languages, and one sample per
 // label on an operation: so every label (one per action on shared routes) is listed, then the request payload.
 const labels = new Set(

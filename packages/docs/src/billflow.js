@@ -11,14 +11,16 @@ export function billNames(summary) {
   return { from: clean(summary.slice(0, at)), to: clean(summary.slice(at + PUSH.length)) };
 }
 
+/** True when two bill names name one bill: one extends the other (备品备件 → 备品备件领用单). */
+export const sameBillName = (a, b) => a.startsWith(b) || b.startsWith(a);
+
 /**
  * Nodes (bills) and edges (push actions). A bill is known by its form id where the evidence gives one, else by
  * its name; a name that extends another bill's name (备品备件 → 备品备件领用单) is the same bill.
  */
 export function billGraph(actions) {
   const nodes = [];
-  const find = (id, name) =>
-    nodes.find((n) => (id && n.id === id) || (name && n.names.some((m) => m.startsWith(name) || name.startsWith(m))));
+  const find = (id, name) => nodes.find((n) => (id && n.id === id) || (name && n.names.some((m) => sameBillName(m, name))));
   const node = (id, name) => {
     let found = find(id, name);
     if (!found) {

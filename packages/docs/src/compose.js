@@ -76,12 +76,16 @@ export function billFlowMarkdown(actions) {
   ].join('\n');
 }
 
+/** The site's downloads as a paragraph of the page's introduction: links to files beside index.html. */
+export const downloadsMarkdown = (downloads) => `**Downloads.** ${downloads.map(({ file, label }) => `[${label}](${file})`).join(' · ')}`;
+
 /**
  * @param {object} doc the bundle (not modified)
- * @param {{ gettingStarted: string, authentication: string, coverage: object }} pages
+ * @param {{ gettingStarted: string, authentication: string, coverage: object, downloads?: { file: string, label: string }[] }} pages
  */
-export function composeDocsDocument(doc, { gettingStarted, authentication, coverage }) {
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, downloads = [] }) {
   const out = structuredClone(doc);
+  if (downloads.length) out.info.description = `${out.info.description}\n\n${downloadsMarkdown(downloads)}`;
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
   for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
 

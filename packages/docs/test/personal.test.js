@@ -8,6 +8,8 @@ import { MOBILE, personalValues } from '@qzz/spec/personal';
 import { describe, expect, it } from 'vitest';
 // The evidence sits beside the repository, not in the package: the helper is imported from the workspace.
 import { hasReference, loadRecords } from '../../../spec/lib/reference.js';
+import { ARAZZO_FILE } from '../src/arazzo.js';
+import { POSTMAN_FILE } from '../src/postman.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -24,7 +26,7 @@ describe('the built docs', () => {
   const files = site();
 
   it('are the whole site, pages and spec', () => {
-    expect(files.map(([name]) => name)).toEqual(expect.arrayContaining(['index.html', 'openapi.json']));
+    expect(files.map(([name]) => name)).toEqual(expect.arrayContaining(['index.html', 'openapi.json', POSTMAN_FILE, ARAZZO_FILE]));
   });
 
   it('hold no unmasked mobile number', () => {
