@@ -14,9 +14,11 @@ export {
   type QzzCredentials,
   staticCredentials,
 } from './credentials.js';
-export { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
+export { type CallOutcome, QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
 export type { GatewayApp } from './gateway.js';
 export type { ActionTypes } from './generated/actions.js';
 export type { components, operations, paths } from './generated/schema.js';
 export { type KingdeeCredentialsOptions, kingdeeCredentials } from './kingdee.js';
+export type { LogLevel, QzzLogFields, QzzLogger, QzzLogMethod } from './log.js';
+export { type QzzAnswer, QzzPromise } from './promise.js';
 export { appSignature, percentEncode, type SignedHeaders, signedHeaders, stringToSign } from './signing.js';
