@@ -42,6 +42,7 @@ export class QzzPromise<T> extends Promise<T> {
   }
 
   // The reason is typed as Promise's own methods type it, so code written for a Promise types the same.
+  // biome-ignore lint/suspicious/noThenProperty: it is a Promise; awaiting it must read the call's answer.
   override then<A = T, B = never>(
     onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
     // biome-ignore lint/suspicious/noExplicitAny: as in Promise's own `then`.
