@@ -158,6 +158,8 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>,
 
 /** How many of the latest secrets (tokens, app signatures) an error is kept clean of. */
 const REMEMBERED_SECRETS = 16;
+/** How many redacted texts of log lines the client keeps, so that a repeated text is redacted once. */
+const CLEANED_TEXTS = 512;
 
 type Transport = ReturnType<typeof transport>;
 /** A call as errors and log lines name it: `module.action` (or `POST <route>`), its path, and what it does. */
@@ -258,10 +260,15 @@ type SharedMiddleware = ReturnType<typeof sharedMiddleware>;
  */
 function secretMemory(gateway: GatewayApp | undefined) {
   const all = new Set<string>(gateway ? [gateway.clientSecret] : []);
-  // The redactor of the secrets held, built when first needed after they change (every call remembers its token).
+  // The redactor of the secrets held, built when first needed after they change (every call remembers its token),
+  // and the texts it cleaned since: log lines repeat their actions, routes and codes, so each is redacted once.
   let cleaner: ((text: string) => string) | undefined;
+  let cleaned = new Map<string, string>();
   const remember = (secret: string) => {
-    if (!all.has(secret)) cleaner = undefined;
+    if (!all.has(secret)) {
+      cleaner = undefined;
+      cleaned = new Map();
+    }
     all.delete(secret);
     all.add(secret);
     for (const old of all) {
@@ -271,8 +278,15 @@ function secretMemory(gateway: GatewayApp | undefined) {
   };
   /** `text` with every secret held redacted (see `redactor`). */
   const clean = (text: string) => {
-    cleaner ??= redactor([...all]);
-    return cleaner(text);
+    let out = cleaned.get(text);
+    if (out === undefined) {
+      cleaner ??= redactor([...all]);
+      out = cleaner(text);
+      // Bounded: texts an answer chose (an errorCode) may differ every time.
+      if (cleaned.size >= CLEANED_TEXTS) cleaned.clear();
+      cleaned.set(text, out);
+    }
+    return out;
   };
   return { all, remember, clean };
 }

@@ -70,14 +70,23 @@ export interface CallLog {
   failed(call: LoggedCall, attempts: number, error: unknown): void;
 }
 
-/** The fields a failure adds to a line: its class and what it says of the answer, never its message (it may quote the answer). */
-function failureFields(error: unknown): Partial<QzzLogFields> {
-  return safely<Partial<QzzLogFields>>(() => {
-    if (error instanceof QzzBusinessError) return { error: error.name, errorCode: error.errorCode };
-    if (error instanceof QzzGatewayError) return { error: error.name, status: error.status, errcode: error.errcode };
-    if (error instanceof QzzNetworkError) return { error: error.name, outcome: error.outcome, timedOut: error.timedOut };
-    return { error: error instanceof Error ? error.name : typeof error };
-  }, {});
+/**
+ * Adds what a failure says of the answer to `line`: its class, status and codes, never its message (which may
+ * quote the answer). Strings go through `clean`.
+ */
+function addFailure(line: QzzLogFields, error: unknown, clean: (text: string) => string): void {
+  safely(() => {
+    line.error = clean(error instanceof Error ? error.name : typeof error);
+    if (error instanceof QzzBusinessError && error.errorCode !== undefined) line.errorCode = clean(error.errorCode);
+    if (error instanceof QzzGatewayError) {
+      line.status = error.status;
+      if (error.errcode !== undefined) line.errcode = error.errcode;
+    }
+    if (error instanceof QzzNetworkError) {
+      line.outcome = error.outcome;
+      line.timedOut = error.timedOut;
+    }
+  }, undefined);
 }
 
 /**
@@ -89,48 +98,57 @@ export function callLog(logger: QzzLogger | undefined, level: LogLevel, clean: (
   const on = (wanted: Exclude<LogLevel, 'off'>) => at <= RANK[wanted];
   let calls = 0;
 
-  function write(wanted: Exclude<LogLevel, 'off'>, message: string, fields: QzzLogFields) {
-    const line: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined) line[key] = typeof value === 'string' ? clean(value) : value;
-    }
+  function write(wanted: Exclude<LogLevel, 'off'>, message: string, line: QzzLogFields) {
     try {
-      logger?.[wanted](line as unknown as QzzLogFields, clean(message));
+      logger?.[wanted](line, clean(message));
     } catch {
       // The caller's logger failed: the call goes on.
     }
   }
-  const base = (call: LoggedCall, attempt: number) => ({ call: call.id, action: call.label, route: call.route, attempt });
+  /** A line's fields, made in one literal (every line has the same first fields), its strings redacted. */
+  const lineOf = (call: LoggedCall, attempt: number, error?: unknown): QzzLogFields => {
+    const line: QzzLogFields = { call: call.id, action: clean(call.label), route: clean(call.route), attempt };
+    if (error !== undefined) addFailure(line, error, clean);
+    return line;
+  };
 
   return {
     next: () => (at < RANK.off ? ++calls : 0),
     timed: on('debug'),
     attempt(call, attempt, startedAt, record, error) {
       if (!on('debug')) return;
-      const ms = Math.round((performance.now() - startedAt) * 100) / 100;
-      const fields: QzzLogFields = { ...base(call, attempt), ...(error === undefined ? {} : failureFields(error)), ms };
-      if (record.response) fields.status = record.response.status;
-      if (record.errorCode !== undefined) fields.errorCode = record.errorCode;
-      write('debug', `qzz ${call.label}: attempt ${attempt}: ${fields.status ?? fields.error} in ${ms} ms`, fields);
+      const line = lineOf(call, attempt, error);
+      if (record.response) line.status = record.response.status;
+      line.ms = Math.round((performance.now() - startedAt) * 100) / 100;
+      if (record.errorCode !== undefined) line.errorCode = clean(record.errorCode);
+      // The time is in the fields only: a message that repeats is redacted once (see the client's `clean`).
+      write('debug', `qzz ${call.label}: attempt ${attempt}: ${line.status ?? line.error}`, line);
     },
     retry(call, attempt, delayMs, error) {
       if (!on('info')) return;
-      write('info', `qzz ${call.label}: retrying in ${delayMs} ms`, { ...base(call, attempt), ...failureFields(error), delayMs });
+      const line = lineOf(call, attempt, error);
+      line.delayMs = delayMs;
+      write('info', `qzz ${call.label}: retrying in ${delayMs} ms`, line);
     },
     refresh(call, attempt, error) {
       if (!on('info')) return;
-      write('info', `qzz ${call.label}: the app secret rotated; refreshing the credentials and sending again`, {
-        ...base(call, attempt),
-        ...failureFields(error),
-      });
+      write(
+        'info',
+        `qzz ${call.label}: the app secret rotated; refreshing the credentials and sending again`,
+        lineOf(call, attempt, error),
+      );
     },
     failed(call, attempts, error) {
-      const fields = { ...base(call, attempts), ...failureFields(error) };
+      const unknownOutcome = error instanceof QzzNetworkError && error.outcome === 'unknown';
       // A write that may have happened needs a person (or code) to check before it is sent again.
-      const unknownWrite = fields.outcome === 'unknown' && call.kind !== 'query';
+      const unknownWrite = unknownOutcome && call.kind !== 'query';
       const wanted = unknownWrite ? 'error' : 'warn';
       if (!on(wanted)) return;
-      write(wanted, `qzz ${call.label}: failed${unknownWrite ? ', outcome unknown: check before sending again' : ''}`, fields);
+      write(
+        wanted,
+        `qzz ${call.label}: failed${unknownWrite ? ', outcome unknown: check before sending again' : ''}`,
+        lineOf(call, attempts, error),
+      );
     },
   };
 }

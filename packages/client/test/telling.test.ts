@@ -104,7 +104,7 @@ describe('the logger', () => {
     for (const { fields, message } of lines) {
       expect(fields.ms).toBeGreaterThanOrEqual(0);
       expect(fields.errorCode).toBe('success'); // the mock answers the vendor's example envelope
-      expect(message).toMatch(/^qzz .+: attempt 1: 200 in [\d.]+ ms$/);
+      expect(message).toMatch(/^qzz .+: attempt 1: 200$/);
     }
     expect(lines[0]!.fields.call).not.toBe(lines[1]!.fields.call);
     // Neither the request's nor the answer's values, nor the token, appear in a line.
