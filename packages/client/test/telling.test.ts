@@ -266,7 +266,8 @@ describe('middleware on every call', () => {
   it('sees a failed request in onError, and stops after eject()', async () => {
     const { middleware, errors } = tracing();
     const client = createQzzClient({ baseUrl: await refusedUrl(), credentials, retries: 0, middleware: [middleware] });
-    await failureOf(client.workshop.getInspection({ id: '1' }));
+    // The error middleware saw is the one the call rejects with, what it says of the request kept.
+    expect(await failureOf(client.workshop.getInspection({ id: '1' }))).toMatchObject({ outcome: 'not-sent' });
     expect(errors).toEqual(['TypeError']);
     client.eject(middleware);
     await failureOf(client.workshop.getInspection({ id: '1' }));
