@@ -120,7 +120,8 @@ for (const { path, wirePath, method, operation: op, signed, actions } of listOpe
         module,
         `    ${action.name}: {
       kind: ${literal(action.kind)},
-      signed: false,${serverPrefix ? `\n      serverPrefix: ${literal(serverPrefix)},` : ''}
+      signed: false,
+      path: ${literal(path)},${serverPrefix ? `\n      serverPrefix: ${literal(serverPrefix)},` : ''}
       send: (client, input, init) => ${call}, { ${contentType === 'text/plain' ? `...jsonText(${body})` : `body: ${body}`}, ...init }),
     } satisfies BusinessAction<${ref}['input']>,`,
       );
@@ -128,7 +129,7 @@ for (const { path, wirePath, method, operation: op, signed, actions } of listOpe
     push(
       functions,
       module,
-      `    ${action.name}: (input: ${ref}['input'], options?: CallOptions): Promise<${ref}['output']> =>\n      run.${signed ? 'signed' : 'business'}(${literal(label)}, actionTable.${module}.${action.name}, input, options),`,
+      `    ${action.name}: (input: ${ref}['input'], options?: CallOptions): QzzPromise<${ref}['output']> =>\n      run.${signed ? 'signed' : 'business'}(${literal(label)}, actionTable.${module}.${action.name}, input, options),`,
     );
   }
 }
@@ -142,6 +143,7 @@ const byModule = (map, wrap) => [...map].map(([module, lines]) => wrap(module, l
 writeFileSync(
   join(out, 'actions.ts'),
   `${header}import { jsonText, type ActionRunner, type BusinessAction, type CallOptions, type SignedAction } from '../action.js';
+import type { QzzPromise } from '../promise.js';
 import { withSelect, type Unselected } from '../select.js';
 import type { components, operations } from './schema.js';
 

@@ -3,6 +3,7 @@
 // action's literal path, so each call is type-checked against the spec's path, method and body.
 import type { Client } from 'openapi-fetch';
 import type { paths } from './generated/schema.js';
+import type { QzzPromise } from './promise.js';
 import type { SignedHeaders } from './signing.js';
 
 /** The typed openapi-fetch client of every path in the spec. */
@@ -37,10 +38,19 @@ export interface SendInit {
   baseUrl?: string;
 }
 
+/** What one attempt learned of its answer, for the log and `withResponse()`: set by the sender as it reads it. */
+export interface AttemptRecord {
+  response?: Response;
+  /** The vendor envelope's `errorCode`, when the answer carried one. */
+  errorCode?: string;
+}
+
 /** A business action: the credentials ride on the client it is given; the body is the caller's input, selected. */
 export interface BusinessAction<Input> {
   kind: ActionKind;
   signed: false;
+  /** The operation's path in the spec (under `serverPrefix`, if any). */
+  path: string;
   /** What the operation's own server adds in front of its path (e.g. `/mxocminimes`), if it has one. */
   serverPrefix?: string;
   send(client: SpecClient, input: Input, init: SendInit): Promise<TextAnswer>;
@@ -71,11 +81,11 @@ export interface CallOptions {
 
 /** Runs an action with the client's credentials, errors and retry rule; resolves to the answer's typed `data`. */
 export interface ActionRunner {
-  business<Input, Output>(label: string, action: BusinessAction<Input>, input: Input, options?: CallOptions): Promise<Output>;
+  business<Input, Output>(label: string, action: BusinessAction<Input>, input: Input, options?: CallOptions): QzzPromise<Output>;
   signed<Query extends SignedQuery, Output>(
     label: string,
     action: SignedAction<Query>,
     query: Query,
     options?: CallOptions,
-  ): Promise<Output>;
+  ): QzzPromise<Output>;
 }

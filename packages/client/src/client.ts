@@ -3,6 +3,7 @@ import type { Client, Middleware } from 'openapi-fetch';
 import {
   type ActionKind,
   type ActionRunner,
+  type AttemptRecord,
   type BodyType,
   type CallOptions,
   jsonText,
@@ -10,11 +11,13 @@ import {
   type TextAnswer,
 } from './action.js';
 import { type CredentialsProvider, type CredentialsSource, type QzzCredentials, toProvider } from './credentials.js';
-import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError } from './errors.js';
+import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
 import { callGateway, type GatewayApp, networkError, readFailure } from './gateway.js';
 import { type ActionTypes, actionTable, bindActions } from './generated/actions.js';
 import type { paths } from './generated/schema.js';
 import { answerText, parseJson } from './json.js';
+import { type CallLog, callLog, type LoggedCall, type LogLevel, type QzzLogger } from './log.js';
+import { type QzzAnswer, QzzPromise } from './promise.js';
 import { transport } from './transport.js';
 
 export type { CallOptions } from './action.js';
@@ -38,12 +41,23 @@ export interface QzzClientOptions {
   retries?: number;
   /** First backoff delay in milliseconds, doubled on each retry (default 250). */
   retryDelayMs?: number;
+  /** Where the client says what it did: anything with debug/info/warn/error (`console`, pino). Nothing is logged without one. */
+  logger?: QzzLogger;
+  /** How much it says (default `warn`: failed calls only); `debug` adds a line per attempt, `info` retries and refreshes. */
+  logLevel?: LogLevel;
+  /**
+   * openapi-fetch middleware (`onRequest`, `onResponse`, `onError`) run on every request the client sends: each
+   * attempt of the action functions and `client.call` (retries and refreshes included) and `client.raw`.
+   */
+  middleware?: Middleware[];
 }
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'off'];
 
 type ActionFunctions = {
   [M in keyof ActionTypes]: {
     [A in keyof ActionTypes[M]]: ActionTypes[M][A] extends { input: infer I; output: infer O }
-      ? (input: I, options?: CallOptions) => Promise<O>
+      ? (input: I, options?: CallOptions) => QzzPromise<O>
       : never;
   };
 };
@@ -63,7 +77,11 @@ export type QzzClient = ActionFunctions & {
    * POSTs `body` to any business route, with the credentials, envelope unwrapping, typed errors and retry rule
    * of the action functions: the way to call what the spec does not have yet. Resolves to the envelope's `data`.
    */
-  call(route: string, body: unknown, options?: RouteCallOptions): Promise<unknown>;
+  call(route: string, body: unknown, options?: RouteCallOptions): QzzPromise<unknown>;
+  /** Adds openapi-fetch middleware to every request: action functions, `client.call` and `client.raw`. */
+  use(...middleware: Middleware[]): void;
+  /** Removes middleware added by `use` or the `middleware` option. */
+  eject(...middleware: Middleware[]): void;
 };
 
 /** Any business route, as `client.call` sends it: a body in, the vendor's envelope out. */
@@ -103,7 +121,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `make(credentials)`, made again only when the credentials change (a new token, a rotation). */
+/** `make(credentials)`, made again only when the credentials change (a new token, a rotation) or after `reset`. */
 function perCredentials<T>(make: (credentials: QzzCredentials) => T) {
   let last: { credentials: QzzCredentials; value: T } | undefined;
   return {
@@ -111,14 +129,19 @@ function perCredentials<T>(make: (credentials: QzzCredentials) => T) {
       if (last?.credentials !== credentials) last = { credentials, value: make(credentials) };
       return last.value;
     },
+    reset() {
+      last = undefined;
+    },
   };
 }
 
 /** The vendor's envelope: `data` on success; a typed error otherwise (every quoted part redacted). */
-function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>): unknown {
+function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>, record: AttemptRecord): unknown {
   const { response } = result;
   const text = answerText(result);
   const answer = parseJson(text);
+  record.response = response;
+  if (typeof answer?.errorCode === 'string') record.errorCode = answer.errorCode;
   if (response.ok && answer?.success === true) return answer.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
   if (!response.ok)
@@ -135,49 +158,100 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>)
 
 /** How many of the latest secrets (tokens, app signatures) an error is kept clean of. */
 const REMEMBERED_SECRETS = 16;
+/** How many redacted texts of log lines the client keeps, so that a repeated text is redacted once. */
+const CLEANED_TEXTS = 512;
 
 type Transport = ReturnType<typeof transport>;
-/** Sends once per attempt (see `retryingCaller`) and resolves to the envelope's `data`. */
+/** A call as errors and log lines name it: `module.action` (or `POST <route>`), its path, and what it does. */
+type CallInfo = Omit<LoggedCall, 'id'>;
+/**
+ * Sends once per attempt (see `retryingCaller`); `send` records each attempt's answer in `record`. Resolves to
+ * the envelope's `data`, or with `.withResponse()` to the data, the last answer and the number of attempts.
+ */
 type Caller = <Output, Sent extends QzzCredentials | undefined>(
-  label: string,
-  kind: ActionKind,
+  call: CallInfo,
   signal: AbortSignal | undefined,
   credentialsOf: (label: string) => Promise<Sent>,
-  send: (sent: Sent) => Promise<unknown>,
-) => Promise<Output>;
+  send: (sent: Sent, record: AttemptRecord) => Promise<unknown>,
+) => QzzPromise<Output>;
 /** Sends one business request, bounded by the timeout, and unwraps the vendor's envelope. */
 type BusinessSender = (
   label: string,
   signal: AbortSignal | undefined,
+  record: AttemptRecord,
   request: (signal: AbortSignal) => Promise<TextAnswer>,
 ) => Promise<unknown>;
 /** The business clients of one set of credentials: the spec's paths, and any route (`client.call`). */
-type BusinessClients = { get(credentials: QzzCredentials): { spec: SpecClient; routes: Client<RoutePaths> } };
+type BusinessClients = {
+  get(credentials: QzzCredentials): { spec: SpecClient; routes: Client<RoutePaths> };
+};
 
 /** The client, assembled from the steps below: secrets kept, credentials fetched, calls retried, envelopes unwrapped. */
 export function createQzzClient(options: QzzClientOptions): QzzClient {
-  const { baseUrl = DEFAULT_BASE_URL, timeoutMs = 30_000, retries = 2, retryDelayMs = 250, gateway } = options;
+  const { baseUrl = DEFAULT_BASE_URL, timeoutMs = 30_000, retries = 2, retryDelayMs = 250, gateway, logger, logLevel = 'warn' } = options;
   if (!options.credentials) throw new TypeError('createQzzClient: `credentials` is required (values, an async function or a provider).');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('createQzzClient: `timeoutMs` must be a positive number.');
+  checkLogging(logger, logLevel);
   const provider = toProvider(options.credentials);
   const secrets = secretMemory(gateway);
   const clients = transport({ baseUrl, fetch: options.fetch, timeoutMs, secrets: () => [...secrets.all] });
   const credentials = credentialSource(provider, secrets);
-  const call = retryingCaller(provider, retries, retryDelayMs);
+  const log = callLog(logger, logLevel, secrets.clean);
+  const call = retryingCaller(provider, retries, retryDelayMs, log);
   const sendBusiness = businessSender(clients, secrets.all);
+  const middleware = sharedMiddleware(options.middleware ?? []);
   // The action functions' clients: the credentials ride on the client, so each call knows which credentials it
-  // sent and a rejection invalidates exactly those.
-  const business: BusinessClients = perCredentials((c) => ({
-    spec: clients.client(c, { untimed: true }),
-    routes: clients.client<RoutePaths>(c, { untimed: true }),
+  // sent and a rejection invalidates exactly those. Made again when the middleware changes.
+  const business = perCredentials((c) => ({
+    spec: clients.client(c, { untimed: true, middleware: middleware.list }),
+    routes: clients.client<RoutePaths>(c, { untimed: true, middleware: middleware.list }),
   }));
-  const run = actionRunner({ baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business });
+  middleware.onChange(business.reset);
+  const run = actionRunner({ baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business, middleware });
   return {
     ...bindActions(run),
-    raw: rawClient(clients, credentials.current),
+    raw: rawClient(clients, credentials.current, middleware, log),
     call: routeCaller(credentials, call, sendBusiness, business),
+    use: middleware.use,
+    eject: middleware.eject,
   };
 }
+
+/** Refuses a logger without the four methods, and a level that is not one of LOG_LEVELS. */
+function checkLogging(logger: QzzLogger | undefined, logLevel: LogLevel) {
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new TypeError(`createQzzClient: \`logLevel\` is one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}.`);
+  if (logger !== undefined && !(['debug', 'info', 'warn', 'error'] as const).every((m) => typeof logger?.[m] === 'function'))
+    throw new TypeError('createQzzClient: `logger` needs debug, info, warn and error methods (console and pino have them).');
+}
+
+/**
+ * The middleware every client of this QzzClient runs, in the order added; the clients made with it are made
+ * again (`onChange`) when it changes, since an openapi-fetch client takes its middleware when it is made.
+ */
+function sharedMiddleware(initial: readonly Middleware[]) {
+  const list = [...initial];
+  const listeners: Array<() => void> = [];
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
+  return {
+    list,
+    onChange: (listener: () => void) => void listeners.push(listener),
+    use(...added: Middleware[]) {
+      list.push(...added);
+      changed();
+    },
+    eject(...removed: Middleware[]) {
+      for (const m of removed) {
+        const at = list.indexOf(m);
+        if (at !== -1) list.splice(at, 1);
+      }
+      changed();
+    },
+  };
+}
+type SharedMiddleware = ReturnType<typeof sharedMiddleware>;
 
 /**
  * Every secret seen so far, so no message or error quotes one. Tokens rotate (every 22 hours at most), so only
@@ -186,7 +260,15 @@ export function createQzzClient(options: QzzClientOptions): QzzClient {
  */
 function secretMemory(gateway: GatewayApp | undefined) {
   const all = new Set<string>(gateway ? [gateway.clientSecret] : []);
+  // The redactor of the secrets held, built when first needed after they change (every call remembers its token),
+  // and the texts it cleaned since: log lines repeat their actions, routes and codes, so each is redacted once.
+  let cleaner: ((text: string) => string) | undefined;
+  let cleaned = new Map<string, string>();
   const remember = (secret: string) => {
+    if (!all.has(secret)) {
+      cleaner = undefined;
+      cleaned = new Map();
+    }
     all.delete(secret);
     all.add(secret);
     for (const old of all) {
@@ -194,7 +276,19 @@ function secretMemory(gateway: GatewayApp | undefined) {
       if (old !== gateway?.clientSecret) all.delete(old);
     }
   };
-  return { all, remember };
+  /** `text` with every secret held redacted (see `redactor`). */
+  const clean = (text: string) => {
+    let out = cleaned.get(text);
+    if (out === undefined) {
+      cleaner ??= redactor([...all]);
+      out = cleaner(text);
+      // Bounded: texts an answer chose (an errorCode) may differ every time.
+      if (cleaned.size >= CLEANED_TEXTS) cleaned.clear();
+      cleaned.set(text, out);
+    }
+    return out;
+  };
+  return { all, remember, clean };
 }
 type SecretMemory = ReturnType<typeof secretMemory>;
 
@@ -205,52 +299,75 @@ function credentialSource(provider: CredentialsProvider, secrets: SecretMemory) 
     secrets.remember(value.accessToken);
     return value;
   }
+  // Nothing is sent without credentials: a failure here leaves the call's outcome known (not sent).
   const forCall = (label: string): Promise<QzzCredentials> =>
     current().catch((error: unknown) => {
-      throw networkError(label, error, [...secrets.all]);
+      throw networkError(label, error, [...secrets.all], { sending: false });
     });
   return { current, forCall };
 }
 type CredentialSource = ReturnType<typeof credentialSource>;
 
-/** Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`. */
-function retryingCaller(provider: CredentialsProvider, retries: number, retryDelayMs: number): Caller {
-  return async function call<Output, Sent extends QzzCredentials | undefined>(
-    label: string,
-    kind: ActionKind,
+/**
+ * Sends once per attempt: queries are retried, a rotated secret gets new credentials once; resolves to `data`
+ * (or, with `.withResponse()`, to the data, the last answer and the attempts). Tells `log` of each attempt,
+ * retry, refresh and failure.
+ */
+function retryingCaller(provider: CredentialsProvider, retries: number, retryDelayMs: number, log: CallLog): Caller {
+  async function attemptUntilDone<Output, Sent extends QzzCredentials | undefined>(
+    call: LoggedCall,
     signal: AbortSignal | undefined,
     credentialsOf: (label: string) => Promise<Sent>,
-    send: (sent: Sent) => Promise<unknown>,
-  ): Promise<Output> {
-    const attempts = kind === 'query' ? retries + 1 : 1;
+    send: (sent: Sent, record: AttemptRecord) => Promise<unknown>,
+  ): Promise<QzzAnswer<Output>> {
+    const allowed = call.kind === 'query' ? retries + 1 : 1;
     let reauthorised = false;
-    for (let attempt = 0; ; attempt++) {
-      const sent = await credentialsOf(label);
-      try {
-        // The one place the client trusts the wire: `data` is taken to be what the spec says the action answers.
-        return (await send(sent)) as Output;
-      } catch (error) {
-        // A rotated secret is refused before the vendor sees the call, so any call may be sent again, once.
-        // Only the credentials this call sent are dropped: concurrent calls refused alike share one refresh.
-        if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && sent && !reauthorised && provider.invalidate) {
-          reauthorised = true;
-          provider.invalidate(sent);
-          attempt--;
-          continue;
+    let attempts = 0;
+    try {
+      for (let retry = 0; ; retry++) {
+        const sent = await credentialsOf(call.label);
+        const record: AttemptRecord = {};
+        const startedAt = log.timed ? performance.now() : 0;
+        attempts++;
+        try {
+          // The one place the client trusts the wire: `data` is taken to be what the spec says the action answers.
+          const data = (await send(sent, record)) as Output;
+          log.attempt(call, attempts, startedAt, record);
+          // A sender records the answer it unwrapped, so a call that resolved has one.
+          return { data, response: record.response as Response, attempts };
+        } catch (error) {
+          log.attempt(call, attempts, startedAt, record, error);
+          // A rotated secret is refused before the vendor sees the call, so any call may be sent again, once.
+          // Only the credentials this call sent are dropped: concurrent calls refused alike share one refresh.
+          if (error instanceof QzzGatewayError && error.errcode === SECRET_ROTATED && sent && !reauthorised && provider.invalidate) {
+            log.refresh(call, attempts, error);
+            reauthorised = true;
+            provider.invalidate(sent);
+            retry--;
+            continue;
+          }
+          if (retry + 1 >= allowed || !retryable(error)) throw error;
+          const delay = Math.round(retryDelayMs * 2 ** retry * (0.75 + Math.random() / 2));
+          log.retry(call, attempts, delay, error);
+          await sleep(delay, signal).catch(() => {
+            // Aborted between attempts: what the last attempt left is what the call left.
+            const outcome = error instanceof QzzNetworkError ? error.outcome : 'not-sent';
+            throw new QzzNetworkError(call.label, 'the call was aborted', false, undefined, { aborted: true, outcome });
+          });
         }
-        if (attempt + 1 >= attempts || !retryable(error)) throw error;
-        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal).catch(() => {
-          throw new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true });
-        });
       }
+    } catch (error) {
+      log.failed(call, attempts, error);
+      throw error;
     }
-  };
+  }
+  return (info, signal, credentialsOf, send) => new QzzPromise(attemptUntilDone({ id: log.next(), ...info }, signal, credentialsOf, send));
 }
 
 function businessSender(clients: Transport, secrets: ReadonlySet<string>): BusinessSender {
-  return (label, signal, request) =>
+  return (label, signal, record, request) =>
     clients.withTimeout(signal, request).then(
-      (result) => unwrap(label, result, secrets),
+      (result) => unwrap(label, result, secrets, record),
       (error: unknown) => {
         throw networkError(label, error, [...secrets]);
       },
@@ -267,14 +384,18 @@ function actionRunner(parts: {
   call: Caller;
   sendBusiness: BusinessSender;
   business: BusinessClients;
+  middleware: SharedMiddleware;
 }): ActionRunner {
-  const { baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business } = parts;
-  const unsigned = clients.client();
+  const { baseUrl, gateway, clients, secrets, credentials, call, sendBusiness, business, middleware } = parts;
+  let unsigned = clients.client(undefined, { middleware: middleware.list });
+  middleware.onChange(() => {
+    unsigned = clients.client(undefined, { middleware: middleware.list });
+  });
   const noCredentials = async () => undefined;
   return {
     business: (label, action, input, { signal } = {}) =>
-      call(label, action.kind, signal, credentials.forCall, (sent) =>
-        sendBusiness(label, signal, (bounded) =>
+      call({ label, route: `${action.serverPrefix ?? ''}${action.path}`, kind: action.kind }, signal, credentials.forCall, (sent, record) =>
+        sendBusiness(label, signal, record, (bounded) =>
           action.send(business.get(sent).spec, input, {
             parseAs: 'text',
             signal: bounded,
@@ -284,16 +405,18 @@ function actionRunner(parts: {
       ),
     signed: (label, action, query, { signal } = {}) => {
       if (!gateway)
-        return Promise.reject(
-          new QzzError(
-            `${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`,
-            label,
+        return new QzzPromise(
+          Promise.reject(
+            new QzzError(
+              `${label} is a signed call of the gateway itself: pass \`gateway: { clientId, clientSecret }\` to createQzzClient.`,
+              label,
+            ),
           ),
         );
       // A caller's own app_signature is as good as a password for a token: it is kept out of messages too.
       if (typeof query.app_signature === 'string') secrets.remember(query.app_signature);
-      return call(label, action.kind, signal, noCredentials, () =>
-        callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets.all], signal }),
+      return call({ label, route: action.path, kind: action.kind }, signal, noCredentials, (_none, record) =>
+        callGateway(unsigned, gateway, action, query, { label, secrets: [...secrets.all], signal, record }),
       );
     },
   };
@@ -301,18 +424,20 @@ function actionRunner(parts: {
 
 /** `client.call`: POSTs a body to any business route, with the action functions' credentials, errors and retries. */
 function routeCaller(credentials: CredentialSource, call: Caller, sendBusiness: BusinessSender, business: BusinessClients) {
-  return (route: string, body: unknown, options: RouteCallOptions = {}): Promise<unknown> => {
+  return (route: string, body: unknown, options: RouteCallOptions = {}): QzzPromise<unknown> => {
     if (typeof route !== 'string' || !/^\/[^/?#]/.test(route) || /[?#]/.test(route)) {
-      return Promise.reject(
-        new TypeError(
-          `client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`,
+      return new QzzPromise(
+        Promise.reject(
+          new TypeError(
+            `client.call: the route must be a path such as "/mxoc_pom/route" (no host, query or fragment), not ${JSON.stringify(route)}.`,
+          ),
         ),
       );
     }
     const { contentType = 'application/json', kind = 'operate', signal } = options;
     const label = `POST ${route}`;
-    return call(label, kind, signal, credentials.forCall, (sent) =>
-      sendBusiness(label, signal, (bounded) =>
+    return call({ label, route, kind }, signal, credentials.forCall, (sent, record) =>
+      sendBusiness(label, signal, record, (bounded) =>
         business
           .get(sent)
           .routes.POST(route, { ...(contentType === 'text/plain' ? jsonText(body) : { body }), parseAs: 'text', signal: bounded }),
@@ -321,43 +446,70 @@ function routeCaller(credentials: CredentialSource, call: Caller, sendBusiness: 
   };
 }
 
-/** The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. */
-function rawClient(clients: Transport, credentials: () => Promise<QzzCredentials>): Client<paths> {
-  const middleware: Middleware[] = [];
+/**
+ * The raw client: business paths carry the credentials of the moment; the gateway's signed paths none. It runs
+ * the client's middleware, then its own (`raw.use`), and logs each request as the action functions log attempts.
+ */
+function rawClient(clients: Transport, credentials: () => Promise<QzzCredentials>, shared: SharedMiddleware, log: CallLog): Client<paths> {
+  const own: Middleware[] = [];
   // Remade when the middleware changes. A call no other code sees (no middleware, no fetch of its own) goes
   // through a client that sends lighter Requests (see transport.ts).
-  const make = (whole: boolean) => ({
-    plain: clients.client(undefined, { whole, middleware }),
-    signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
-  });
+  const make = (whole: boolean) => {
+    const middleware = [...shared.list, ...own];
+    return {
+      plain: clients.client(undefined, { whole, middleware }),
+      signedIn: perCredentials((c) => clients.client(c, { whole, middleware })),
+    };
+  };
   let lean = make(false);
   let whole = make(true);
   const pick = async (path: string, init: { fetch?: unknown } | undefined): Promise<SpecClient> => {
-    const set = middleware.length || init?.fetch ? whole : lean;
+    const set = shared.list.length || own.length || init?.fetch ? whole : lean;
     return signedPaths.has(path) ? set.plain : set.signedIn.get(await credentials());
   };
   const remake = () => {
     lean = make(false);
     whole = make(true);
   };
+  shared.onChange(remake);
+  /** One request of the raw client, logged as one attempt (it is never retried). */
+  const logged = async <R>(method: string, path: string, send: () => Promise<R>): Promise<R> => {
+    const call = { id: log.next(), label: `${method} ${path}`, route: path, kind: 'operate' as const };
+    const record: AttemptRecord = {};
+    const startedAt = log.timed ? performance.now() : 0;
+    try {
+      const result = await send();
+      const { response, data } = result as { response?: Response; data?: unknown };
+      record.response = response;
+      const errorCode = data !== null && typeof data === 'object' ? Reflect.get(data, 'errorCode') : undefined;
+      if (typeof errorCode === 'string') record.errorCode = errorCode;
+      log.attempt(call, 1, startedAt, record);
+      return result;
+    } catch (error) {
+      log.attempt(call, 1, startedAt, record, error);
+      log.failed(call, 1, error);
+      throw error;
+    }
+  };
   return {
-    GET: async (url, ...init) => (await pick(url, init[0])).GET(url, ...init),
-    PUT: async (url, ...init) => (await pick(url, init[0])).PUT(url, ...init),
-    POST: async (url, ...init) => (await pick(url, init[0])).POST(url, ...init),
-    DELETE: async (url, ...init) => (await pick(url, init[0])).DELETE(url, ...init),
-    OPTIONS: async (url, ...init) => (await pick(url, init[0])).OPTIONS(url, ...init),
-    HEAD: async (url, ...init) => (await pick(url, init[0])).HEAD(url, ...init),
-    PATCH: async (url, ...init) => (await pick(url, init[0])).PATCH(url, ...init),
-    TRACE: async (url, ...init) => (await pick(url, init[0])).TRACE(url, ...init),
-    request: async (method, url, ...init) => (await pick(url, init[0])).request(method, url, ...init),
+    GET: (url, ...init) => logged('GET', url, async () => (await pick(url, init[0])).GET(url, ...init)),
+    PUT: (url, ...init) => logged('PUT', url, async () => (await pick(url, init[0])).PUT(url, ...init)),
+    POST: (url, ...init) => logged('POST', url, async () => (await pick(url, init[0])).POST(url, ...init)),
+    DELETE: (url, ...init) => logged('DELETE', url, async () => (await pick(url, init[0])).DELETE(url, ...init)),
+    OPTIONS: (url, ...init) => logged('OPTIONS', url, async () => (await pick(url, init[0])).OPTIONS(url, ...init)),
+    HEAD: (url, ...init) => logged('HEAD', url, async () => (await pick(url, init[0])).HEAD(url, ...init)),
+    PATCH: (url, ...init) => logged('PATCH', url, async () => (await pick(url, init[0])).PATCH(url, ...init)),
+    TRACE: (url, ...init) => logged('TRACE', url, async () => (await pick(url, init[0])).TRACE(url, ...init)),
+    request: (method, url, ...init) =>
+      logged(String(method).toUpperCase(), url, async () => (await pick(url, init[0])).request(method, url, ...init)),
     use(...added) {
-      middleware.push(...added);
+      own.push(...added);
       remake();
     },
     eject(...removed) {
       for (const m of removed) {
-        const at = middleware.indexOf(m);
-        if (at !== -1) middleware.splice(at, 1);
+        const at = own.indexOf(m);
+        if (at !== -1) own.splice(at, 1);
       }
       remake();
     },

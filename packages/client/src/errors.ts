@@ -62,6 +62,16 @@ export class QzzGatewayError extends QzzError {
   }
 }
 
+/**
+ * What a call that got no answer did on the server:
+ * - `not-sent`: nothing of the request left the machine: the call failed before `fetch` was called (the
+ *   credentials could not be had, the caller's signal was already aborted), or `fetch` failed while connecting
+ *   (refused, no such host, unreachable, the connect timed out, the server's certificate refused);
+ * - `unknown`: `fetch` was called and got past connecting (or the client cannot tell that it did not), then the
+ *   call timed out, was aborted or lost its connection: the server may have received the request and acted on it.
+ */
+export type CallOutcome = 'not-sent' | 'unknown';
+
 /** No answer: the network failed, the call timed out or was aborted, or the answer was not readable. */
 export class QzzNetworkError extends QzzError {
   override name = 'QzzNetworkError';
@@ -69,12 +79,35 @@ export class QzzNetworkError extends QzzError {
   readonly timedOut: boolean;
   /** True when the caller's signal aborted the call: it is never retried. */
   readonly aborted: boolean;
-  constructor(action: string, message: string, timedOut: boolean, cause?: unknown, { aborted = false }: { aborted?: boolean } = {}) {
-    super(`${action} failed: ${message}`, action, cause === undefined ? undefined : { cause });
+  /** Whether the server may have acted on the request (see `CallOutcome`): check before sending a save again. */
+  readonly outcome: CallOutcome;
+  constructor(
+    action: string,
+    message: string,
+    timedOut: boolean,
+    cause?: unknown,
+    { aborted = false, outcome = 'unknown' }: { aborted?: boolean; outcome?: CallOutcome } = {},
+  ) {
+    super(
+      `${action} failed: ${message}${outcome === 'unknown' ? ' (outcome unknown: the request may have reached the server)' : ''}`,
+      action,
+      cause === undefined ? undefined : { cause },
+    );
     this.timedOut = timedOut;
     this.aborted = aborted;
+    this.outcome = outcome;
   }
 }
+
+/** The failures of `fetch` known to have happened before any of the request left (see `markNotSent`). */
+const unsent = new WeakSet<object>();
+/** Records that `error` (a fetch failure, as the transport passes it on) happened before the request left. */
+export function markNotSent<E extends object>(error: E): E {
+  unsent.add(error);
+  return error;
+}
+/** True when `error` was marked by `markNotSent`: the request it belongs to never left the machine. */
+export const wasNotSent = (error: unknown): boolean => typeof error === 'object' && error !== null && unsent.has(error);
 
 /** Secret fragments at least this long are redacted wherever they appear: a server may quote part of a token. */
 const FRAGMENT = 8;

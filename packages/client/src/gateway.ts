@@ -1,7 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
-import type { SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
-import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep, safely } from './errors.js';
+import type { AttemptRecord, SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
+import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep, safely, wasNotSent } from './errors.js';
 import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
 
@@ -18,6 +18,8 @@ export interface GatewayCallOptions {
   /** Values to keep out of every message, besides the client secret. */
   secrets: readonly string[];
   signal?: AbortSignal | undefined;
+  /** Where the answer is recorded, for the client's log and `withResponse()`. */
+  record?: AttemptRecord;
 }
 
 /** Signs and sends one call of the gateway itself (a signed action of the table); resolves to the envelope's `data`. */
@@ -26,7 +28,7 @@ export async function callGateway<Query extends SignedQuery>(
   app: GatewayApp,
   action: SignedAction<Query>,
   query: Query,
-  { label, secrets: others, signal }: GatewayCallOptions,
+  { label, secrets: others, signal, record }: GatewayCallOptions,
 ): Promise<unknown> {
   const secrets = [app.clientSecret, ...others];
   const headers = await signedHeaders(app, action.method, action.path, query);
@@ -36,6 +38,7 @@ export async function callGateway<Query extends SignedQuery>(
   } catch (error) {
     throw networkError(label, error, secrets);
   }
+  if (record) record.response = result.response;
   const text = answerText(result);
   const answer = parseJson(text);
   if (result.response.ok && answer?.errcode === 0) return answer.data;
@@ -78,14 +81,19 @@ function violation(entry: unknown): string | undefined {
   return Array.isArray(location) ? `${location.join('.')}${typeof code === 'string' ? ` (${code})` : ''}` : undefined;
 }
 
-/** A thrown fetch failure as a QzzNetworkError (a QzzError from a credentials provider passes through). */
-export function networkError(label: string, error: unknown, secrets: string[]): QzzError {
+/**
+ * A thrown failure as a QzzNetworkError (a QzzError from a credentials provider passes through). `sending`:
+ * the failure came while sending the request or reading its answer, so the request may have reached the server
+ * unless the transport marked it as never sent; otherwise (the credentials could not be had) nothing was sent.
+ */
+export function networkError(label: string, error: unknown, secrets: string[], { sending = true }: { sending?: boolean } = {}): QzzError {
   // Every read of the thrown value is guarded: a getter or `toString` that throws must not escape with what it says.
   const known = safely(() => (error instanceof QzzError ? error : undefined), undefined);
   if (known) return known;
+  const outcome = sending && !wasNotSent(error) ? 'unknown' : 'not-sent';
   const name = safely(() => (typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined), undefined);
-  if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true);
-  if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true });
+  if (name === 'TimeoutError') return new QzzNetworkError(label, 'the call timed out', true, undefined, { outcome });
+  if (name === 'AbortError') return new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true, outcome });
   const said = safely(
     () =>
       error instanceof Error
@@ -97,5 +105,5 @@ export function networkError(label: string, error: unknown, secrets: string[]): 
   );
   const message = redact(said.trim() || 'the request failed without saying why', secrets);
   // The original error may hold the URL it was sent to, token included: only its redacted message is kept.
-  return new QzzNetworkError(label, message, false, new Error(message));
+  return new QzzNetworkError(label, message, false, new Error(message), { outcome });
 }

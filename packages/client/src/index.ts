@@ -21,9 +21,11 @@ export {
   SECRET_VARIABLES,
   TOKEN_VARIABLES,
 } from './environment.js';
-export { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
+export { type CallOutcome, QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
 export type { GatewayApp } from './gateway.js';
 export type { ActionTypes } from './generated/actions.js';
 export type { components, operations, paths } from './generated/schema.js';
 export { type KingdeeCredentialsOptions, kingdeeCredentials } from './kingdee.js';
+export type { LogLevel, QzzLogFields, QzzLogger, QzzLogMethod } from './log.js';
+export { type QzzAnswer, QzzPromise } from './promise.js';
 export { appSignature, percentEncode, type SignedHeaders, signedHeaders, stringToSign } from './signing.js';

@@ -7,7 +7,7 @@
 // is read) on clients made `untimed`.
 import createClient, { type Client, createQuerySerializer, type Middleware } from 'openapi-fetch';
 import type { QzzCredentials } from './credentials.js';
-import { redactedError } from './errors.js';
+import { markNotSent, redactedError, safely } from './errors.js';
 import type { paths } from './generated/schema.js';
 
 export interface TransportOptions {
@@ -36,6 +36,43 @@ class CarrierRequest extends Request {
 
 const defaultQuery = createQuerySerializer();
 
+/**
+ * The error codes (Node's and undici's) of a fetch that failed while connecting, before any byte of the request
+ * was written: refused, no such host, unreachable, the connect timed out, the TLS handshake refused the server's
+ * certificate. Any other failure after fetch was called may follow a request the server read.
+ */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * True when a fetch failure is a connect failure (see CONNECT_FAILURES): undici's `fetch failed` names it in its
+ * cause's `code`, or, when every address of the host was tried, in each of the cause's `errors`. A browser's fetch
+ * says nothing of the kind, so there every failure after the call counts as possibly sent.
+ */
+function failedToConnect(error: unknown): boolean {
+  return safely(() => {
+    const cause = error instanceof Error ? error.cause : undefined;
+    const connectCode = (value: unknown) =>
+      typeof value === 'object' && value !== null && 'code' in value && CONNECT_FAILURES.has(String(value.code));
+    if (connectCode(cause)) return true;
+    const tried = cause instanceof AggregateError ? cause.errors : [];
+    return tried.length > 0 && tried.every(connectCode);
+  }, false);
+}
+
 interface ClientOptions {
   untimed?: boolean;
   /** Whole Requests, body included, for code other than `send` to see: middleware, a per-call fetch. */
@@ -58,10 +95,14 @@ function carrying(credentials: QzzCredentials) {
 /** Makes openapi-fetch clients (of the spec's paths, or the paths `P`) that share one fetch, base URL and timeout. */
 export function transport({ baseUrl, fetch, timeoutMs, secrets = () => [] }: TransportOptions) {
   const given = fetch ?? globalThis.fetch.bind(globalThis);
-  const fetchImpl: typeof globalThis.fetch = (input, init) =>
-    given(input, init).catch((error: unknown) => {
-      throw redactedError(error, secrets());
+  const fetchImpl: typeof globalThis.fetch = (input, init) => {
+    // A signal aborted before the call: fetch rejects without opening a connection.
+    const abortedBefore = (init?.signal ?? (input instanceof Request ? input.signal : undefined))?.aborted === true;
+    return given(input, init).catch((error: unknown) => {
+      const clean = redactedError(error, secrets());
+      throw abortedBefore || failedToConnect(error) ? markNotSent(clean) : clean;
     });
+  };
 
   /** Sends a request; `timed` bounds it by the timeout, else its own signal (from `withTimeout`) does. */
   function send(request: Request, timed: boolean): Promise<Response> {

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createQzzClient, percentEncode, QzzError } from '../src/index.js';
+import { cachedCredentials, createQzzClient, percentEncode, QzzError, type QzzLogFields } from '../src/index.js';
 import { secretForms } from '../src/secrets.js';
 
 /** Every URL-special character, a space, and non-ASCII, beside plain ones: what a token may hold. */
@@ -214,6 +214,63 @@ describe('secrets in errors', () => {
     const client = clientWith(secret, fetch);
     const error = await client.workshop.getInspection({ id: '1' }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('workshop.getInspection failed: HTTP 401, errcode 40001: token [redacted] expired at 12:00');
+  });
+});
+
+describe('secrets in log lines', () => {
+  /** The first fragment of 8 characters (or a whole shorter form) of any form the redactor knows that `text` holds. */
+  const leakOfAnyForm = (text: string, secret: string) => {
+    for (const form of secretForms(secret)) {
+      if (form.length <= 8 && text.includes(form)) return form;
+      for (let i = 0; i + 8 <= form.length; i++) if (text.includes(form.slice(i, i + 8))) return form.slice(i, i + 8);
+    }
+    return undefined;
+  };
+  /** How a server (or a fetch) may put a secret where the log reads: the envelope's errorCode, a description, the URL. */
+  const LOG_ECHOES: Record<string, (form: string, url: string, n: number) => Response> = {
+    successErrorCode: (form) => json({ success: true, errorCode: form, data: {} }, 200),
+    businessErrorCode: (form) => json({ success: false, errorCode: form, message: `bad token ${form}` }, 200),
+    retriedThenErrorCode: (form, _url, n) =>
+      n === 1 ? json({ errcode: 1, description: `busy ${form}` }, 503) : json({ success: true, errorCode: form, data: {} }, 200),
+    rotatedThenErrorCode: (form, _url, n) =>
+      n === 1
+        ? json({ errcode: 1030002006, description: `token ${form} rotated` }, 401)
+        : json({ success: true, errorCode: `ok ${form}`, data: {} }, 200),
+    thrown: (_form, url) => {
+      throw new TypeError(`fetch failed: ${url}`, { cause: new Error(`connect ECONNREFUSED for ${url}`) });
+    },
+  };
+
+  it('no fragment of the access token, in any form the redactor knows, reaches a line at any level', async () => {
+    await fc.assert(
+      fc.asyncProperty(secretArb, fc.constantFrom(...Object.keys(LOG_ECHOES)), fc.nat(), async (secret, echo, pick) => {
+        const forms = secretForms(secret);
+        const form = forms[pick % forms.length]!;
+        const lines: string[] = [];
+        const keep = (fields: QzzLogFields, message: string) => void lines.push(message, JSON.stringify(fields), inspect(fields));
+        let n = 0;
+        const fetch = (async (input: RequestInfo | URL, init?: RequestInit) =>
+          LOG_ECHOES[echo]!(form, new Request(input, init).url, ++n)) as typeof globalThis.fetch;
+        const client = createQzzClient({
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: cachedCredentials(async () => ({ accessToken: secret, groupName: 'g', accountId: 'a', routerAddr: 'r' })),
+          fetch,
+          logger: { debug: keep, info: keep, warn: keep, error: keep },
+          logLevel: 'debug',
+          retries: 1,
+          retryDelayMs: 0,
+        });
+        await client.workshop.getInspection({ id: '1' }).catch(() => undefined);
+        // A route of the caller's that holds the token is redacted too (a route cannot hold `?` or `#`).
+        n = 0;
+        if (!/[?#]/.test(form)) await client.call(`/r/${form}`, {}).catch(() => undefined);
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) expect(leakOfAnyForm(line, secret), `${echo}: ${line}`).toBeUndefined();
+        // What is not secret stays: the action and the route of the call are in the lines.
+        expect(lines.join('\n')).toContain('workshop.getInspection');
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
   });
 });
 
