@@ -302,8 +302,8 @@ async function fetchCredentials(run, steps, record) {
   return { verdicts, stop: `the Kingdee flow gave no credentials (${error instanceof QzzGatewayError ? 'refused by the gateway' : noAnswer(error)})` };
 }
 
-/** True when a push's answer names a saved bill: a `data.id` that is neither "0" nor empty. */
-const savedId = (/** @type {unknown} */ data) => isObject(data) && data.id !== undefined && !/^-?0*$/.test(String(data.id));
+/** True when a push's answer names a saved bill: a `data.id` of digits that are not all zero (an id as the vendor writes them). */
+const savedId = (/** @type {unknown} */ data) => isObject(data) && /^-?[0-9]*[1-9][0-9]*$/.test(String(data.id));
 
 /**
  * The checker's lines of one exchange, once it has settled it (none when there was no exchange, or the checker

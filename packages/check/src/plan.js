@@ -183,7 +183,8 @@ export function planActions(doc, { allowPush, inputs, flow }) {
       reason: "needs the app's credentials: QZZ_CLIENT_ID, QZZ_CLIENT_SECRET and QZZ_OUTER_INSTANCE_ID (the Kingdee flow)",
     };
   });
-  const rank = (/** @type {Step} */ step) => (step.send === 'credentials' ? 0 : step.action.kind === 'query' ? 1 : 2);
+  const rank = (/** @type {Step} */ step) =>
+    step.send === 'credentials' ? 0 : listedForm(step.action) ? 1 : step.action.kind === 'query' ? 2 : 3;
   return steps.toSorted((a, b) => rank(a) - rank(b));
 }
 

@@ -50,24 +50,36 @@ export function noAnswer(error) {
 }
 
 /**
- * The verdict of an action's last attempt.
+ * True for an answer that refuses the call: a business failure (`success: false`), or the gateway's failure (a
+ * non-2xx status, or its `errcode`). A 2xx answer that is neither the envelope nor the gateway's is no refusal:
+ * it is drift.
+ * @param {unknown} error
+ */
+const isRefusal = (error) =>
+  error instanceof QzzBusinessError || (error instanceof QzzGatewayError && (error.status < 200 || error.status > 299 || error.errcode !== undefined));
+
+/**
+ * The verdict of an action's last attempt. A refusal is `refused` even where its body differs from the spec (the
+ * reason says so; the report has the lines): the tenant said no, which is what the run must say.
  * @param {{ lines: ExchangeLine[], error?: unknown }} attempt the checker's lines of the action's exchange, and the
  *   call's error (none: it succeeded)
  * @returns {Pick<VerdictLine, 'verdict' | 'reason' | 'errorCode' | 'status' | 'errcode'>}
  */
 export function judge({ lines, error }) {
   const drift = lines.filter((line) => line.kind !== 'not-validated');
-  const refusal =
-    error instanceof QzzBusinessError
-      ? { errorCode: safeCode(error.errorCode) }
-      : error instanceof QzzGatewayError
-        ? { status: error.status, ...(error.errcode === undefined ? {} : { errcode: error.errcode }) }
-        : {};
-  if (drift.length) return { verdict: 'drift', reason: driftReason(drift), ...refusal };
+  if (error instanceof QzzBusinessError || (error instanceof QzzGatewayError && isRefusal(error))) {
+    const refusal =
+      error instanceof QzzBusinessError
+        ? { errorCode: safeCode(error.errorCode) }
+        : { status: error.status, ...(error.errcode === undefined ? {} : { errcode: error.errcode }) };
+    const what = error instanceof QzzBusinessError ? 'a business failure (success: false)' : 'refused by the gateway';
+    const differs = drift.length ? `; its answer differs from the spec too: ${driftReason(drift)}` : '';
+    return { verdict: 'refused', reason: `${what}${differs}`, ...refusal };
+  }
+  if (drift.length) return { verdict: 'drift', reason: driftReason(drift) };
   const unchecked = lines.find((line) => line.kind === 'not-validated');
   if (unchecked) return { verdict: 'not-run', reason: `its answer could not be checked: ${unchecked.seen}` };
-  if (error instanceof QzzBusinessError) return { verdict: 'refused', reason: 'a business failure (success: false)', ...refusal };
-  if (error instanceof QzzGatewayError) return { verdict: 'refused', reason: 'refused by the gateway', ...refusal };
+  if (error instanceof QzzGatewayError) return { verdict: 'drift', reason: "the answer is neither the vendor's envelope nor the gateway's" };
   if (error !== undefined) return { verdict: 'not-run', reason: noAnswer(error) };
   return { verdict: 'matches' };
 }
