@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createQzzClient, QzzGatewayError } from '@qzz/client';
 import { parseUpstream } from '@qzz/proxy';
 import { startChecks } from '@qzz/proxy/checks';
-import { cleanText, knownSecrets } from '@qzz/proxy/redact';
+import { cleanReportLine, cleanText, knownSecrets } from '@qzz/proxy/redact';
 import { openReport } from '@qzz/proxy/report';
 import { applySelect, isObject } from '@qzz/spec/actions';
 import { coverageTable, readCoverage, readRecords, summarise, touchedNames } from './coverage.js';
@@ -112,7 +112,11 @@ export async function check(options) {
       spec: specPath,
       capture: options.capture,
       log,
-      onSettled: (lines) => {
+      // The checker cleans a line of what its exchange carries as secrets; the environment's values (the group
+      // name and account id among them) are taken out too, wherever an answer echoes them.
+      onSettled: (settled) => {
+        const secrets = knownSecrets([...credentials.secrets]);
+        const lines = settled.map((line) => cleanReportLine(line, secrets));
         report.add(lines);
         settling.shift()?.(lines);
       },

@@ -26,9 +26,15 @@ export function json(res, status, value, headers = {}) {
 
 /**
  * Starts the stand-in. `overrides` maps a path to how it answers; the Kingdee flow's calls hand out `token`.
- * @param {{ overrides?: Record<string, Override>, token?: () => string, appSecret?: string }} [options]
+ * @param {{ overrides?: Record<string, Override>, token?: () => string, appSecret?: string,
+ *   accountSet?: { groupName: string, accountId: string } }} [options]
  */
-export async function startTenant({ overrides = {}, token = () => 'tenant-token', appSecret = 'rotating-app-secret' } = {}) {
+export async function startTenant({
+  overrides = {},
+  token = () => 'tenant-token',
+  appSecret = 'rotating-app-secret',
+  accountSet = { groupName: 'grp-1', accountId: 'acct-1' },
+} = {}) {
   const mock = await startMock({ port: 0 });
   /** @type {Received[]} */
   const received = [];
@@ -39,7 +45,7 @@ export async function startTenant({ overrides = {}, token = () => 'tenant-token'
       json(res, 200, {
         errcode: 0,
         description: '成功',
-        data: [{ appKey: 'tenant-app', appSecret, domain: 'https://tf.jdy.com', accountId: 'acct-1', groupName: 'grp-1', status: 1 }],
+        data: [{ appKey: 'tenant-app', appSecret, domain: 'https://tf.jdy.com', ...accountSet, status: 1 }],
       }),
     [AUTH_PATHS.token]: (_request, res) => json(res, 200, { errcode: 0, description: '成功', data: { access_token: token(), expires: Date.now() + 3_600_000 } }),
     ...overrides,
