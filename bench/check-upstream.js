@@ -34,7 +34,11 @@ async function countingFront(target) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const headers = Object.entries(req.headers).filter(([name]) => !['host', 'connection', 'content-length'].includes(name));
-      const answer = await fetch(`${target}${req.url}`, { method: req.method, headers: /** @type {any} */ (headers), body: chunks.length ? Buffer.concat(chunks) : undefined });
+      const answer = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: /** @type {any} */ (headers),
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
       const body = Buffer.from(await answer.arrayBuffer());
       res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
     });
@@ -53,8 +57,17 @@ export async function checkUpstream() {
     const result = await check({ upstream: front.url, env: ENV, allowPush: true, inputs: INPUTS });
     const seconds = (performance.now() - started) / 1000;
     const sent = result.verdicts.filter((v) => v.verdict !== 'not-run').length;
-    const counts = Object.fromEntries(['matches', 'drift', 'refused', 'not-run'].map((v) => [v, result.verdicts.filter((x) => x.verdict === v).length]));
-    return { actions: result.verdicts.length, counts, seconds: Number(seconds.toFixed(1)), calls: front.count(), needed: sent, exitCode: result.exitCode };
+    const counts = Object.fromEntries(
+      ['matches', 'drift', 'refused', 'not-run'].map((v) => [v, result.verdicts.filter((x) => x.verdict === v).length]),
+    );
+    return {
+      actions: result.verdicts.length,
+      counts,
+      seconds: Number(seconds.toFixed(1)),
+      calls: front.count(),
+      needed: sent,
+      exitCode: result.exitCode,
+    };
   } finally {
     await front.close();
     await mock.close();

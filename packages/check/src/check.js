@@ -51,8 +51,10 @@ function settings(options) {
   const { rate = DEFAULT_RATE, maxWaitMs = DEFAULT_MAX_WAIT_MS, timeoutMs = 30_000 } = options;
   const upstream = parseUpstream(options.upstream);
   if (!(rate > 0 && rate <= MAX_RATE)) throw new Error(`The rate must be more than 0 and at most ${MAX_RATE} calls a second, not ${rate}.`);
-  if (!(Number.isInteger(maxWaitMs) && maxWaitMs >= 0)) throw new Error(`maxWaitMs must be a whole number of milliseconds, not ${maxWaitMs}.`);
-  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new Error(`timeoutMs must be a whole number of milliseconds, not ${timeoutMs}.`);
+  if (!(Number.isInteger(maxWaitMs) && maxWaitMs >= 0))
+    throw new Error(`maxWaitMs must be a whole number of milliseconds, not ${maxWaitMs}.`);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0))
+    throw new Error(`timeoutMs must be a whole number of milliseconds, not ${timeoutMs}.`);
   const inputs = new Map(Object.entries(options.inputs ?? {}));
   return { upstream, rate, maxWaitMs, timeoutMs, inputs, sleep: options.sleep ?? wait };
 }
@@ -125,16 +127,26 @@ export async function check(options) {
     await report.close();
     throw error;
   }
-  const client = createQzzClient({ baseUrl: upstream.href.replace(/\/$/, ''), credentials: credentials.provider, fetch, retries: 0, timeoutMs });
+  const client = createQzzClient({
+    baseUrl: upstream.href.replace(/\/$/, ''),
+    credentials: credentials.provider,
+    fetch,
+    retries: 0,
+    timeoutMs,
+  });
   const run = { doc, client, checks, settling, pace, sleep, maxWaitMs, credentials, log, clean };
   /** @type {VerdictLine[]} */
   let verdicts;
   /** @type {string | undefined} */
   let stopped;
   try {
-    ({ verdicts, stopped } = await runSteps(run, planActions(doc, { allowPush: Boolean(options.allowPush), inputs, flow: credentials.flow }), (calls) => {
-      recording = calls;
-    }));
+    ({ verdicts, stopped } = await runSteps(
+      run,
+      planActions(doc, { allowPush: Boolean(options.allowPush), inputs, flow: credentials.flow }),
+      (calls) => {
+        recording = calls;
+      },
+    ));
   } finally {
     await checks.flush();
     await checks.close();
@@ -263,10 +275,15 @@ async function attempt(run, step, input, record) {
       continue;
     }
     const verdict = judge({ lines, error });
-    if (credentialsRefused(error)) return { verdict, stop: 'the credentials were refused (after the one refresh the client makes where it can)' };
-    if (error !== undefined && !(error instanceof QzzGatewayError) && verdict.verdict === 'not-run') return { verdict, stop: noAnswer(error) };
+    if (credentialsRefused(error))
+      return { verdict, stop: 'the credentials were refused (after the one refresh the client makes where it can)' };
+    if (error !== undefined && !(error instanceof QzzGatewayError) && verdict.verdict === 'not-run')
+      return { verdict, stop: noAnswer(error) };
     if (action.kind === 'push' && error === undefined && savedId(data))
-      return { verdict, stop: `${action.name} answered a saved bill's id, not an unsaved draft's ("0"): a push may have written, so the run stops` };
+      return {
+        verdict,
+        stop: `${action.name} answered a saved bill's id, not an unsaved draft's ("0"): a push may have written, so the run stops`,
+      };
     return { verdict, data };
   }
 }
@@ -303,7 +320,10 @@ async function fetchCredentials(run, steps, record) {
     ]);
   }
   if (error === undefined) return { verdicts };
-  return { verdicts, stop: `the Kingdee flow gave no credentials (${error instanceof QzzGatewayError ? 'refused by the gateway' : noAnswer(error)})` };
+  return {
+    verdicts,
+    stop: `the Kingdee flow gave no credentials (${error instanceof QzzGatewayError ? 'refused by the gateway' : noAnswer(error)})`,
+  };
 }
 
 /** True when a push's answer names a saved bill: a `data.id` of digits that are not all zero (an id as the vendor writes them). */

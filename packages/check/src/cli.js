@@ -83,14 +83,20 @@ async function readInputs(entries, names) {
     } catch {
       fail(`--input ${name}: ${file} is not JSON.`);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`--input ${name}: ${file} must hold a JSON object (the body).`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      fail(`--input ${name}: ${file} must hold a JSON object (the body).`);
     inputs[name] = value;
   }
   return inputs;
 }
 
 /** A whole number option within bounds, or a failure naming it. */
-function wholeNumber(/** @type {string | undefined} */ value, /** @type {string} */ option, /** @type {number} */ fallback, max = 2 ** 31 - 1) {
+function wholeNumber(
+  /** @type {string | undefined} */ value,
+  /** @type {string} */ option,
+  /** @type {number} */ fallback,
+  max = 2 ** 31 - 1,
+) {
   if (value === undefined) return fallback;
   if (!/^[0-9]+$/.test(value) || Number(value) > max) fail(`${option} must be a whole number up to ${max}, not "${value}".`);
   return Number(value);
@@ -131,7 +137,8 @@ if (options.coverage) {
   if (options.upstream) fail('--coverage merges reports; it makes no calls: leave out --upstream.');
   if (!positionals.length) fail('--coverage needs the report files to merge: --coverage <report.jsonl>...');
   const lines = [];
-  for (const file of positionals) lines.push(...(await readReport(/** @type {string} */ (fromCaller(file))).catch((error) => fail(error.message))));
+  for (const file of positionals)
+    lines.push(...(await readReport(/** @type {string} */ (fromCaller(file))).catch((error) => fail(error.message))));
   const names = touchedNames(await readCoverage(), await readRecords(fromCaller(options.capture)));
   process.stdout.write(coverageTable(doc, summarise(doc, lines), names));
   process.exit(0);

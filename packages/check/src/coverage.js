@@ -64,7 +64,11 @@ export function summarise(doc, lines) {
     const time = timeOf(line);
     if (!time) continue;
     if (typeof line.verdict === 'string' && Object.hasOwn(STATES, line.verdict) && names.has(line.action)) {
-      note(line.action, { state: STATES[/** @type {keyof typeof STATES} */ (line.verdict)], time, source: line.source === 'har' ? 'har' : 'upstream' });
+      note(line.action, {
+        state: STATES[/** @type {keyof typeof STATES} */ (line.verdict)],
+        time,
+        source: line.source === 'har' ? 'har' : 'upstream',
+      });
     } else if (line.kind === 'unknown-route' || line.kind === 'unknown-action') {
       unknown.add(`${line.route} ${line.seen}`);
     } else if (typeof line.kind === 'string' && !NOT_ACTION_DRIFT.has(line.kind) && names.has(line.action)) {
@@ -122,14 +126,20 @@ export async function readCoverage() {
  */
 export function coverageTable(doc, summary, names) {
   const actions = listActions(doc);
-  const rows = actions.map((a) => ({ name: a.name, kind: a.kind, ...(summary.actions.get(a.name) ?? { state: 'never seen', time: '', source: '' }) }));
+  const rows = actions.map((a) => ({
+    name: a.name,
+    kind: a.kind,
+    ...(summary.actions.get(a.name) ?? { state: 'never seen', time: '', source: '' }),
+  }));
   const counts = ORDER.map((state) => `${rows.filter((r) => r.state === state).length} ${state}`).join(', ');
   const width = Math.max(...rows.map((r) => r.name.length));
   return [
     `Coverage of the spec's ${actions.length} actions: ${counts}`,
     ...rows
       .toSorted((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state))
-      .map((r) => `  ${r.state.padEnd(10)}  ${r.name.padEnd(width)}  ${r.kind.padEnd(10)}  ${r.time.slice(0, 10)}${r.source ? ` (${r.source})` : ''}`.trimEnd()),
+      .map((r) =>
+        `  ${r.state.padEnd(10)}  ${r.name.padEnd(width)}  ${r.kind.padEnd(10)}  ${r.time.slice(0, 10)}${r.source ? ` (${r.source})` : ''}`.trimEnd(),
+      ),
     `Endpoint names in spec/coverage.yaml: ${names.total}, ${names.total - names.unspecified} specified; of the ${names.unspecified} unspecified, captured traffic touched ${names.touched.length ? names.touched.join(', ') : 'none'}`,
     `Routes or actions the spec lacks, seen in traffic: ${summary.unknown.size}`,
     '',

@@ -86,7 +86,8 @@ async function readAnswer(response) {
 function answerHeaders(headers) {
   /** @type {Record<string, string | string[]>} */
   const out = {};
-  for (const [name, value] of headers) if (name !== 'content-encoding' && name !== 'content-length' && name !== 'set-cookie') out[name] = value;
+  for (const [name, value] of headers)
+    if (name !== 'content-encoding' && name !== 'content-length' && name !== 'set-cookie') out[name] = value;
   const cookies = headers.getSetCookie();
   if (cookies.length) out['set-cookie'] = cookies;
   return out;

@@ -4,21 +4,29 @@ import { writeFile } from 'node:fs/promises';
 
 /** Text fit for XML: the five special characters escaped, characters XML 1.0 cannot hold dropped. */
 export function xmlText(/** @type {string} */ text) {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML 1.0 cannot hold.
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-  );
+  // Characters XML 1.0 cannot hold: control characters other than tab, line feed and carriage return, U+FFFE,
+  // U+FFFF and lone surrogates.
+  const kept = [...text]
+    .filter((c) => {
+      const code = /** @type {number} */ (c.codePointAt(0));
+      return (
+        (code >= 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) &&
+        code !== 0xfffe &&
+        code !== 0xffff &&
+        !(code >= 0xd800 && code <= 0xdfff)
+      );
+    })
+    .join('');
+  return kept.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** What a refusal or drift says beside its reason: the code, the status and errcode. */
 const refusalParts = (/** @type {import('./verdict.js').VerdictLine} */ v) =>
-  [v.errorCode && `errorCode ${v.errorCode}`, v.status !== undefined && `status ${v.status}`, v.errcode !== undefined && `errcode ${v.errcode}`]
+  [
+    v.errorCode && `errorCode ${v.errorCode}`,
+    v.status !== undefined && `status ${v.status}`,
+    v.errcode !== undefined && `errcode ${v.errcode}`,
+  ]
     .filter(Boolean)
     .join(', ');
 

@@ -27,7 +27,10 @@ export function safeCode(/** @type {unknown} */ code) {
 export function driftReason(lines) {
   const named = lines
     .slice(0, NAMED_DISCREPANCIES)
-    .map((line) => `${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind} (spec ${line.spec}; seen ${line.seen})`);
+    .map(
+      (line) =>
+        `${line.direction}${line.status ? ` ${line.status}` : ''} ${line.pointer || '/'} ${line.kind} (spec ${line.spec}; seen ${line.seen})`,
+    );
   const more = lines.length > NAMED_DISCREPANCIES ? `; and ${lines.length - NAMED_DISCREPANCIES} more in the report` : '';
   return `${lines.length} ${lines.length === 1 ? 'discrepancy' : 'discrepancies'}: ${named.join('; ')}${more}`;
 }
@@ -56,7 +59,8 @@ export function noAnswer(error) {
  * @param {unknown} error
  */
 const isRefusal = (error) =>
-  error instanceof QzzBusinessError || (error instanceof QzzGatewayError && (error.status < 200 || error.status > 299 || error.errcode !== undefined));
+  error instanceof QzzBusinessError ||
+  (error instanceof QzzGatewayError && (error.status < 200 || error.status > 299 || error.errcode !== undefined));
 
 /**
  * The verdict of an action's last attempt. A refusal is `refused` even where its body differs from the spec (the
@@ -79,7 +83,8 @@ export function judge({ lines, error }) {
   if (drift.length) return { verdict: 'drift', reason: driftReason(drift) };
   const unchecked = lines.find((line) => line.kind === 'not-validated');
   if (unchecked) return { verdict: 'not-run', reason: `its answer could not be checked: ${unchecked.seen}` };
-  if (error instanceof QzzGatewayError) return { verdict: 'drift', reason: "the answer is neither the vendor's envelope nor the gateway's" };
+  if (error instanceof QzzGatewayError)
+    return { verdict: 'drift', reason: "the answer is neither the vendor's envelope nor the gateway's" };
   if (error !== undefined) return { verdict: 'not-run', reason: noAnswer(error) };
   return { verdict: 'matches' };
 }

@@ -57,9 +57,14 @@ describe('what reaches the tenant', () => {
     expect(t.business().map((r) => r.action)).toEqual(['queryProductionInStock']);
     expect(result.calls).toBe(1);
     expect(result.exitCode).toBe(0);
-    expect(verdictOf(result, 'queryProductionInStock')).toMatchObject({ verdict: 'matches', source: 'upstream', route: `POST ${QUERY.wirePath}` });
+    expect(verdictOf(result, 'queryProductionInStock')).toMatchObject({
+      verdict: 'matches',
+      source: 'upstream',
+      route: `POST ${QUERY.wirePath}`,
+    });
     for (const name of WRITING) expect(verdictOf(result, name)).toMatchObject({ verdict: 'not-run', reason: 'writes' });
-    for (const name of PUSHES) expect(verdictOf(result, name)).toMatchObject({ verdict: 'not-run', reason: 'pushes run only with --allow-push' });
+    for (const name of PUSHES)
+      expect(verdictOf(result, name)).toMatchObject({ verdict: 'not-run', reason: 'pushes run only with --allow-push' });
     expect(result.verdicts.map((v) => v.action).sort()).toEqual(actions.map((a) => a.name).sort());
   });
 
@@ -94,7 +99,12 @@ describe('what reaches the tenant', () => {
     const t = await tenant({
       overrides: {
         [QUERY.wirePath]: (_r, res) =>
-          json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { rows: [{ id: '0' }, { id: listed, billno: 'X' }] } }),
+          json(res, 200, {
+            success: true,
+            reachPlugin: true,
+            errorCode: 'success',
+            data: { rows: [{ id: '0' }, { id: listed, billno: 'X' }] },
+          }),
       },
     });
     const result = await check({ upstream: t.url, env: TOKEN_ENV, spec: join(dir, 'openapi.json'), allowPush: true, ...fast });
@@ -122,7 +132,10 @@ describe('verdicts', () => {
     expect(verdict.reason).toMatch(/\/data\/secretish undocumented-field/);
     const text = await readFile(report, 'utf8');
     expect(text).not.toMatch(/12345|Zebra-value-77/);
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // The proxy's discrepancy lines, then one verdict line per action.
     expect(lines.filter((l) => l.kind && l.action === 'getSparePartsUse').length).toBeGreaterThan(0);
     expect(lines.filter((l) => l.verdict).length).toBe(actions.length);
@@ -130,7 +143,10 @@ describe('verdicts', () => {
 
   it('a business refusal: refused with its errorCode', async () => {
     const t = await tenant({
-      overrides: { '/mxoc_qm/inspect_query': (_r, res) => json(res, 200, { success: false, errorCode: 'BILL_NOT_FOUND', message: 'no bill 1000000000000000001' }) },
+      overrides: {
+        '/mxoc_qm/inspect_query': (_r, res) =>
+          json(res, 200, { success: false, errorCode: 'BILL_NOT_FOUND', message: 'no bill 1000000000000000001' }),
+      },
     });
     const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: OWN_ID } }, ...fast });
     expect(verdictOf(result, 'getInspection')).toMatchObject({ verdict: 'refused', errorCode: 'BILL_NOT_FOUND' });
@@ -146,7 +162,8 @@ describe('verdicts', () => {
   it('429 with Retry-After: waits as it says, then calls once more', async () => {
     const t = await tenant({
       overrides: {
-        [QUERY.wirePath]: (_r, res, count) => (count === 0 ? json(res, 429, { errcode: 429, description: 'slow down' }, { 'retry-after': '7' }) : false),
+        [QUERY.wirePath]: (_r, res, count) =>
+          count === 0 ? json(res, 429, { errcode: 429, description: 'slow down' }, { 'retry-after': '7' }) : false,
       },
     });
     const asked = [];
@@ -172,7 +189,9 @@ describe('verdicts', () => {
       token: () => `token-${++issued}`,
       overrides: {
         [QUERY.wirePath]: (request, res) =>
-          request.query.get('access_token') === 'token-1' ? json(res, 200, { errcode: 1030002006, description: '授权密钥校验失败' }) : false,
+          request.query.get('access_token') === 'token-1'
+            ? json(res, 200, { errcode: 1030002006, description: '授权密钥校验失败' })
+            : false,
       },
     });
     const result = await check({ upstream: t.url, env: KINGDEE_ENV, ...fast });
@@ -183,7 +202,9 @@ describe('verdicts', () => {
   });
 
   it('a credential still refused after the one refresh stops the run', async () => {
-    const t = await tenant({ overrides: { [QUERY.wirePath]: (_r, res) => json(res, 200, { errcode: 1030002006, description: '授权密钥校验失败' }) } });
+    const t = await tenant({
+      overrides: { [QUERY.wirePath]: (_r, res) => json(res, 200, { errcode: 1030002006, description: '授权密钥校验失败' }) },
+    });
     const result = await check({ upstream: t.url, env: KINGDEE_ENV, inputs: { getInspection: { id: OWN_ID } }, ...fast });
     expect(t.received.filter((r) => r.path === AUTH_PATHS.token).length).toBe(2);
     expect(result.exitCode).toBe(2);
@@ -197,7 +218,9 @@ describe('verdicts', () => {
     const t = await tenant({
       overrides: {
         [first.wirePath]: (request, res) =>
-          request.body?.push === 'mxoc_pom_scrap' ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: '1999999999999999999' } }) : false,
+          request.body?.push === 'mxoc_pom_scrap'
+            ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: '1999999999999999999' } })
+            : false,
       },
     });
     const result = await check({ upstream: t.url, env: TOKEN_ENV, allowPush: true, inputs: OWN_INPUTS, ...fast });

@@ -27,7 +27,8 @@ let t;
 beforeAll(async () => {
   t = await startTenant({
     overrides: {
-      '/mxoc_0001_mxoc_pq/backup_query': (_r, res) => json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: 7 } }),
+      '/mxoc_0001_mxoc_pq/backup_query': (_r, res) =>
+        json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: 7 } }),
     },
   });
 });
@@ -69,7 +70,20 @@ describe('qzz-check', () => {
     const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
     const report = join(dir, 'r.jsonl');
     await cli(['--upstream', t.url, '--rate', '10', '--report', report], TOKEN_ENV);
-    const proxyLine = { time: '2030-01-01T00:00:00.000Z', route: 'POST /mxoc_qm/inspect_query', action: 'getInspection', direction: 'response', status: 200, pointer: '/data/x', pattern: '/data/x', kind: 'type', spec: 'type string', seen: 'integer', count: 1, exchanges: 1 };
+    const proxyLine = {
+      time: '2030-01-01T00:00:00.000Z',
+      route: 'POST /mxoc_qm/inspect_query',
+      action: 'getInspection',
+      direction: 'response',
+      status: 200,
+      pointer: '/data/x',
+      pattern: '/data/x',
+      kind: 'type',
+      spec: 'type string',
+      seen: 'integer',
+      count: 1,
+      exchanges: 1,
+    };
     const proxyReport = join(dir, 'proxy.jsonl');
     await writeFile(proxyReport, `${JSON.stringify(proxyLine)}\nnot json\n`);
     const { code, stdout } = await cli(['--coverage', report, proxyReport]);
@@ -84,10 +98,18 @@ describe('the packed package', () => {
     const dir = await mkdtemp(join(tmpdir(), 'qzz-check-pack-'));
     const packs = join(dir, 'packs');
     await mkdir(packs);
-    const packages = { '@qzz/check': 'packages/check', '@qzz/proxy': 'packages/proxy', '@qzz/client': 'packages/client', '@qzz/spec': 'spec', '@qzz/http': 'packages/http' };
-    for (const folder of Object.values(packages)) await run('npx', ['-y', 'pnpm@12.4.2', 'pack', '--pack-destination', packs], { cwd: join(repo, folder) });
+    const packages = {
+      '@qzz/check': 'packages/check',
+      '@qzz/proxy': 'packages/proxy',
+      '@qzz/client': 'packages/client',
+      '@qzz/spec': 'spec',
+      '@qzz/http': 'packages/http',
+    };
+    for (const folder of Object.values(packages))
+      await run('npx', ['-y', 'pnpm@12.4.2', 'pack', '--pack-destination', packs], { cwd: join(repo, folder) });
     const tarballs = await readdir(packs);
-    const tarball = (name) => `file:${join(packs, /** @type {string} */ (tarballs.find((f) => f.startsWith(`${name.replace('@', '').replace('/', '-')}-`))))}`;
+    const tarball = (name) =>
+      `file:${join(packs, /** @type {string} */ (tarballs.find((f) => f.startsWith(`${name.replace('@', '').replace('/', '-')}-`))))}`;
     const overrides = Object.fromEntries(Object.keys(packages).map((name) => [name, tarball(name)]));
     const project = join(dir, 'project');
     await mkdir(project);
@@ -102,7 +124,10 @@ describe('the packed package', () => {
     await run('npx', ['-y', 'pnpm@12.4.2', 'install', '--prefer-offline'], { cwd: project });
     const help = await run('npx', ['qzz-check', '--help'], { cwd: project });
     expect(help.stdout).toMatch(/--allow-push/);
-    const checked = await run('npx', ['qzz-check', '--upstream', t.url, '--rate', '10'], { cwd: project, env: { ...process.env, ...TOKEN_ENV } });
+    const checked = await run('npx', ['qzz-check', '--upstream', t.url, '--rate', '10'], {
+      cwd: project,
+      env: { ...process.env, ...TOKEN_ENV },
+    });
     expect(checked.stdout).toMatch(/1 matched/);
   });
 });

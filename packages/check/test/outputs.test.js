@@ -36,12 +36,19 @@ describe('JUnit', () => {
     const t = await tenant({
       overrides: {
         '/mxoc_qm/inspect_query': (_r, res) => json(res, 200, { success: false }),
-        '/mxoc_0001_mxoc_pq/backup_query': (_r, res) => json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: 7 } }),
+        '/mxoc_0001_mxoc_pq/backup_query': (_r, res) =>
+          json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: 7 } }),
       },
     });
     const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
     const file = join(dir, 'check.xml');
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, junit: file, inputs: { getInspection: { id: OWN }, getSparePartsUse: { id: OWN } }, ...fast });
+    const result = await check({
+      upstream: t.url,
+      env: TOKEN_ENV,
+      junit: file,
+      inputs: { getInspection: { id: OWN }, getSparePartsUse: { id: OWN } },
+      ...fast,
+    });
     const parsed = /** @type {any} */ (await parseJunit(await readFile(file, 'utf8')));
     const cases = parsed.testsuite.flatMap((suite) => suite.testcase);
     expect(cases.length).toBe(result.verdicts.length);
@@ -59,7 +66,10 @@ describe('JUnit', () => {
 // Every character a URL, a query, a header or JSON treats specially, and some that need escaping elsewhere.
 const SPECIAL = [...'%&=+?#/ ;:@!$\'()*,[]{}"\\<>|^`~'];
 const secretText = fc
-  .array(fc.oneof(fc.constantFrom(...SPECIAL), fc.constantFrom(...'abcXYZ0189'), fc.constantFrom('é', '密', '😀')), { minLength: 10, maxLength: 24 })
+  .array(fc.oneof(fc.constantFrom(...SPECIAL), fc.constantFrom(...'abcXYZ0189'), fc.constantFrom('é', '密', '😀')), {
+    minLength: 10,
+    maxLength: 24,
+  })
   .map((chars) => `S${chars.join('')}`);
 // A header value holds bytes only: the group name and account id get the ASCII ones.
 const headerText = fc
@@ -83,7 +93,11 @@ describe('secrets never reach an output', () => {
                 success: true,
                 reachPlugin: true,
                 errorCode: 'success',
-                data: { [request.query.get('access_token') ?? '']: 1, [String(request.headers.groupname)]: 2, [String(request.headers.accountid)]: 3 },
+                data: {
+                  [request.query.get('access_token') ?? '']: 1,
+                  [String(request.headers.groupname)]: 2,
+                  [String(request.headers.accountid)]: 3,
+                },
               }),
           },
         });
@@ -102,7 +116,12 @@ describe('secrets never reach an output', () => {
         });
         await t.close();
         open = open.filter((o) => o !== t);
-        const outputs = [...(await filesOf(dir)).flatMap((f) => [f.name, f.text]), console.join('\n'), result.coverage, JSON.stringify(result)];
+        const outputs = [
+          ...(await filesOf(dir)).flatMap((f) => [f.name, f.text]),
+          console.join('\n'),
+          result.coverage,
+          JSON.stringify(result),
+        ];
         // The calls were made with them: what is checked is that nothing kept them.
         expect(t.received.some((r) => r.query.get('access_token') === token)).toBe(true);
         // The Kingdee flow's account set names the tenant: its group name and id are never written either.

@@ -21,7 +21,9 @@ export const AUTH_PATHS = {
 /** Writes a JSON answer. */
 export function json(res, status, value, headers = {}) {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
+  res
+    .writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
+    .end(text);
 }
 
 /**
@@ -47,7 +49,8 @@ export async function startTenant({
         description: '成功',
         data: [{ appKey: 'tenant-app', appSecret, domain: 'https://tf.jdy.com', ...accountSet, status: 1 }],
       }),
-    [AUTH_PATHS.token]: (_request, res) => json(res, 200, { errcode: 0, description: '成功', data: { access_token: token(), expires: Date.now() + 3_600_000 } }),
+    [AUTH_PATHS.token]: (_request, res) =>
+      json(res, 200, { errcode: 0, description: '成功', data: { access_token: token(), expires: Date.now() + 3_600_000 } }),
     ...overrides,
   };
   const server = createServer((req, res) => {
@@ -70,14 +73,20 @@ export async function startTenant({
       counts.set(url.pathname, count + 1);
       const override = overrideAll[url.pathname];
       if (override && override(request, res, count) !== false) return;
+      /** @type {[string, string][]} */
       const pass = ['content-type', 'groupname', 'accountid', 'x-gw-router-addr'].flatMap((name) => {
         const value = req.headers[name];
-        return typeof value === 'string' ? [[name, value]] : [];
+        return typeof value === 'string' ? [/** @type {[string, string]} */ ([name, value])] : [];
       });
       const answer = await fetch(`${mock.url}${req.url}`, { method: req.method, headers: pass, body: text || undefined });
       request.action = answer.headers.get('x-qzz-action') ?? undefined;
       const out = Buffer.from(await answer.arrayBuffer());
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'content-length': out.length }).end(out);
+      res
+        .writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+          'content-length': out.length,
+        })
+        .end(out);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
@@ -98,6 +107,11 @@ export async function startTenant({
 }
 
 /** An account set's four values, as the environment gives them. */
-export const TOKEN_ENV = { QZZ_ACCESS_TOKEN: 'env-token-0123', QZZ_GROUP_NAME: 'tenant-group', QZZ_ACCOUNT_ID: 'tenant-acct', QZZ_ROUTER_ADDR: 'https://tf.jdy.com' };
+export const TOKEN_ENV = {
+  QZZ_ACCESS_TOKEN: 'env-token-0123',
+  QZZ_GROUP_NAME: 'tenant-group',
+  QZZ_ACCOUNT_ID: 'tenant-acct',
+  QZZ_ROUTER_ADDR: 'https://tf.jdy.com',
+};
 /** The Kingdee flow's three values. */
 export const KINGDEE_ENV = { QZZ_CLIENT_ID: 'client-id-42', QZZ_CLIENT_SECRET: 'client-secret-4242', QZZ_OUTER_INSTANCE_ID: 'instance-7' };

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
 import { billFlowSvg } from '../src/billflow.js';
+import { checkVerdictsMarkdown } from '../src/check-verdicts.js';
 import { composeDocsDocument } from '../src/compose.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,8 @@ const site = composeDocsDocument(doc, {
   gettingStarted: read(join(repoDir, 'docs', 'getting-started.md')),
   authentication: read(join(repoDir, 'docs', 'authentication.md')),
   coverage: parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml')))),
+  // A check report, when one is named: each action's last verdict against a tenant on the Coverage page.
+  checkVerdicts: process.env.QZZ_CHECK_REPORT ? await checkVerdictsMarkdown(doc, resolve(process.env.QZZ_CHECK_REPORT)) : '',
 });
 
 // The package's own dist/ is rebuilt from nothing; a folder named by --out is only written into.

@@ -78,9 +78,9 @@ export function billFlowMarkdown(actions) {
 
 /**
  * @param {object} doc the bundle (not modified)
- * @param {{ gettingStarted: string, authentication: string, coverage: object }} pages
+ * @param {{ gettingStarted: string, authentication: string, coverage: object, checkVerdicts?: string }} pages
  */
-export function composeDocsDocument(doc, { gettingStarted, authentication, coverage }) {
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, checkVerdicts = '' }) {
   const out = structuredClone(doc);
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
   for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
@@ -96,7 +96,7 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
   out.tags.unshift(
     guide(GUIDES.gettingStarted, guideMarkdown(gettingStarted)),
     guide(GUIDES.authentication, guideMarkdown(authentication)),
-    guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames)),
+    guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames) + checkVerdicts),
     guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
   );
   out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];
