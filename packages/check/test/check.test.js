@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { listActions } from '@qzz/spec/actions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../src/index.js';
-import { AUTH_PATHS, json, KINGDEE_ENV, startTenant, TOKEN_ENV } from './standin.js';
+import { AUTH_PATHS, FAST, json, KINGDEE_ENV, TOKEN_ENV, tenantsClosedAfterEach } from './standin.js';
 
 const specPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const doc = JSON.parse(await readFile(specPath, 'utf8'));
@@ -35,25 +35,13 @@ const OWN_INPUTS = {
   saveOrderExecution: { billdata: {} },
 };
 
-/** @type {{ close: () => Promise<void> }[]} */
-let open = [];
-afterEach(async () => {
-  await Promise.all(open.map((t) => t.close()));
-  open = [];
-});
-/** @param {Parameters<typeof startTenant>[0]} [options] */
-async function tenant(options) {
-  const t = await startTenant(options);
-  open.push(t);
-  return t;
-}
-const fast = { rate: 10, sleep: async () => {} };
+const tenant = tenantsClosedAfterEach(afterEach);
 const verdictOf = (result, name) => result.verdicts.find((v) => v.action === name);
 
 describe('what reaches the tenant', () => {
   it('by default: the queries it has input for, never a save, audit or push', async () => {
     const t = await tenant();
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, ...FAST });
     expect(t.business().map((r) => r.action)).toEqual(['queryProductionInStock']);
     expect(result.calls).toBe(1);
     expect(result.exitCode).toBe(0);
@@ -70,7 +58,7 @@ describe('what reaches the tenant', () => {
 
   it('with every input and --allow-push: each push and read once, still never a save or an audit', async () => {
     const t = await tenant();
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, allowPush: true, inputs: OWN_INPUTS, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, allowPush: true, inputs: OWN_INPUTS, ...FAST });
     const reached = t.business().map((r) => r.action);
     expect(reached.toSorted()).toEqual(['queryProductionInStock', 'getInspection', 'getSparePartsUse', ...PUSHES].toSorted());
     for (const name of WRITING) expect(reached).not.toContain(name);
@@ -83,7 +71,7 @@ describe('what reaches the tenant', () => {
 
   it('an input that carries a documented example id is not sent', async () => {
     const t = await tenant();
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: '1895048896518849536' } }, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: '1895048896518849536' } }, ...FAST });
     expect(t.business().map((r) => r.action)).toEqual(['queryProductionInStock']);
     expect(verdictOf(result, 'getInspection').reason).toMatch(/documented example id at \/id/);
   });
@@ -107,7 +95,7 @@ describe('what reaches the tenant', () => {
           }),
       },
     });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, spec: join(dir, 'openapi.json'), allowPush: true, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, spec: join(dir, 'openapi.json'), allowPush: true, ...FAST });
     const push = t.business().find((r) => r.path === '/mxoc_pom/pomsaveandaudit');
     expect(push?.body).toMatchObject({ operation: 'push', formid: 'mxoc_pom_mftstock', push: 'mxoc_pom_scrap', billdata: { id: listed } });
     expect(verdictOf(result, 'pushProductionInStockToScrap').verdict).not.toBe('not-run');
@@ -124,7 +112,7 @@ describe('verdicts', () => {
     });
     const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
     const report = join(dir, 'report.jsonl');
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, report, inputs: { getSparePartsUse: { id: OWN_ID } }, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, report, inputs: { getSparePartsUse: { id: OWN_ID } }, ...FAST });
     expect(result.exitCode).toBe(1);
     const verdict = verdictOf(result, 'getSparePartsUse');
     expect(verdict.verdict).toBe('drift');
@@ -148,14 +136,14 @@ describe('verdicts', () => {
           json(res, 200, { success: false, errorCode: 'BILL_NOT_FOUND', message: 'no bill 1000000000000000001' }),
       },
     });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: OWN_ID } }, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: OWN_ID } }, ...FAST });
     expect(verdictOf(result, 'getInspection')).toMatchObject({ verdict: 'refused', errorCode: 'BILL_NOT_FOUND' });
     expect(result.exitCode).toBe(0);
   });
 
   it("an action this tenant lacks: the gateway's 404 No Route is refused with its status", async () => {
     const t = await tenant({ overrides: { '/mxoc_0001_mxoc_pq/backup_query': (_r, res) => json(res, 404, 'No Route') } });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getSparePartsUse: { id: OWN_ID } }, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getSparePartsUse: { id: OWN_ID } }, ...FAST });
     expect(verdictOf(result, 'getSparePartsUse')).toMatchObject({ verdict: 'refused', status: 404 });
   });
 
@@ -177,7 +165,7 @@ describe('verdicts', () => {
     const t = await tenant({
       overrides: { [QUERY.wirePath]: (_r, res) => json(res, 429, { errcode: 429, description: 'later' }, { 'retry-after': '3600' }) },
     });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: OWN_ID } }, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: OWN_ID } }, ...FAST });
     expect(result.exitCode).toBe(2);
     expect(result.stopped).toMatch(/wait 3600 s/);
     expect(t.business().length).toBe(1);
@@ -194,7 +182,7 @@ describe('verdicts', () => {
             : false,
       },
     });
-    const result = await check({ upstream: t.url, env: KINGDEE_ENV, ...fast });
+    const result = await check({ upstream: t.url, env: KINGDEE_ENV, ...FAST });
     expect(t.received.filter((r) => r.path === AUTH_PATHS.token).length).toBe(2);
     expect(verdictOf(result, 'queryProductionInStock').verdict).toBe('matches');
     expect(verdictOf(result, 'pushAppAuthorize').verdict).not.toBe('not-run');
@@ -205,7 +193,7 @@ describe('verdicts', () => {
     const t = await tenant({
       overrides: { [QUERY.wirePath]: (_r, res) => json(res, 200, { errcode: 1030002006, description: '授权密钥校验失败' }) },
     });
-    const result = await check({ upstream: t.url, env: KINGDEE_ENV, inputs: { getInspection: { id: OWN_ID } }, ...fast });
+    const result = await check({ upstream: t.url, env: KINGDEE_ENV, inputs: { getInspection: { id: OWN_ID } }, ...FAST });
     expect(t.received.filter((r) => r.path === AUTH_PATHS.token).length).toBe(2);
     expect(result.exitCode).toBe(2);
     expect(result.stopped).toMatch(/credentials were refused/);
@@ -223,7 +211,7 @@ describe('verdicts', () => {
             : false,
       },
     });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, allowPush: true, inputs: OWN_INPUTS, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, allowPush: true, inputs: OWN_INPUTS, ...FAST });
     expect(result.exitCode).toBe(2);
     expect(result.stopped).toMatch(/pushProductionInStockToScrap answered a saved bill's id/);
     const pushes = t.business().filter((r) => PUSHES.includes(/** @type {string} */ (r.action)) || r.body?.push === 'mxoc_pom_scrap');

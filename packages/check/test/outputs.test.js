@@ -8,21 +8,9 @@ import fc from 'fast-check';
 import { parse as parseJunit } from 'junit2json';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../src/index.js';
-import { json, KINGDEE_ENV, startTenant, TOKEN_ENV } from './standin.js';
+import { FAST, json, KINGDEE_ENV, TOKEN_ENV, tenantsClosedAfterEach } from './standin.js';
 
-/** @type {{ close: () => Promise<void> }[]} */
-let open = [];
-afterEach(async () => {
-  await Promise.all(open.map((t) => t.close()));
-  open = [];
-});
-/** @param {Parameters<typeof startTenant>[0]} [options] */
-async function tenant(options) {
-  const t = await startTenant(options);
-  open.push(t);
-  return t;
-}
-const fast = { rate: 10, sleep: async () => {} };
+const tenant = tenantsClosedAfterEach(afterEach);
 const OWN = '1000000000000000001';
 
 /** Every file under `dir`, with its name and text. */
@@ -47,7 +35,7 @@ describe('JUnit', () => {
       env: TOKEN_ENV,
       junit: file,
       inputs: { getInspection: { id: OWN }, getSparePartsUse: { id: OWN } },
-      ...fast,
+      ...FAST,
     });
     const parsed = /** @type {any} */ (await parseJunit(await readFile(file, 'utf8')));
     const cases = parsed.testsuite.flatMap((suite) => suite.testcase);
@@ -112,10 +100,9 @@ describe('secrets never reach an output', () => {
           capture: join(dir, 'captures'),
           inputs: { getInspection: { id: OWN }, getSparePartsUse: { id: OWN } },
           log: (line) => console.push(line),
-          ...fast,
+          ...FAST,
         });
         await t.close();
-        open = open.filter((o) => o !== t);
         const outputs = [
           ...(await filesOf(dir)).flatMap((f) => [f.name, f.text]),
           console.join('\n'),
@@ -153,7 +140,7 @@ describe('hostile answers', () => {
   };
   it.each(Object.entries(cases))('%s: a verdict or a stop with a reason, never a crash', async (_name, answer) => {
     const t = await tenant({ overrides: { '/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query': (_r, res) => void answer(res) } });
-    const result = await check({ upstream: t.url, env: TOKEN_ENV, ...fast });
+    const result = await check({ upstream: t.url, env: TOKEN_ENV, ...FAST });
     const verdict = result.verdicts.find((v) => v.action === 'queryProductionInStock');
     expect(verdict?.verdict).not.toBe('matches');
     if (result.exitCode === 2) expect(result.stopped).toMatch(/\w/);

@@ -91,17 +91,22 @@ export async function startTenant({
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  /** @type {Promise<void> | undefined} */
+  let closing;
   return {
     url: `http://127.0.0.1:${port}`,
     received,
     /** Requests to business routes (not the Kingdee flow's). */
     business: () => received.filter((r) => !r.path.startsWith('/jdyconnector/')),
-    async close() {
-      await new Promise((resolve) => {
-        server.close(() => resolve(undefined));
-        server.closeAllConnections();
-      });
-      await mock.close();
+    close() {
+      closing ??= (async () => {
+        await new Promise((resolve) => {
+          server.close(() => resolve(undefined));
+          server.closeAllConnections();
+        });
+        await mock.close();
+      })();
+      return closing;
     },
   };
 }
@@ -115,3 +120,24 @@ export const TOKEN_ENV = {
 };
 /** The Kingdee flow's three values. */
 export const KINGDEE_ENV = { QZZ_CLIENT_ID: 'client-id-42', QZZ_CLIENT_SECRET: 'client-secret-4242', QZZ_OUTER_INSTANCE_ID: 'instance-7' };
+
+/** A check's options for tests: ten calls a second, and waits asked of a `sleep` that returns at once. */
+export const FAST = { rate: 10, sleep: async () => {} };
+
+/**
+ * `tenant(options)`: starts a stand-in that is closed after the test (closing one twice is harmless).
+ * @param {(fn: () => Promise<void>) => void} afterEach
+ */
+export function tenantsClosedAfterEach(afterEach) {
+  /** @type {{ close: () => Promise<void> }[]} */
+  let open = [];
+  afterEach(async () => {
+    await Promise.all(open.map((t) => t.close()));
+    open = [];
+  });
+  return async (/** @type {Parameters<typeof startTenant>[0]} */ options = undefined) => {
+    const t = await startTenant(options);
+    open.push(t);
+    return t;
+  };
+}
