@@ -9,6 +9,7 @@
 //   8. The sandbox's saves as its state grows: p50/p99 and RSS at 1, 32 and 128 MiB of state (bench/sandbox-saves.js).
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 //  10. @qzz/client with a logger at debug vs without: added µs per call (client-logging.js).
+//  11. @qzz/check: check --upstream against the mock, every action: wall time and calls made (check-upstream.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
 import { clientLogging, clientLoggingSection } from './client-logging.js';
+import { checkUpstream, checkUpstreamSection } from './check-upstream.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
@@ -357,6 +359,8 @@ console.log('9/9 proxy fairness…');
 const fairness = await proxyFairness();
 console.log('10 client logging…');
 const logging = await clientLogging();
+console.log('11 check --upstream against the mock…');
+const checked = await checkUpstream();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -503,6 +507,7 @@ A save appends its own record to the state file and syncs it, so its cost does n
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
 
 ${fairnessSection(fairness, table)}
-${clientLoggingSection(logging, table)}`;
+${clientLoggingSection(logging, table)}
+${checkUpstreamSection(checked, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

@@ -13,6 +13,7 @@ import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
 import { ARAZZO_FILE, arazzoDocument } from '../src/arazzo.js';
 import { billFlowSvg } from '../src/billflow.js';
+import { checkVerdictsMarkdown } from '../src/check-verdicts.js';
 import { composeDocsDocument } from '../src/compose.js';
 import { POSTMAN_FILE, postmanCollection } from '../src/postman.js';
 
@@ -33,6 +34,8 @@ const site = composeDocsDocument(doc, {
     { file: POSTMAN_FILE, label: 'Postman collection (v2.1; imports into Postman and Apifox)' },
     { file: ARAZZO_FILE, label: 'Bill flows as Arazzo 1.0 workflows (run with `redocly respect`)' },
   ],
+  // A check report, when one is named: each action's last verdict against a tenant on the Coverage page.
+  checkVerdicts: process.env.QZZ_CHECK_REPORT ? await checkVerdictsMarkdown(doc, resolve(process.env.QZZ_CHECK_REPORT)) : '',
 });
 
 // The package's own dist/ is rebuilt from nothing; a folder named by --out is only written into.

@@ -81,9 +81,10 @@ export const downloadsMarkdown = (downloads) => `**Downloads.** ${downloads.map(
 
 /**
  * @param {object} doc the bundle (not modified)
- * @param {{ gettingStarted: string, authentication: string, coverage: object, downloads?: { file: string, label: string }[] }} pages
+ * @param {{ gettingStarted: string, authentication: string, coverage: object, downloads?: { file: string, label: string }[],
+ *   checkVerdicts?: string }} pages
  */
-export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, downloads = [] }) {
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, downloads = [], checkVerdicts = '' }) {
   const out = structuredClone(doc);
   if (downloads.length) out.info.description = `${out.info.description}\n\n${downloadsMarkdown(downloads)}`;
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
@@ -100,7 +101,7 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
   out.tags.unshift(
     guide(GUIDES.gettingStarted, guideMarkdown(gettingStarted)),
     guide(GUIDES.authentication, guideMarkdown(authentication)),
-    guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames)),
+    guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames) + checkVerdicts),
     guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
   );
   out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];

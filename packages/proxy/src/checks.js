@@ -9,6 +9,13 @@ import { CHECKER_HEAP_MB, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './lim
 const WORKER = new URL('./check-worker.js', import.meta.url);
 
 /**
+ * What a checker takes and gives back, for the tools that hand it exchanges (`@qzz/check`).
+ * @typedef {import('./settle.js').FinishedExchange} FinishedExchange
+ * @typedef {import('./settle.js').KeptBody} KeptBody
+ * @typedef {import('./settle.js').ExchangeLine} ExchangeLine
+ */
+
+/**
  * Starts a checker's worker thread. `ready` resolves once it has read the bundle (and opened the capture
  * folder), or rejects with why it could not; `onExit` hears of a worker that stops after it was ready, and why.
  * @param {{ spec: string, capture?: string }} workerData

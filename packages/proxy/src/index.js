@@ -1,1 +1,1 @@
-export { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, MAX_VALIDATED_BYTES, startProxy } from './proxy.js';
+export { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, MAX_VALIDATED_BYTES, parseUpstream, startProxy } from './proxy.js';

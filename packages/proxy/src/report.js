@@ -103,6 +103,13 @@ export async function openReport({ file, onReport, log }) {
         emit({ ...line, exchanges: 1 });
       }
     },
+    /**
+     * Writes a line of the caller's own to the file only, between the discrepancies (the check's verdicts).
+     * @param {object} line
+     */
+    write(line) {
+      if (stream?.writable) stream.write(`${JSON.stringify(line)}\n`);
+    },
     /** Writes the repeats so far; resolves once every line is in the file. */
     async flush() {
       summarise();
