@@ -9,7 +9,7 @@ import { createMockCore, errorAnswer, MAX_BODY_BYTES } from './core.js';
 /**
  * A started in-process mock: call it as `fetch` (`Request | URL | string`, and an init), hand it to a client as
  * its `fetch`, and `close()` it once done (a sandbox with a state file then has every change on disk).
- * @typedef {((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & { close(): Promise<void> }} MockFetch
+ * @typedef {((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & { close(): Promise<void> }} MockFetch
  */
 
 /** The methods Node's HTTP parser reads: the HTTP mock never sees another (the parser answers 400 first). */
@@ -28,7 +28,7 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'expect', 'conne
 export async function createMockFetch(options = {}) {
   const log = options.log ?? (() => {});
   const core = await createMockCore({ ...options, log });
-  /** @param {RequestInfo | URL} input @param {RequestInit} [init] */
+  /** @param {string | URL | Request} input @param {RequestInit} [init] */
   const mockFetch = async (input, init) => {
     // A Request is made as fetch makes one, so what fetch refuses (a bad URL, a GET with a body) throws alike.
     const request = new Request(input, init);
