@@ -4,7 +4,7 @@ import { createMockFetch, type MockFetch } from '@qzz/mock';
 import { createMockHandlers } from '@qzz/mock/msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQzzClient, QzzBusinessError, QzzGatewayError, type QzzCredentials } from '../src/index.js';
+import { createQzzClient, QzzBusinessError, type QzzCredentials, QzzGatewayError } from '../src/index.js';
 
 const credentials: QzzCredentials = { accessToken: 'tok', groupName: 'in-process', accountId: '1', routerAddr: 'https://tf.jdy.com' };
 const SOURCE_ID = '1634800180022794240';
