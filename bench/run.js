@@ -10,6 +10,7 @@
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 //  10. @qzz/client with a logger at debug vs without: added µs per call (client-logging.js).
 //  11. @qzz/check: check --upstream against the mock, every action: wall time and calls made (check-upstream.js).
+//  10. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
 import { clientLogging, clientLoggingSection } from './client-logging.js';
 import { checkUpstream, checkUpstreamSection } from './check-upstream.js';
+import { inProcessSection, inProcessVsHttp } from './in-process.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
@@ -361,6 +363,8 @@ console.log('10 client logging…');
 const logging = await clientLogging();
 console.log('11 check --upstream against the mock…');
 const checked = await checkUpstream();
+console.log('10 in-process mock vs the HTTP mock…');
+const inProcess = await inProcessVsHttp();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -509,5 +513,6 @@ every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran
 ${fairnessSection(fairness, table)}
 ${clientLoggingSection(logging, table)}
 ${checkUpstreamSection(checked, table)}`;
+${inProcessSection(inProcess, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
