@@ -512,7 +512,7 @@ every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran
 
 ${fairnessSection(fairness, table)}
 ${clientLoggingSection(logging, table)}
-${checkUpstreamSection(checked, table)}`;
+${checkUpstreamSection(checked, table)}
 ${inProcessSection(inProcess, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
