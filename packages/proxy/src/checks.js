@@ -56,10 +56,14 @@ export async function startChecks({ spec, capture, log, onSettled }) {
   const flushes = new Map();
   /** @type {(() => void)[]} */
   const idle = [];
+  /** @type {(() => void)[]} callers of `room()` waiting for an exchange to be settled */
+  const roomWaiters = [];
+  const hasRoom = (bytes) => waiting.size < MAX_WAITING_EXCHANGES && waitingBytes + bytes <= MAX_WAITING_BYTES;
 
   const settled = (id) => {
     waitingBytes -= waiting.get(id) ?? 0;
     waiting.delete(id);
+    for (const resolve of roomWaiters.splice(0)) resolve();
     if (waiting.size === 0) for (const resolve of idle.splice(0)) resolve();
   };
   const onMessage = (message) => {
@@ -90,7 +94,19 @@ export async function startChecks({ spec, capture, log, onSettled }) {
   let current = first.worker;
   await first.ready;
 
+  /**
+   * Resolves once the queue has room for an exchange holding `bytes` of kept bodies (at once when it has, or when
+   * there is no checker left): a reader of recorded exchanges (`check --har`) waits here instead of having
+   * exchanges refused.
+   * @param {number} [bytes]
+   * @returns {Promise<void>}
+   */
+  async function room(bytes = 0) {
+    while (current && !hasRoom(bytes)) await new Promise((resolve) => roomWaiters.push(() => resolve(undefined)));
+  }
+
   return {
+    room,
     /**
      * Hands a finished exchange to the checker, the kept bodies' buffers moved, not copied; false when the
      * queue is full and the exchange goes unchecked.
@@ -98,7 +114,7 @@ export async function startChecks({ spec, capture, log, onSettled }) {
      */
     submit(exchange) {
       const bytes = (exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0);
-      if (!current || waiting.size >= MAX_WAITING_EXCHANGES || waitingBytes + bytes > MAX_WAITING_BYTES) return false;
+      if (!current || !hasRoom(bytes)) return false;
       const id = nextId++;
       waiting.set(id, bytes);
       waitingBytes += bytes;
