@@ -20,6 +20,7 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const BOM = [0xef, 0xbb, 0xbf];
 /** A member name of the frame (`log`, `entries`, …) longer than this is no HAR's. */
 const MAX_NAME_BYTES = 1024;
 
@@ -176,6 +177,8 @@ export class HarScanner {
     this.sawEntries = false;
     this.sawLog = false;
     this.entryIndex = 0;
+    /** @type {Error | undefined} what broke the file, thrown once the entries before it are handed over */
+    this.failure = undefined;
     /** The value being cut out, and what it is: an entry, a member name of the frame, or another member's value. @type {{ cut: ValueCut, what: 'entry' | 'name' | 'other' } | undefined} */
     this.cutting = undefined;
   }
@@ -187,8 +190,23 @@ export class HarScanner {
   feed(chunk) {
     /** @type {ScannedEntry[]} */
     const out = [];
-    let i = 0;
-    if (!this.started && this.offset === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3; // a UTF-8 byte order mark
+    try {
+      this.scan(chunk, 0, out);
+    } catch (error) {
+      // The entries before the break are handed over; the error comes after them.
+      this.failure = error;
+    }
+    this.offset += chunk.length;
+    return out;
+  }
+
+  /**
+   * @param {Buffer} chunk
+   * @param {number} from
+   * @param {ScannedEntry[]} out
+   */
+  scan(chunk, from, out) {
+    let i = from;
     while (i < chunk.length) {
       if (this.cutting) {
         const end = this.cutting.cut.scan(chunk, i, this.offset);
@@ -198,7 +216,8 @@ export class HarScanner {
         continue;
       }
       const byte = chunk[i];
-      if (isSpace(byte)) {
+      // Spaces between tokens, and a UTF-8 byte order mark before the first (one chunk may end inside it).
+      if (isSpace(byte) || (!this.started && this.offset + i < 3 && byte === BOM[this.offset + i])) {
         i++;
         continue;
       }
@@ -207,8 +226,6 @@ export class HarScanner {
       // A value starts at this byte: it is cut out from here (the byte was looked at, not consumed).
       if (this.cutting) i--;
     }
-    this.offset += chunk.length;
-    return out;
   }
 
   /** Checks the file ends where a HAR may end: throws a HarError otherwise. */
@@ -336,6 +353,7 @@ export async function* scanHar(chunks) {
           ? chunk
           : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     yield* scanner.feed(bytes);
+    if (scanner.failure) throw scanner.failure;
   }
   scanner.end();
 }

@@ -367,3 +367,26 @@ function keep(bytes) {
 
 /** A body the checker cannot read, and why. @returns {KeptBody} */
 const unread = (why, size = 0) => ({ bytes: null, size, overflow: false, why });
+
+// ── Checking a reading ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Hands every exchange of a reading to the checker (`startChecks`), in the file's order, each once the checker's
+ * queue has room for it (so none is refused for a busy checker, and memory holds at most the queue); resolves once
+ * every one is checked, reported and captured, with how many the checker could not take (none unless the checker
+ * stopped and could not start again; the console said so).
+ * @param {HarReading} reading
+ * @param {Awaited<ReturnType<typeof import('./checks.js').startChecks>>} checks
+ * @returns {Promise<{ exchanges: number, unchecked: number }>}
+ */
+export async function checkHar(reading, checks) {
+  let exchanges = 0;
+  let unchecked = 0;
+  for await (const exchange of reading) {
+    exchanges++;
+    await checks.room((exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0));
+    if (!checks.submit(exchange)) unchecked++;
+  }
+  await checks.flush();
+  return { exchanges, unchecked };
+}
