@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { selectPaths } from '@qzz/spec/actions';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import AjvDraft04 from 'ajv-draft-04';
+import formats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readHar } from '../src/har.js';
 import { openReport } from '../src/report.js';
@@ -16,6 +16,9 @@ import { toSarif } from '../src/sarif.js';
 import { actionEntry, business, checkReading, harText, recordFromMock } from './har-files.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml'))));
+// CommonJS modules: their default export is the module object under Node's ESM, the class and function within.
+const Ajv = /** @type {any} */ (AjvDraft04).default ?? AjvDraft04;
+const addFormats = /** @type {any} */ (formats).default ?? formats;
 const SCHEMA = JSON.parse(readFileSync(new URL('./fixtures/sarif-2.1.0-rtm.5.schema.json', import.meta.url), 'utf8'));
 const TOKEN = 'sarif-token-Zq81Xw';
 
