@@ -84,6 +84,7 @@ describe('the planted-secrets replay, from a HAR', () => {
   const lines = [];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qzz-proxy-har-planted-'));
+    /** @type {any[]} */
     const entries = EXCHANGES.flatMap((exchange) => VARIANTS.map((variant) => plantedEntry(exchange, variant)));
     // A page of the same site, with the token in its query: skipped, and not named where it is counted.
     entries.push({
