@@ -102,7 +102,8 @@ export function readHar(input, { spec = DEFAULT_SPEC } = {}) {
   let started = false;
 
   async function* exchanges() {
-    const chunks = typeof input === 'string' ? createReadStream(input, { highWaterMark: 1024 * 1024 }) : input;
+    // 256 KiB reads: as fast as bigger ones, and fewer bytes held outside the heap between collections.
+    const chunks = typeof input === 'string' ? createReadStream(input, { highWaterMark: 256 * 1024 }) : input;
     const readTime = new Date().toISOString();
     for await (const scanned of scanHar(chunks)) {
       entries++;
@@ -374,9 +375,10 @@ const unread = (why, size = 0) => ({ bytes: null, size, overflow: false, why });
  * Hands every exchange of a reading to the checker (`startChecks`), in the file's order, each once the checker's
  * queue has room for it (so none is refused for a busy checker, and memory holds at most the queue); resolves once
  * every one is checked, reported and captured, with how many the checker could not take (none unless the checker
- * stopped and could not start again; the console said so).
+ * stopped and could not start again; the console said so). A recording is read faster than one checker thread
+ * checks it: `startChecks({ workers })` shares the work among several.
  * @param {HarReading} reading
- * @param {Awaited<ReturnType<typeof import('./checks.js').startChecks>>} checks
+ * @param {import('./checks.js').Checks} checks
  * @returns {Promise<{ exchanges: number, unchecked: number }>}
  */
 export async function checkHar(reading, checks) {
@@ -384,7 +386,7 @@ export async function checkHar(reading, checks) {
   let unchecked = 0;
   for await (const exchange of reading) {
     exchanges++;
-    await checks.room((exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0));
+    await checks.room(exchange);
     if (!checks.submit(exchange)) unchecked++;
   }
   await checks.flush();

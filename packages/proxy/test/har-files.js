@@ -63,14 +63,20 @@ export const harText = (entries) =>
 /**
  * Runs the checker over a reading as `check --har` does; resolves with the report lines and console lines.
  * @param {import('../src/har.js').HarReading} reading
- * @param {{ capture?: string }} [options]
+ * @param {{ capture?: string, workers?: number }} [options]
  */
-export async function checkReading(reading, { capture } = {}) {
+export async function checkReading(reading, { capture, workers } = {}) {
   /** @type {any[]} */
   const lines = [];
   /** @type {string[]} */
   const logs = [];
-  const checks = await startChecks({ spec: SPEC, capture, log: (line) => logs.push(line), onSettled: (settled) => lines.push(...settled) });
+  const checks = await startChecks({
+    spec: SPEC,
+    capture,
+    workers,
+    log: (line) => logs.push(line),
+    onSettled: (settled) => lines.push(...settled),
+  });
   try {
     const { exchanges, unchecked } = await checkHar(reading, checks);
     return { lines, logs, exchanges, unchecked };
