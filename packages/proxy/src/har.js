@@ -347,7 +347,8 @@ function base64Body(text, coding, member) {
   const compact = text.replace(/\s+/g, '');
   if (compact.length % 4 === 1 || !(BASE64.test(compact) || BASE64URL.test(compact)))
     return unread(`the recording's ${member}.text is marked base64 but is not`);
-  const size = Math.floor((compact.replace(/=+$/, '').length * 3) / 4);
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  const size = Math.floor(((compact.length - padding) * 3) / 4);
   // A compressed body may decode to MAX_VALIDATED_BYTES from fewer bytes; an uncompressed one is that size.
   if (size > MAX_VALIDATED_BYTES) return { bytes: null, size, overflow: true };
   const bytes = Buffer.from(compact, BASE64.test(compact) ? 'base64' : 'base64url');
