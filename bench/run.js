@@ -10,6 +10,7 @@
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 //  10. @qzz/client with a logger at debug vs without: added µs per call (client-logging.js).
 //  11. @qzz/check: check --upstream against the mock, every action: wall time and calls made (check-upstream.js).
+//  12. @qzz/check: check --har of a generated 100,000-entry HAR: entries/s and peak RSS (check-har.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,9 @@ import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
-import { clientLogging, clientLoggingSection } from './client-logging.js';
+import { checkHarBench, checkHarSection } from './check-har.js';
 import { checkUpstream, checkUpstreamSection } from './check-upstream.js';
+import { clientLogging, clientLoggingSection } from './client-logging.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
@@ -361,6 +363,8 @@ console.log('10 client logging…');
 const logging = await clientLogging();
 console.log('11 check --upstream against the mock…');
 const checked = await checkUpstream();
+console.log('12 check --har of a 100,000-entry HAR…');
+const har = await checkHarBench();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -508,6 +512,7 @@ every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran
 
 ${fairnessSection(fairness, table)}
 ${clientLoggingSection(logging, table)}
-${checkUpstreamSection(checked, table)}`;
+${checkUpstreamSection(checked, table)}
+${checkHarSection(har, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
