@@ -13,6 +13,7 @@ const WORKER = new URL('./check-worker.js', import.meta.url);
  * @typedef {import('./settle.js').FinishedExchange} FinishedExchange
  * @typedef {import('./settle.js').KeptBody} KeptBody
  * @typedef {import('./settle.js').ExchangeLine} ExchangeLine
+ * @typedef {import('./settle.js').Seen} Seen
  */
 
 /**
@@ -50,7 +51,9 @@ function spawnChecker(workerData, { onMessage, onExit }) {
 
 /**
  * @typedef {{ spec: string, capture?: string, log: (line: string) => void,
- *   onSettled: (lines: import('./settle.js').ExchangeLine[]) => void }} CheckOptions
+ *   onSettled: (lines: import('./settle.js').ExchangeLine[], seen?: import('./settle.js').Seen) => void }} CheckOptions
+ *   `onSettled` hears each exchange's report lines, and what was seen of it (its action and the answer's envelope;
+ *   absent when the checker failed on it).
  * @typedef {Awaited<ReturnType<typeof startChecker>>} Checks
  */
 
@@ -121,7 +124,7 @@ async function startChecker({ spec, capture, log, onSettled }) {
   };
   const onMessage = (message) => {
     if (message.type === 'settled') {
-      onSettled(message.lines);
+      onSettled(message.lines, message.seen);
       for (const line of message.logs) log(line);
       settled(message.id);
     } else if (message.type === 'flushed') flushes.get(message.id)?.();
