@@ -1,11 +1,11 @@
-// `pnpm bench`, part 10 (also runs alone: `node bench/check-har.js [entries]` after a build): `check --har` of a
+// `pnpm bench`, part 12 (also runs alone: `node bench/check-har.js [entries]` after a build): `check --har` of a
 // generated 100,000-entry HAR. The file is written to a temp folder, streamed, with what a browser's recording of
 // a tenant's page holds: the gateway's calls (every business action, answered as the mock answers, some with
 // drift, some on routes the spec lacks, bodies plain, base64 and gzip) among the page's own traffic (HTML,
 // scripts, images in base64, analytics), CORS preflights and failed requests. Then a child process — so its peak
-// RSS is the reading's own — reads it with readHar and checks every exchange with the proxy's checker
-// (`startChecks`, its worker thread), writing the report, as `check --har` does; a second child only reads it
-// (readHar alone), to tell the reading's cost from the checker's.
+// RSS is the check's own — runs the real `check({ har, report })` of @qzz/check on it (what `pnpm check --har`
+// runs: readHar → the proxy's checker → verdicts, report, coverage); a second child only reads it (readHar alone),
+// to tell the reading's cost from the checking's.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -191,30 +191,33 @@ async function writeHar(file, count) {
 }
 
 /**
- * The child's side: read (and check, with `workers` checker threads) the file, then print entries, exchanges,
- * time, CPU time and peak RSS as JSON.
+ * The child's side: read the file (mode `read`), or check it as `check --har` does (mode `check`), then print
+ * entries, exchanges, time, CPU time and peak RSS as JSON.
  */
-async function runChild(file, mode, workers) {
-  const { readHar, checkHar } = await import('@qzz/proxy/har');
-  const reading = readHar(file);
+async function runChild(file, mode) {
   // Sampled, not getrusage's maxRSS: a spawned child's maxRSS counts the parent it was forked from.
   let rss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     rss = Math.max(rss, process.memoryUsage.rss());
   }, 20);
   const t = performance.now();
-  let exchanges = 0;
-  let lines = 0;
+  let measured;
   if (mode === 'read') {
+    const { readHar } = await import('@qzz/proxy/har');
+    const reading = readHar(file);
+    let exchanges = 0;
     for await (const _ of reading) exchanges++;
+    measured = { entries: reading.entries, exchanges, skipped: reading.skipped.byReason };
   } else {
-    const { startChecks } = await import('@qzz/proxy/checks');
-    const { openReport } = await import('@qzz/proxy/report');
-    const report = await openReport({ file: `${file}.report.jsonl`, onReport: () => lines++, log: () => {} });
-    const checks = await startChecks({ spec: SPEC, workers, log: () => {}, onSettled: (settled) => report.add(settled) });
-    ({ exchanges } = await checkHar(reading, checks));
-    await checks.close();
-    await report.close();
+    const { check } = await import('@qzz/check');
+    const report = `${file}.report.jsonl`;
+    const result = await check({ har: file, report });
+    const { entries, exchanges, skipped } = /** @type {any} */ (result.recording);
+    const lines = (await readFile(report, 'utf8')).split('\n').filter((line) => line.includes('"kind"')).length;
+    /** @type {Record<string, number>} */
+    const verdicts = {};
+    for (const { verdict } of result.verdicts) verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
+    measured = { entries, exchanges, skipped: skipped.byReason, lines, verdicts };
   }
   const seconds = (performance.now() - t) / 1000;
   const usage = process.resourceUsage();
@@ -222,14 +225,12 @@ async function runChild(file, mode, workers) {
   const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   clearInterval(sampler);
   const rssMiB = Math.max(rss, process.memoryUsage.rss()) / 2 ** 20;
-  process.stdout.write(
-    JSON.stringify({ entries: reading.entries, exchanges, skipped: reading.skipped.byReason, lines, seconds, cpuSeconds, rssMiB }),
-  );
+  process.stdout.write(JSON.stringify({ ...measured, seconds, cpuSeconds, rssMiB }));
 }
 
 /** Runs one child and parses what it printed. */
-async function child(file, mode, workers = 1) {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, file, String(workers)], {
+async function child(file, mode) {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, file], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -251,8 +252,7 @@ export async function checkHarBench({ entries = 100_000 } = {}) {
     const generated = { seconds: (performance.now() - t) / 1000, mib: (await stat(file)).size / 2 ** 20 };
     const read = await child(file, 'read');
     const check = await child(file, 'check');
-    const shared = await child(file, 'check', 2);
-    return { entries, generated, read, check, shared };
+    return { entries, generated, read, check };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -275,28 +275,27 @@ export function checkHarSection(result, table) {
 A generated recording of ${result.generated.mib.toFixed(0)} MiB (${r(result.entries)} entries, ${r(check.exchanges)} of them the
 gateway's: every business action answered as the mock answers, 3 % with drift, 1 % on routes the spec lacks,
 answers plain, base64 and gzip; the rest a page's scripts, images, HTML, analytics, CORS preflights and failed
-requests), read as a stream by \`readHar\` and checked by the proxy's checker (\`startChecks\`, its worker thread)
-with the report written, as \`check --har\` does; and read alone, to tell the reading's cost from the checker's.
+requests), checked by \`check({ har, report })\` of @qzz/check — what \`pnpm check --har\` runs: \`readHar\` streams it to the
+proxy's checker (its worker thread), each exchange is judged, the report and the coverage written; and read alone by
+\`readHar\`, to tell the reading's cost from the checking's.
 Each runs in a process of its own: its peak RSS (sampled every 20 ms) is the run's; CPU seconds are all its threads'.
 
 ${table(
   ['run', 'entries/s', 'gateway exchanges/s', 'seconds', 'CPU seconds', 'peak RSS MiB'],
-  [
-    row('readHar alone', result.read),
-    row('**readHar → checker (check --har), one checker thread**', check),
-    row('readHar → checker, two checker threads (`startChecks({ workers: 2 })`)', result.shared),
-  ],
+  [row('readHar alone', result.read), row('**check({ har }) (check --har)**', check)],
 )}
 
 Skipped: ${Object.entries(check.skipped)
     .map(([reason, n]) => `${reason} ${r(n)}`)
-    .join(', ')}; report lines written: ${r(check.lines)}.
-Goals (one checker thread): ≥ 10,000 entries/s — ${check.entries / check.seconds >= 10_000 ? 'met' : '**not met**'}; peak RSS ≤ 300 MiB — ${check.rssMiB <= 300 ? 'met' : '**not met**'}.
+    .join(', ')}; report lines written: ${r(check.lines)}; verdicts: ${Object.entries(check.verdicts)
+    .map(([verdict, n]) => `${verdict} ${n}`)
+    .join(', ')}.
+Goals: ≥ 10,000 entries/s — ${check.entries / check.seconds >= 10_000 ? 'met' : '**not met**'}; peak RSS ≤ 300 MiB — ${check.rssMiB <= 300 ? 'met' : '**not met**'}.
 The reading alone runs at ${r(result.read.entries / result.read.seconds)} entries/s: where the check is slower, the checker's thread is what it waits for.
 `;
 }
 
-if (process.argv[2] === '--child') await runChild(process.argv[4], process.argv[3], Number(process.argv[5]));
+if (process.argv[2] === '--child') await runChild(process.argv[4], process.argv[3]);
 else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const table = (head, rows) =>
     [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');

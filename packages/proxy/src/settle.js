@@ -233,8 +233,8 @@ export async function settle(settler, exchange) {
 
 /**
  * What a reader of recorded exchanges (`check --har`) needs to judge one: the action the checker picked (null: none),
- * and the answer's envelope members that say whether it refused: `success`, `errcode`, and `errorCode` cleaned of
- * the exchange's secrets (an answer may echo anything).
+ * and the answer's envelope members that say whether it refused: `success`, `errcode`, and a refusal's `errorCode`
+ * cleaned of the exchange's secrets (an answer may echo anything).
  * @param {Settling} settling
  * @param {string | null} action
  * @returns {Seen}
@@ -250,7 +250,11 @@ function seenOf(settling, action) {
     answer: {
       ...(typeof envelope.success === 'boolean' ? { success: envelope.success } : {}),
       ...(typeof envelope.errcode === 'number' ? { errcode: envelope.errcode } : {}),
-      ...(typeof envelope.errorCode === 'string' ? { errorCode: cleanText(envelope.errorCode, settling.secrets()) } : {}),
+      // Only a refusal's errorCode is ever said; reading the exchange's secrets for every answer would cost the
+      // checker's thread more than the check itself.
+      ...(typeof envelope.errorCode === 'string' && envelope.success !== true
+        ? { errorCode: cleanText(envelope.errorCode, settling.secrets()) }
+        : {}),
     },
   };
 }
