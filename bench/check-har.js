@@ -190,11 +190,8 @@ async function writeHar(file, count) {
   await once(out, 'close');
 }
 
-/**
- * The child's side: read (and check, with `workers` checker threads) the file, then print entries, exchanges,
- * time, CPU time and peak RSS as JSON.
- */
-async function runChild(file, mode, workers) {
+/** The child's side: read (and check) the file, then print entries, exchanges, time, CPU time and peak RSS as JSON. */
+async function runChild(file, mode) {
   const { readHar, checkHar } = await import('@qzz/proxy/har');
   const reading = readHar(file);
   // Sampled, not getrusage's maxRSS: a spawned child's maxRSS counts the parent it was forked from.
@@ -211,7 +208,7 @@ async function runChild(file, mode, workers) {
     const { startChecks } = await import('@qzz/proxy/checks');
     const { openReport } = await import('@qzz/proxy/report');
     const report = await openReport({ file: `${file}.report.jsonl`, onReport: () => lines++, log: () => {} });
-    const checks = await startChecks({ spec: SPEC, workers, log: () => {}, onSettled: (settled) => report.add(settled) });
+    const checks = await startChecks({ spec: SPEC, log: () => {}, onSettled: (settled) => report.add(settled) });
     ({ exchanges } = await checkHar(reading, checks));
     await checks.close();
     await report.close();
@@ -228,10 +225,8 @@ async function runChild(file, mode, workers) {
 }
 
 /** Runs one child and parses what it printed. */
-async function child(file, mode, workers = 1) {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, file, String(workers)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function child(file, mode) {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, file], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout.on('data', (d) => {
     out += d;
@@ -251,8 +246,7 @@ export async function checkHarBench({ entries = 100_000 } = {}) {
     const generated = { seconds: (performance.now() - t) / 1000, mib: (await stat(file)).size / 2 ** 20 };
     const read = await child(file, 'read');
     const check = await child(file, 'check');
-    const shared = await child(file, 'check', 2);
-    return { entries, generated, read, check, shared };
+    return { entries, generated, read, check };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -281,22 +275,18 @@ Each runs in a process of its own: its peak RSS (sampled every 20 ms) is the run
 
 ${table(
   ['run', 'entries/s', 'gateway exchanges/s', 'seconds', 'CPU seconds', 'peak RSS MiB'],
-  [
-    row('readHar alone', result.read),
-    row('**readHar → checker (check --har), one checker thread**', check),
-    row('readHar → checker, two checker threads (`startChecks({ workers: 2 })`)', result.shared),
-  ],
+  [row('readHar alone', result.read), row('**readHar → checker (check --har)**', check)],
 )}
 
 Skipped: ${Object.entries(check.skipped)
     .map(([reason, n]) => `${reason} ${r(n)}`)
     .join(', ')}; report lines written: ${r(check.lines)}.
-Goals (one checker thread): ≥ 10,000 entries/s — ${check.entries / check.seconds >= 10_000 ? 'met' : '**not met**'}; peak RSS ≤ 300 MiB — ${check.rssMiB <= 300 ? 'met' : '**not met**'}.
+Goals: ≥ 10,000 entries/s — ${check.entries / check.seconds >= 10_000 ? 'met' : '**not met**'}; peak RSS ≤ 300 MiB — ${check.rssMiB <= 300 ? 'met' : '**not met**'}.
 The reading alone runs at ${r(result.read.entries / result.read.seconds)} entries/s: where the check is slower, the checker's thread is what it waits for.
 `;
 }
 
-if (process.argv[2] === '--child') await runChild(process.argv[4], process.argv[3], Number(process.argv[5]));
+if (process.argv[2] === '--child') await runChild(process.argv[4], process.argv[3]);
 else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const table = (head, rows) =>
     [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
