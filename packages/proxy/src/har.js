@@ -150,7 +150,7 @@ const HTTP_URL = /^https?:\/\/[^/?#]*([^?#]*)(?:\?([^#]*))?/i;
  * @param {string} readTime the time of an entry that has no valid `startedDateTime`
  * @returns {ReadEntry}
  */
-export function readEntry(bytes, gateway, readTime) {
+function readEntry(bytes, gateway, readTime) {
   let text;
   try {
     text = utf8.decode(bytes);
