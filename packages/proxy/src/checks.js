@@ -54,55 +54,17 @@ function spawnChecker(workerData, { onMessage, onExit }) {
  *   onSettled: (lines: import('./settle.js').ExchangeLine[], seen?: import('./settle.js').Seen) => void }} CheckOptions
  *   `onSettled` hears each exchange's report lines, and what was seen of it (its action and the answer's envelope;
  *   absent when the checker failed on it).
- * @typedef {Awaited<ReturnType<typeof startChecker>>} Checks
+ * @typedef {Awaited<ReturnType<typeof startChecks>>} Checks
  */
-
-/**
- * Starts the checker; resolves once it is ready, or rejects with why it could not start. With `workers` > 1 (a
- * recording's exchanges, which come as fast as they are read), that many checker threads share the work: the
- * exchanges of one route (method and path) always go to the same one, in order, so a capture record is only ever
- * written by one thread and each discrepancy's lines keep their order; each thread has its own queue.
- * @param {CheckOptions & { workers?: number }} options
- * @returns {Promise<Checks>}
- */
-export async function startChecks({ workers = 1, ...options }) {
-  if (workers === 1) return startChecker(options);
-  const started = await Promise.allSettled(Array.from({ length: workers }, () => startChecker(options)));
-  const lanes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(lanes.map((lane) => lane.close()));
-    throw failed.reason;
-  }
-  const laneOf = (/** @type {import('./settle.js').FinishedExchange} */ exchange) =>
-    lanes[routeHash(`${exchange.method} ${exchange.pathname}`) % lanes.length];
-  return {
-    submit: (exchange) => laneOf(exchange).submit(exchange),
-    room: (exchange) => laneOf(exchange).room(exchange),
-    async flush() {
-      await Promise.all(lanes.map((lane) => lane.flush()));
-    },
-    async close() {
-      await Promise.all(lanes.map((lane) => lane.close()));
-    },
-  };
-}
-
-/** FNV-1a of a route: which checker thread takes its exchanges. @param {string} route */
-function routeHash(route) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < route.length; i++) hash = Math.imul(hash ^ route.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
 
 /** The bytes an exchange's kept bodies hold. @param {import('./settle.js').FinishedExchange} exchange */
 const keptBytes = (exchange) => (exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0);
 
 /**
- * One checker thread and its queue.
+ * Starts the checker; resolves once it is ready, or rejects with why it could not start.
  * @param {CheckOptions} options
  */
-async function startChecker({ spec, capture, log, onSettled }) {
+export async function startChecks({ spec, capture, log, onSettled }) {
   /** @type {Map<number, number>} exchange id → bytes it holds */
   const waiting = new Map();
   let waitingBytes = 0;

@@ -167,7 +167,7 @@ function indexOrEnd(chunk, byte, from) {
  * A push tokenizer of a HAR's frame: `feed(chunk)` returns the entries completed in that chunk, `end()` checks the
  * file ended where a HAR ends.
  */
-export class HarScanner {
+class HarScanner {
   constructor() {
     /** @type {Frame[]} */
     this.frames = [];

@@ -150,7 +150,7 @@ const HTTP_URL = /^https?:\/\/[^/?#]*([^?#]*)(?:\?([^#]*))?/i;
  * @param {string} readTime the time of an entry that has no valid `startedDateTime`
  * @returns {ReadEntry}
  */
-export function readEntry(bytes, gateway, readTime) {
+function readEntry(bytes, gateway, readTime) {
   let text;
   try {
     text = utf8.decode(bytes);
@@ -376,8 +376,7 @@ const unread = (why, size = 0) => ({ bytes: null, size, overflow: false, why });
  * Hands every exchange of a reading to the checker (`startChecks`), in the file's order, each once the checker's
  * queue has room for it (so none is refused for a busy checker, and memory holds at most the queue); resolves once
  * every one is checked, reported and captured, with how many the checker could not take (none unless the checker
- * stopped and could not start again; the console said so). A recording is read faster than one checker thread
- * checks it: `startChecks({ workers })` shares the work among several.
+ * stopped and could not start again; the console said so).
  * @param {HarReading} reading
  * @param {import('./checks.js').Checks} checks
  * @returns {Promise<{ exchanges: number, unchecked: number }>}

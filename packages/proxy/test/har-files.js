@@ -63,9 +63,9 @@ export const harText = (entries) =>
 /**
  * Runs the checker over a reading as `check --har` does; resolves with the report lines and console lines.
  * @param {import('../src/har.js').HarReading} reading
- * @param {{ capture?: string, workers?: number }} [options]
+ * @param {{ capture?: string }} [options]
  */
-export async function checkReading(reading, { capture, workers } = {}) {
+export async function checkReading(reading, { capture } = {}) {
   /** @type {any[]} */
   const lines = [];
   /** @type {string[]} */
@@ -73,7 +73,6 @@ export async function checkReading(reading, { capture, workers } = {}) {
   const checks = await startChecks({
     spec: SPEC,
     capture,
-    workers,
     log: (line) => logs.push(line),
     onSettled: (settled) => lines.push(...settled),
   });

@@ -412,28 +412,4 @@ describe('a recording checked as check --har checks it', () => {
     expect(lines).toHaveLength(500);
     expect(lines.every((l) => l.kind === 'type')).toBe(true);
   });
-
-  it("shares the work among checker threads: the same lines as one thread, each route's in the file's order", async () => {
-    const drifted = business.map((action) => {
-      const entry = actionEntry(action);
-      const answer = JSON.parse(entry.response.content.text);
-      return {
-        ...entry,
-        response: { ...entry.response, content: { ...entry.response.content, text: JSON.stringify({ ...answer, success: 'true' }) } },
-      };
-    });
-    // 20 rounds of every action, each entry a millisecond after the one before.
-    const entries = Array.from({ length: 20 }, () => drifted)
-      .flat()
-      .map((entry, i) => ({ ...entry, startedDateTime: new Date(Date.UTC(2026, 10, 29) + i).toISOString() }));
-    const one = await checkReading(reading(harText(entries)));
-    const two = await checkReading(reading(harText(entries)), { workers: 2 });
-    const key = (l) => `${l.time} ${l.route} ${l.action} ${l.direction} ${l.pointer} ${l.kind}`;
-    expect(two.lines.map(key).sort()).toEqual(one.lines.map(key).sort());
-    expect(two.lines.length).toBeGreaterThanOrEqual(entries.length);
-    for (const route of new Set(two.lines.map((l) => l.route))) {
-      const times = two.lines.filter((l) => l.route === route).map((l) => l.time);
-      expect(times).toEqual([...times].sort());
-    }
-  });
 });
