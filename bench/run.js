@@ -10,7 +10,8 @@
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
 //  10. @qzz/client with a logger at debug vs without: added µs per call (client-logging.js).
 //  11. @qzz/check: check --upstream against the mock, every action: wall time and calls made (check-upstream.js).
-//  10. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
+//  12. @qzz/check: check --har of a generated 100,000-entry HAR: entries/s and peak RSS (check-har.js).
+//  13. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,8 +25,9 @@ import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
-import { clientLogging, clientLoggingSection } from './client-logging.js';
+import { checkHarBench, checkHarSection } from './check-har.js';
 import { checkUpstream, checkUpstreamSection } from './check-upstream.js';
+import { clientLogging, clientLoggingSection } from './client-logging.js';
 import { inProcessSection, inProcessVsHttp } from './in-process.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
@@ -363,7 +365,9 @@ console.log('10 client logging…');
 const logging = await clientLogging();
 console.log('11 check --upstream against the mock…');
 const checked = await checkUpstream();
-console.log('10 in-process mock vs the HTTP mock…');
+console.log('12 check --har of a 100,000-entry HAR…');
+const har = await checkHarBench();
+console.log('13 in-process mock vs the HTTP mock…');
 const inProcess = await inProcessVsHttp();
 
 const table = (head, rows) =>
@@ -513,6 +517,7 @@ every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran
 ${fairnessSection(fairness, table)}
 ${clientLoggingSection(logging, table)}
 ${checkUpstreamSection(checked, table)}
+${checkHarSection(har, table)}
 ${inProcessSection(inProcess, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

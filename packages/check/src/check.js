@@ -3,20 +3,24 @@
 // hands each exchange to the proxy's checker, so the report lines, the capture and the masking are the proxy's.
 // Each action gets a verdict; the run stops at a refused credential, a push that answered a saved id, a tenant
 // that asks to wait too long, or no answer at all.
-import { readFile } from 'node:fs/promises';
+// `check({ har })` gives the same verdicts from a recording (recording.js): its exchanges go to the same checker,
+// and the verdicts, outputs and coverage are made here, for both sources alike.
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createQzzClient, QzzGatewayError } from '@qzz/client';
 import { parseUpstream } from '@qzz/proxy';
 import { startChecks } from '@qzz/proxy/checks';
 import { cleanReportLine, cleanText, knownSecrets } from '@qzz/proxy/redact';
 import { openReport } from '@qzz/proxy/report';
+import { toSarif } from '@qzz/proxy/sarif';
 import { applySelect, isObject } from '@qzz/spec/actions';
 import { coverageTable, readCoverage, readRecords, summarise, touchedNames } from './coverage.js';
 import { credentialsFromEnv } from './credentials.js';
 import { pacer, recordingFetch } from './exchange.js';
 import { writeJunit } from './junit.js';
 import { billIds, clientFunction, exampleIds, fillIds, listedForm, planActions } from './plan.js';
-import { credentialsRefused, judge, noAnswer } from './verdict.js';
+import { checkRecording } from './recording.js';
+import { credentialsRefused, judge, noAnswer, progressLine, verdictLine } from './verdict.js';
 
 /** Calls per second by default: one. */
 export const DEFAULT_RATE = 1;
@@ -29,23 +33,29 @@ export const MAX_RATE_LIMITED = 3;
 
 /**
  * @typedef {{
- *   upstream: string, env?: Record<string, string | undefined>, spec?: string, allowPush?: boolean,
+ *   upstream?: string, har?: string, env?: Record<string, string | undefined>, spec?: string, allowPush?: boolean,
  *   inputs?: Record<string, unknown>, rate?: number, maxWaitMs?: number, timeoutMs?: number,
- *   report?: string, junit?: string, capture?: string, log?: (line: string) => void,
+ *   report?: string, junit?: string, sarif?: string, capture?: string, log?: (line: string) => void,
  *   fetch?: typeof globalThis.fetch, sleep?: (ms: number) => Promise<void>
  * }} CheckOptions
  * @typedef {import('./verdict.js').VerdictLine} VerdictLine
  * @typedef {import('./plan.js').Step} Step
  * @typedef {import('./plan.js').Action} Action
  * @typedef {{ exchange: import('@qzz/proxy/checks').FinishedExchange, lines: Promise<import('@qzz/proxy/checks').ExchangeLine[]> }} Recorded
- * @typedef {{ verdicts: VerdictLine[], exitCode: 0 | 1 | 2, stopped?: string, calls: number, coverage: string }} CheckResult
+ * @typedef {import('./recording.js').Recording} Recording
+ * @typedef {{ verdicts: VerdictLine[], exitCode: 0 | 1 | 2, stopped?: string, calls: number, coverage: string,
+ *   recording?: Recording }} CheckResult
+ *   `calls`: the calls made (none from a recording); `recording`: what was read of a HAR.
+ * @typedef {import('@qzz/proxy/report').ReportLine} ReportLine
+ * @typedef {{ doc: any, specPath: string, report: Awaited<ReturnType<typeof openReport>>, written: ReportLine[] }} Outputs
+ *   The bundle, and the report with the discrepancy lines it wrote (for SARIF and coverage).
  */
 
 const wait = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The options checked, with their defaults; throws an Error saying what is wrong.
- * @param {CheckOptions} options
+ * The options of a run against a tenant checked, with their defaults; throws an Error saying what is wrong.
+ * @param {CheckOptions & { upstream: string }} options
  */
 function settings(options) {
   const { rate = DEFAULT_RATE, maxWaitMs = DEFAULT_MAX_WAIT_MS, timeoutMs = 30_000 } = options;
@@ -72,15 +82,76 @@ export function retryAfterMs(headers) {
 }
 
 /**
- * Runs the check. Resolves with each action's verdict, the exit status (0: nothing drifted, 1: drift, 2: the
- * run could not finish) and the coverage table; rejects when it cannot start (options, credentials, files).
+ * Runs the check, against a tenant (`upstream`) or from a recording (`har`). Resolves with each action's verdict,
+ * the exit status (0: nothing drifted, 1: drift, 2: the run could not finish) and the coverage table; rejects when
+ * it cannot start (options, credentials, files).
  * @param {CheckOptions} options
  * @returns {Promise<CheckResult>}
  */
 export async function check(options) {
-  const { upstream, rate, maxWaitMs, timeoutMs, inputs, sleep } = settings(options);
+  if (options.har !== undefined && options.upstream !== undefined)
+    throw new Error('Check a tenant (upstream) or a recording (har), not both in one run.');
+  if (options.har === undefined && options.upstream === undefined)
+    throw new Error('Nothing to check: give an upstream (a tenant) or a har (a recording).');
   const specPath = options.spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
+  if (options.har !== undefined) {
+    const outputs = await openOutputs(doc, specPath, options, options.log ?? (() => {}));
+    const { verdicts, stopped, recording } = await checkRecording({
+      ...outputs,
+      har: options.har,
+      capture: options.capture,
+      log: options.log,
+    });
+    return { ...(await finish(outputs, options, verdicts, stopped)), calls: 0, recording };
+  }
+  return checkUpstream(doc, specPath, /** @type {CheckOptions & { upstream: string }} */ (options));
+}
+
+/**
+ * The report, with every discrepancy line it writes kept for SARIF and coverage (the report folds repeats, so these
+ * are as many as the distinct discrepancies and their repeat lines).
+ * @param {any} doc
+ * @param {string} specPath
+ * @param {CheckOptions} options
+ * @param {(line: string) => void} log
+ * @returns {Promise<Outputs>}
+ */
+async function openOutputs(doc, specPath, options, log) {
+  /** @type {ReportLine[]} */
+  const written = [];
+  const report = await openReport({ file: options.report, log, onReport: (line) => written.push(line) });
+  return { doc, specPath, report, written };
+}
+
+/**
+ * What every run ends with, whatever its source: the verdict lines after the discrepancies in the report, the
+ * JUnit and SARIF files, the exit status and the coverage table.
+ * @param {Outputs} outputs
+ * @param {CheckOptions} options
+ * @param {VerdictLine[]} verdicts
+ * @param {string | undefined} stopped why the run stopped, when it did
+ */
+async function finish({ doc, specPath, report, written }, options, verdicts, stopped) {
+  for (const line of verdicts) report.write(line);
+  await report.close();
+  if (options.junit) await writeJunit(options.junit, verdicts);
+  if (options.sarif) await writeFile(options.sarif, `${JSON.stringify(toSarif(written, { spec: specPath }), null, 2)}\n`);
+  const exitCode = stopped ? 2 : verdicts.some((v) => v.verdict === 'drift') ? 1 : 0;
+  const names = touchedNames(await readCoverage(), await readRecords(options.capture));
+  const coverage = coverageTable(doc, summarise(doc, [...written, ...verdicts]), names);
+  return { verdicts, exitCode: /** @type {0 | 1 | 2} */ (exitCode), ...(stopped ? { stopped } : {}), coverage };
+}
+
+/**
+ * The run against a tenant.
+ * @param {any} doc
+ * @param {string} specPath
+ * @param {CheckOptions & { upstream: string }} options
+ * @returns {Promise<CheckResult>}
+ */
+async function checkUpstream(doc, specPath, options) {
+  const { upstream, rate, maxWaitMs, timeoutMs, inputs, sleep } = settings(options);
   /** @type {Recorded[] | undefined} the exchanges of the call under way */
   let recording;
   let calls = 0;
@@ -91,8 +162,6 @@ export async function check(options) {
   // The checker is started below; exchanges only happen once it is.
   /** @type {Awaited<ReturnType<typeof startChecks>>} */
   let checks;
-  /** @type {Awaited<ReturnType<typeof openReport>>} */
-  let report;
   const fetch = recordingFetch({
     upstream,
     fetch: given,
@@ -108,7 +177,8 @@ export async function check(options) {
   // Everything the check writes itself is cleaned of the credentials (the report's lines are the checker's, cleaned by it).
   const clean = (/** @type {string} */ text) => cleanText(text, knownSecrets([...credentials.secrets]));
   const log = (/** @type {string} */ line) => options.log?.(clean(line));
-  report = await openReport({ file: options.report, log });
+  const outputs = await openOutputs(doc, specPath, options, log);
+  const { report } = outputs;
   try {
     checks = await startChecks({
       spec: specPath,
@@ -151,12 +221,7 @@ export async function check(options) {
     await checks.flush();
     await checks.close();
   }
-  for (const line of verdicts) report.write(line);
-  await report.close();
-  if (options.junit) await writeJunit(options.junit, verdicts);
-  const exitCode = stopped ? 2 : verdicts.some((v) => v.verdict === 'drift') ? 1 : 0;
-  const names = touchedNames(await readCoverage(), await readRecords(options.capture));
-  return { verdicts, exitCode, ...(stopped ? { stopped } : {}), calls, coverage: coverageTable(doc, summarise(doc, verdicts), names) };
+  return { ...(await finish(outputs, options, verdicts, stopped)), calls };
 }
 
 /**
@@ -185,19 +250,10 @@ async function runSteps(run, steps, record) {
   const say = (/** @type {VerdictLine} */ line) => {
     verdicts.set(line.action, line);
     index += 1;
-    const detail = [line.errorCode, line.status, line.errcode, line.reason].filter((part) => part !== undefined).join(' ');
-    run.log(`[${index}/${total}] ${line.action}: ${line.verdict}${detail ? ` — ${detail}` : ''}`);
+    run.log(progressLine(index, total, line));
   };
-  /** @returns {VerdictLine} */
-  const verdictOf = (/** @type {Action} */ action, /** @type {ReturnType<typeof judge>} */ { verdict, reason, ...refusal }) => ({
-    time: new Date().toISOString(),
-    route: `${action.method.toUpperCase()} ${action.wirePath}`,
-    action: action.name,
-    verdict,
-    source: 'upstream',
-    ...(reason === undefined ? {} : { reason: run.clean(reason) }),
-    ...refusal,
-  });
+  const verdictOf = (/** @type {Action} */ action, /** @type {ReturnType<typeof judge>} */ judged) =>
+    verdictLine(action, judged.reason === undefined ? judged : { ...judged, reason: run.clean(judged.reason) }, 'upstream');
 
   const credentialSteps = steps.filter((step) => step.send === 'credentials');
   if (credentialSteps.length) {

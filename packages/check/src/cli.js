@@ -1,27 +1,33 @@
 #!/usr/bin/env node
-// `qzz-check --upstream <url> [options]`: checks the spec against a tenant; `qzz-check --coverage <report.jsonl>...`
-// merges reports into the coverage table. Progress goes to stderr, the coverage table to stdout. Exit status: 0
+// `qzz-check --upstream <url> [options]`: checks the spec against a tenant; `qzz-check --har <file.har>`: against a
+// recording; `qzz-check --coverage <report.jsonl>...` merges reports into the coverage table. Progress goes to stderr, the coverage table to stdout. Exit status: 0
 // nothing drifted, 1 drift, 2 could not run.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { KINGDEE_VARIABLES, TOKEN_VARIABLES } from '@qzz/client';
 import { cleanText, knownSecrets } from '@qzz/proxy/redact';
 import { listActions } from '@qzz/spec/actions';
 import { check, DEFAULT_MAX_WAIT_MS, DEFAULT_RATE, MAX_RATE } from './check.js';
 import { coverageTable, readCoverage, readRecords, readReport, summarise, touchedNames } from './coverage.js';
-import { KINGDEE_VARIABLES, TOKEN_VARIABLES } from './credentials.js';
+import { environmentSecrets } from './credentials.js';
 
 /** The most an --input file may hold (the mock's and the proxy's limit on a body). */
 const MAX_INPUT_BYTES = 1024 * 1024;
 
 const help = `Usage:
   qzz-check --upstream <url> [--allow-push] [--input <action>=<file.json>]... [--rate <calls/s>]
-            [--report <file.jsonl>] [--junit <file.xml>] [--capture <dir>] [--max-wait <s>] [--timeout <ms>] [--quiet]
+            [--report <file.jsonl>] [--junit <file.xml>] [--sarif <file.sarif>] [--capture <dir>]
+            [--max-wait <s>] [--timeout <ms>] [--quiet]
+  qzz-check --har <file.har> [--report <file.jsonl>] [--junit <file.xml>] [--sarif <file.sarif>] [--capture <dir>] [--quiet]
   qzz-check --coverage <report.jsonl>... [--capture <dir>]
 
-Checks the spec against a tenant without writing to it: one verdict per action (matches, drift, refused,
-not run), then the coverage table.
+Checks the spec against a tenant without writing to it, or against a recording of its traffic (a HAR 1.2 file
+as a browser's network panel, Charles, Fiddler, mitmproxy, Postman or Insomnia export it): one verdict per
+action (matches, drift, refused, not run), then the coverage table. From a recording, entries not on the
+gateway's routes are counted and skipped, an action it never calls is "not run: not in the recording", and
+nothing is sent anywhere (no credentials needed).
 
 Credentials come from the environment only, never from the command line, and are never printed:
   ${TOKEN_VARIABLES.join(', ')} (an account set's values), or
@@ -42,6 +48,7 @@ What it sends:
 Outputs:
   --report <file.jsonl>  the proxy's discrepancy lines, then one verdict line per action (appended)
   --junit <file.xml>     one test case per action: drift and refused fail, not run is skipped with its reason
+  --sarif <file.sarif>   SARIF 2.1.0 of the discrepancies, each at the spec source file and line to fix (code scanning)
   --capture <dir>        what the spec lacks, as evidence records for \`pnpm spec:add\`
   --coverage <report.jsonl>...  the coverage table of earlier checks' and the proxy's reports, merged
 
@@ -108,6 +115,7 @@ try {
     allowPositionals: true,
     options: {
       upstream: { type: 'string' },
+      har: { type: 'string' },
       coverage: { type: 'boolean' },
       'allow-push': { type: 'boolean' },
       input: { type: 'string', multiple: true },
@@ -116,6 +124,7 @@ try {
       timeout: { type: 'string' },
       report: { type: 'string' },
       junit: { type: 'string' },
+      sarif: { type: 'string' },
       capture: { type: 'string' },
       spec: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -134,7 +143,7 @@ const specPath = fromCaller(options.spec) ?? fileURLToPath(import.meta.resolve('
 const doc = JSON.parse(await readFile(specPath, 'utf8'));
 
 if (options.coverage) {
-  if (options.upstream) fail('--coverage merges reports; it makes no calls: leave out --upstream.');
+  if (options.upstream || options.har) fail('--coverage merges reports; it checks nothing itself: leave out --upstream and --har.');
   if (!positionals.length) fail('--coverage needs the report files to merge: --coverage <report.jsonl>...');
   const lines = [];
   for (const file of positionals)
@@ -143,32 +152,54 @@ if (options.coverage) {
   process.stdout.write(coverageTable(doc, summarise(doc, lines), names));
   process.exit(0);
 }
-if (!options.upstream) fail('--upstream is required: the gateway (or a stand-in) to check, e.g. https://api.kingdee.com.');
+if (options.upstream && options.har) fail('--upstream checks a tenant, --har a recording: give one of them, not both.');
+if (!options.upstream && !options.har)
+  fail('--upstream (the gateway or a stand-in to check, e.g. https://api.kingdee.com) or --har (a recording) is required.');
 if (positionals.length) fail(`Unexpected argument "${positionals[0]}": credentials come from the environment, never the command line.`);
+/** The outputs, wherever the verdicts come from. */
+const outputs = {
+  spec: specPath,
+  report: fromCaller(options.report),
+  junit: fromCaller(options.junit),
+  sarif: fromCaller(options.sarif),
+  capture: fromCaller(options.capture),
+  log: options.quiet ? undefined : (/** @type {string} */ line) => process.stderr.write(`${line}\n`),
+};
+if (options.har) {
+  const sent = ['allow-push', 'input', 'rate', 'max-wait', 'timeout'].filter((name) => options[name] !== undefined);
+  if (sent.length) fail(`--${sent[0]} is about calls to a tenant; a recording (--har) makes none.`);
+  await finish(() => check({ har: /** @type {string} */ (fromCaller(options.har)), ...outputs }));
+}
 const rate = options.rate === undefined ? DEFAULT_RATE : Number(options.rate);
 if (!/^[0-9]*\.?[0-9]+$/.test(options.rate ?? '1') || !(rate > 0 && rate <= MAX_RATE))
   fail(`--rate must be a number of calls a second above 0 and at most ${MAX_RATE}, not "${options.rate}".`);
 
 const inputs = await readInputs(options.input ?? [], new Set(listActions(doc).map((a) => a.name)));
-try {
-  const result = await check({
+await finish(() =>
+  check({
     upstream: options.upstream,
-    spec: specPath,
+    ...outputs,
     allowPush: Boolean(options['allow-push']),
     inputs,
     rate,
     maxWaitMs: wholeNumber(options['max-wait'], '--max-wait', DEFAULT_MAX_WAIT_MS / 1000, 86_400) * 1000,
     timeoutMs: wholeNumber(options.timeout, '--timeout', 30_000) || fail('--timeout must be above 0.'),
-    report: fromCaller(options.report),
-    junit: fromCaller(options.junit),
-    capture: fromCaller(options.capture),
-    log: options.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-  });
-  process.stdout.write(result.coverage);
-  if (result.stopped) process.stderr.write(`The check stopped: ${result.stopped}\n`);
-  process.exit(result.exitCode);
-} catch (error) {
-  // Its messages name options and variables, never their values; the environment's values are scrubbed all the same.
-  const secrets = [...TOKEN_VARIABLES, ...KINGDEE_VARIABLES].map((name) => process.env[name]).filter((v) => v !== undefined && v !== '');
-  fail(`The check could not run: ${cleanText(String(error.message), knownSecrets(/** @type {string[]} */ (secrets)))}`);
+  }),
+);
+
+/**
+ * Runs the check, prints the coverage table and exits with its status; 2 with why when it cannot run.
+ * @param {() => ReturnType<typeof check>} run
+ * @returns {Promise<never>}
+ */
+async function finish(run) {
+  try {
+    const result = await run();
+    process.stdout.write(result.coverage);
+    if (result.stopped) process.stderr.write(`The check stopped: ${result.stopped}\n`);
+    process.exit(result.exitCode);
+  } catch (error) {
+    // Its messages name options and variables, never their values; the environment's values are scrubbed all the same.
+    fail(`The check could not run: ${cleanText(String(error.message), knownSecrets(environmentSecrets(process.env)))}`);
+  }
 }

@@ -1,12 +1,20 @@
-// Where a check's credentials come from: the environment only (the variables the docs' samples read), never the
-// command line. Every value read, and every token the Kingdee flow hands out, is remembered as a secret, so no
-// output of the check holds one.
-import { kingdeeCredentials } from '@qzz/client';
+// Where a check's credentials come from: the environment only, read by @qzz/client's `clientOptionsFromEnv` (the
+// variables the docs' samples read, the same for every tool that calls a tenant), never the command line. The
+// check adds what its outputs need: every value of those variables, and every token the Kingdee flow hands out,
+// is remembered as a secret, so no output of the check holds one (the group name and account id among them: they
+// name the tenant).
+import { clientOptionsFromEnv, KINGDEE_VARIABLES, TOKEN_VARIABLES } from '@qzz/client';
 
-/** The account set's four values, as the docs' curl samples read them. */
-export const TOKEN_VARIABLES = /** @type {const} */ (['QZZ_ACCESS_TOKEN', 'QZZ_GROUP_NAME', 'QZZ_ACCOUNT_ID', 'QZZ_ROUTER_ADDR']);
-/** The app's values for Kingdee's OpenAPI 2.0 flow (`QZZ_ACCOUNT_ID` picks an account set when several are authorised). */
-export const KINGDEE_VARIABLES = /** @type {const} */ (['QZZ_CLIENT_ID', 'QZZ_CLIENT_SECRET', 'QZZ_OUTER_INSTANCE_ID']);
+/** Every variable the credentials are read from: the check keeps each value out of its outputs. */
+export const CREDENTIAL_VARIABLES = /** @type {const} */ ([...new Set([...TOKEN_VARIABLES, ...KINGDEE_VARIABLES])]);
+
+/**
+ * The values of the credential variables `env` sets: what the check never writes.
+ * @param {Record<string, string | undefined>} env
+ * @returns {string[]}
+ */
+export const environmentSecrets = (env) =>
+  CREDENTIAL_VARIABLES.map((name) => env[name]).filter(/** @returns {v is string} */ (v) => v !== undefined && v !== '');
 
 /**
  * @typedef {{ flow: 'token' | 'kingdee', provider: import('@qzz/client').CredentialsProvider, secrets: Set<string> }} CheckCredentials
@@ -15,53 +23,17 @@ export const KINGDEE_VARIABLES = /** @type {const} */ (['QZZ_CLIENT_ID', 'QZZ_CL
  */
 
 /**
- * The credentials the environment holds: the Kingdee flow when its three variables are set, else the four values
- * of an account set. Throws an Error naming the variables that are missing (names only, never a value).
+ * The credentials the environment holds, as the client reads them (a token's four values, else the Kingdee flow).
+ * Throws the client's error naming the variables that are missing (names only, never a value).
  * @param {Record<string, string | undefined>} env
  * @param {{ upstream: string, fetch: typeof globalThis.fetch }} gateway where the Kingdee flow asks, through which fetch
  * @returns {CheckCredentials}
  */
 export function credentialsFromEnv(env, { upstream, fetch }) {
-  const secrets = new Set();
-  const read = (/** @type {string} */ name) => {
-    const value = env[name];
-    if (value) secrets.add(value);
-    return value;
-  };
-  const all = [...TOKEN_VARIABLES, ...KINGDEE_VARIABLES].map((name) => [name, read(name)]);
-  const values = Object.fromEntries(all);
-  /** @type {import('@qzz/client').CredentialsProvider} */
-  let inner;
-  /** @type {'token' | 'kingdee'} */
-  let flow;
-  if (KINGDEE_VARIABLES.some((name) => values[name])) {
-    const missing = KINGDEE_VARIABLES.filter((name) => !values[name]);
-    if (missing.length) throw new Error(`The Kingdee flow needs ${missing.join(', ')} in the environment too.`);
-    flow = 'kingdee';
-    inner = kingdeeCredentials({
-      clientId: values.QZZ_CLIENT_ID,
-      clientSecret: values.QZZ_CLIENT_SECRET,
-      outerInstanceId: values.QZZ_OUTER_INSTANCE_ID,
-      accountId: values.QZZ_ACCOUNT_ID || undefined,
-      baseUrl: upstream,
-      fetch,
-    });
-  } else {
-    const missing = TOKEN_VARIABLES.filter((name) => !values[name]);
-    if (missing.length)
-      throw new Error(
-        `No credentials in the environment: set ${TOKEN_VARIABLES.join(', ')} (an account set's values), or ${KINGDEE_VARIABLES.join(', ')} (the Kingdee flow). Missing: ${missing.join(', ')}.`,
-      );
-    flow = 'token';
-    const fixed = Object.freeze({
-      accessToken: values.QZZ_ACCESS_TOKEN,
-      groupName: values.QZZ_GROUP_NAME,
-      accountId: values.QZZ_ACCOUNT_ID,
-      routerAddr: values.QZZ_ROUTER_ADDR,
-    });
-    inner = { get: async () => fixed };
-  }
-  return { flow, secrets, provider: remembering(inner, secrets) };
+  const secrets = new Set(environmentSecrets(env));
+  const options = clientOptionsFromEnv(env, { baseUrl: upstream, fetch });
+  const provider = /** @type {import('@qzz/client').CredentialsProvider} */ (options.credentials);
+  return { flow: options.gateway ? 'kingdee' : 'token', secrets, provider: remembering(provider, secrets) };
 }
 
 /**

@@ -1,3 +1,3 @@
+export { KINGDEE_VARIABLES, TOKEN_VARIABLES } from '@qzz/client';
 export { check, DEFAULT_MAX_WAIT_MS, DEFAULT_RATE, MAX_RATE, MAX_RATE_LIMITED, retryAfterMs } from './check.js';
-export { KINGDEE_VARIABLES, TOKEN_VARIABLES } from './credentials.js';
 export { junitXml } from './junit.js';

@@ -88,3 +88,31 @@ export function judge({ lines, error }) {
   if (error !== undefined) return { verdict: 'not-run', reason: noAnswer(error) };
   return { verdict: 'matches' };
 }
+
+/**
+ * A verdict line of the report.
+ * @param {{ name: string, method: string, wirePath: string }} action
+ * @param {ReturnType<typeof judge>} judged
+ * @param {VerdictLine['source']} source where the exchanges came from: a tenant called, or a recording read
+ * @returns {VerdictLine}
+ */
+export const verdictLine = (action, { verdict, reason, ...refusal }, source) => ({
+  time: new Date().toISOString(),
+  route: `${action.method.toUpperCase()} ${action.wirePath}`,
+  action: action.name,
+  verdict,
+  source,
+  ...(reason === undefined ? {} : { reason }),
+  ...refusal,
+});
+
+/**
+ * A verdict as the progress on the terminal says it: `[3/19] getInspection: refused — errorCode …`.
+ * @param {number} index
+ * @param {number} total
+ * @param {VerdictLine} line
+ */
+export function progressLine(index, total, line) {
+  const detail = [line.errorCode, line.status, line.errcode, line.reason].filter((part) => part !== undefined).join(' ');
+  return `[${index}/${total}] ${line.action}: ${line.verdict}${detail ? ` — ${detail}` : ''}`;
+}

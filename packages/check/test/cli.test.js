@@ -6,12 +6,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionEntry, business, harText, recordFromMock } from '../../proxy/test/har-files.js';
 import { json, startTenant, TOKEN_ENV } from './standin.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
 const repo = join(here, '..', '..', '..');
+const push = business.find((a) => a.name === 'pushOrderExecutionToSparePartsUse');
 
 /** Runs the CLI; resolves with its status and output (never rejects on a non-zero status). */
 async function cli(args, env = {}, cwd = here) {
@@ -64,6 +66,37 @@ describe('qzz-check', () => {
     const drift = await cli(['--upstream', t.url, '--rate', '10', '--input', `getSparePartsUse=${join(dir, 'read.json')}`], TOKEN_ENV);
     expect(drift.code).toBe(1);
     expect(drift.stderr).toMatch(/getSparePartsUse: drift/);
+  });
+
+  it('--har: exit 0 for a recording that matches, 1 on drift; 2 for --har with --upstream, and for a broken HAR with its reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
+    const [recorded] = await recordFromMock([push]);
+    const clean = join(dir, 'clean.har');
+    await writeFile(clean, harText([recorded]));
+    const matched = await cli(['--har', clean]);
+    expect(matched.code).toBe(0);
+    expect(matched.stderr).toMatch(/read 1 entry of the recording: 1 on the gateway's routes checked, 0 skipped/);
+    expect(matched.stderr).toMatch(/pushOrderExecutionToSparePartsUse: matches/);
+    const drifted = join(dir, 'drift.har');
+    await writeFile(drifted, harText([actionEntry(push, { answer: { success: 'true' } })]));
+    expect((await cli(['--har', drifted])).code).toBe(1);
+
+    const both = await cli(['--har', clean, '--upstream', t.url], TOKEN_ENV);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/not both/);
+    const sends = await cli(['--har', clean, '--allow-push']);
+    expect(sends.code).toBe(2);
+    for (const text of ['{"log":{"entries":[{"request":', '[1,2,3]', 'not json at all']) {
+      const broken = join(dir, 'broken.har');
+      await writeFile(broken, text);
+      const result = await cli(['--har', broken]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/The check stopped: the recording could not be read: \S/);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    const missing = await cli(['--har', join(dir, 'nowhere.har')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/The check could not run/);
   });
 
   it('--coverage merges reports into the table', async () => {
@@ -129,5 +162,10 @@ describe('the packed package', () => {
       env: { ...process.env, ...TOKEN_ENV },
     });
     expect(checked.stdout).toMatch(/1 matched/);
+    const har = join(dir, 'recording.har');
+    await writeFile(har, harText(await recordFromMock([push])));
+    const fromHar = await run('npx', ['qzz-check', '--har', har], { cwd: project });
+    expect(fromHar.stdout).toMatch(/1 matched/);
+    expect(fromHar.stderr).toMatch(/pushOrderExecutionToSparePartsUse: matches/);
   });
 });

@@ -144,16 +144,29 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>,
   if (typeof answer?.errorCode === 'string') record.errorCode = answer.errorCode;
   if (response.ok && answer?.success === true) return answer.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
-  if (!response.ok)
-    throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
-  if (body?.success === false) throw new QzzBusinessError(label, body);
-  if (typeof body?.errcode === 'number') throw new QzzGatewayError(label, response.status, body.errcode, description);
-  throw new QzzGatewayError(
-    label,
-    response.status,
-    undefined,
-    body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object',
-  );
+  throw answerFailure(label, response.status, body, description);
+}
+
+/**
+ * The typed error of an answer that is not the envelope's success (`success: true` with a 2xx status): a non-2xx
+ * status or the gateway's `errcode` is a QzzGatewayError, `success: false` a QzzBusinessError, anything else a
+ * QzzGatewayError saying the answer is not the envelope. Exported for tools that judge answers the client did not
+ * fetch itself (`check --har` reads them from a recording).
+ * @param label the action (or route) the answer belongs to
+ * @param body the answer's JSON object, when it is one (redacted by the caller)
+ */
+export function answerFailure(
+  label: string,
+  status: number,
+  body: Record<string, unknown> | undefined,
+  description?: string,
+): QzzGatewayError | QzzBusinessError {
+  const ok = status >= 200 && status <= 299;
+  const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+  if (!ok) return new QzzGatewayError(label, status, errcode, description);
+  if (body?.success === false) return new QzzBusinessError(label, body);
+  if (errcode !== undefined) return new QzzGatewayError(label, status, errcode, description);
+  return new QzzGatewayError(label, status, undefined, body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object');
 }
 
 /** How many of the latest secrets (tokens, app signatures) an error is kept clean of. */

@@ -24,10 +24,14 @@ const missing = (env: Environment, names: readonly string[]) => names.filter((na
 /**
  * `baseUrl`, `credentials` (and `gateway`, for the Kingdee flow) from `env`: the four values as they are when
  * `QZZ_ACCESS_TOKEN` is set, else the Kingdee flow when `QZZ_CLIENT_ID` is. Throws a `QzzError` that names the
- * missing or malformed variables, never a value.
+ * missing or malformed variables, never a value. `options` are for a tool that says where calls go itself (the
+ * check's `--upstream`): `baseUrl` stands for `QZZ_BASE_URL`, and `fetch` is the one the Kingdee flow's calls use.
  */
-export function clientOptionsFromEnv(env: Environment): Pick<QzzClientOptions, 'baseUrl' | 'credentials' | 'gateway'> {
-  const baseUrl = readBaseUrl(env);
+export function clientOptionsFromEnv(
+  env: Environment,
+  options: { baseUrl?: string; fetch?: typeof globalThis.fetch } = {},
+): Pick<QzzClientOptions, 'baseUrl' | 'credentials' | 'gateway'> {
+  const baseUrl = options.baseUrl ?? readBaseUrl(env);
   if (isSet(env, 'QZZ_ACCESS_TOKEN')) {
     const absent = missing(env, TOKEN_VARIABLES);
     if (absent.length)
@@ -51,7 +55,13 @@ export function clientOptionsFromEnv(env: Environment): Pick<QzzClientOptions, '
     return {
       baseUrl,
       gateway: app,
-      credentials: kingdeeCredentials({ ...app, outerInstanceId: String(env.QZZ_OUTER_INSTANCE_ID), accountId, baseUrl }),
+      credentials: kingdeeCredentials({
+        ...app,
+        outerInstanceId: String(env.QZZ_OUTER_INSTANCE_ID),
+        accountId,
+        baseUrl,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
     };
   }
   throw new QzzError(

@@ -1,4 +1,5 @@
 export {
+  answerFailure,
   type CallOptions,
   createQzzClient,
   DEFAULT_BASE_URL,

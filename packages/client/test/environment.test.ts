@@ -37,6 +37,21 @@ describe('clientOptionsFromEnv', () => {
     expect(typeof (options.credentials as { get?: unknown }).get).toBe('function');
   });
 
+  it("takes the caller's base URL over QZZ_BASE_URL, and the Kingdee flow's calls go through the caller's fetch", async () => {
+    const asked: string[] = [];
+    const fetch = async (input: RequestInfo | URL) => {
+      asked.push(new Request(input).url);
+      return new Response(JSON.stringify({ errcode: 0, data: { access_token: 'got', expires_in: 7200 } }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const options = clientOptionsFromEnv({ ...KINGDEE, QZZ_BASE_URL: 'http://127.0.0.1:4010' }, { baseUrl: 'http://127.0.0.1:9', fetch });
+    expect(options.baseUrl).toBe('http://127.0.0.1:9');
+    await (options.credentials as { get(): Promise<unknown> }).get().catch(() => {});
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((url) => url.startsWith('http://127.0.0.1:9/'))).toBe(true);
+  });
+
   it('names what is missing or malformed, never a value', () => {
     const messages = [
       refusal({}),

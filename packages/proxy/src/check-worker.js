@@ -32,8 +32,8 @@ port.on('message', (message) => {
       return;
     }
     try {
-      const { lines, logs } = await settle(settler, message.exchange);
-      port.postMessage({ type: 'settled', id: message.id, lines, logs });
+      const { lines, logs, seen } = await settle(settler, message.exchange);
+      port.postMessage({ type: 'settled', id: message.id, lines, logs, seen });
     } catch (error) {
       // The route is not named: its path may carry a secret, and reading the exchange's secrets may be what failed.
       port.postMessage({

@@ -13,6 +13,7 @@ const WORKER = new URL('./check-worker.js', import.meta.url);
  * @typedef {import('./settle.js').FinishedExchange} FinishedExchange
  * @typedef {import('./settle.js').KeptBody} KeptBody
  * @typedef {import('./settle.js').ExchangeLine} ExchangeLine
+ * @typedef {import('./settle.js').Seen} Seen
  */
 
 /**
@@ -49,9 +50,19 @@ function spawnChecker(workerData, { onMessage, onExit }) {
 }
 
 /**
+ * @typedef {{ spec: string, capture?: string, log: (line: string) => void,
+ *   onSettled: (lines: import('./settle.js').ExchangeLine[], seen?: import('./settle.js').Seen) => void }} CheckOptions
+ *   `onSettled` hears each exchange's report lines, and what was seen of it (its action and the answer's envelope;
+ *   absent when the checker failed on it).
+ * @typedef {Awaited<ReturnType<typeof startChecks>>} Checks
+ */
+
+/** The bytes an exchange's kept bodies hold. @param {import('./settle.js').FinishedExchange} exchange */
+const keptBytes = (exchange) => (exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0);
+
+/**
  * Starts the checker; resolves once it is ready, or rejects with why it could not start.
- * @param {{ spec: string, capture?: string, log: (line: string) => void,
- *   onSettled: (lines: import('./settle.js').ExchangeLine[]) => void }} options
+ * @param {CheckOptions} options
  */
 export async function startChecks({ spec, capture, log, onSettled }) {
   /** @type {Map<number, number>} exchange id → bytes it holds */
@@ -63,15 +74,19 @@ export async function startChecks({ spec, capture, log, onSettled }) {
   const flushes = new Map();
   /** @type {(() => void)[]} */
   const idle = [];
+  /** @type {(() => void)[]} callers of `room()` waiting for an exchange to be settled */
+  const roomWaiters = [];
+  const hasRoom = (bytes) => waiting.size < MAX_WAITING_EXCHANGES && waitingBytes + bytes <= MAX_WAITING_BYTES;
 
   const settled = (id) => {
     waitingBytes -= waiting.get(id) ?? 0;
     waiting.delete(id);
+    for (const resolve of roomWaiters.splice(0)) resolve();
     if (waiting.size === 0) for (const resolve of idle.splice(0)) resolve();
   };
   const onMessage = (message) => {
     if (message.type === 'settled') {
-      onSettled(message.lines);
+      onSettled(message.lines, message.seen);
       for (const line of message.logs) log(line);
       settled(message.id);
     } else if (message.type === 'flushed') flushes.get(message.id)?.();
@@ -97,15 +112,27 @@ export async function startChecks({ spec, capture, log, onSettled }) {
   let current = first.worker;
   await first.ready;
 
+  /**
+   * Resolves once the queue has room for `exchange` (at once when it has, or when there is no checker left): a
+   * reader of recorded exchanges (`check --har`) waits here instead of having exchanges refused.
+   * @param {import('./settle.js').FinishedExchange} exchange
+   * @returns {Promise<void>}
+   */
+  async function room(exchange) {
+    const bytes = keptBytes(exchange);
+    while (current && !hasRoom(bytes)) await new Promise((resolve) => roomWaiters.push(() => resolve(undefined)));
+  }
+
   return {
+    room,
     /**
      * Hands a finished exchange to the checker, the kept bodies' buffers moved, not copied; false when the
      * queue is full and the exchange goes unchecked.
      * @param {import('./settle.js').FinishedExchange} exchange
      */
     submit(exchange) {
-      const bytes = (exchange.request.bytes?.byteLength ?? 0) + (exchange.response.bytes?.byteLength ?? 0);
-      if (!current || waiting.size >= MAX_WAITING_EXCHANGES || waitingBytes + bytes > MAX_WAITING_BYTES) return false;
+      const bytes = keptBytes(exchange);
+      if (!current || !hasRoom(bytes)) return false;
       const id = nextId++;
       waiting.set(id, bytes);
       waitingBytes += bytes;

@@ -24,7 +24,7 @@ const DECODERS = {
  * @param {Uint8Array} bytes
  * @param {string | undefined} contentEncoding
  * @param {number} limit
- * @returns {{ bytes: Uint8Array } | { unchecked: string }}
+ * @returns {{ bytes: Uint8Array } | { unchecked: string, corrupt?: true }} `corrupt`: the bytes are not in that coding
  */
 export function decodeBody(bytes, contentEncoding, limit) {
   const codings = String(contentEncoding ?? '')
@@ -40,7 +40,7 @@ export function decodeBody(bytes, contentEncoding, limit) {
       out = decode(out, { maxOutputLength: limit });
     } catch (error) {
       if (error.code === 'ERR_BUFFER_TOO_LARGE') return { unchecked: `a ${coding} body that decodes to more than ${limit} bytes` };
-      return { unchecked: `a ${coding} body that does not decode (${error.code ?? 'corrupt'})` };
+      return { unchecked: `a ${coding} body that does not decode (${error.code ?? 'corrupt'})`, corrupt: true };
     }
   }
   return { bytes: out };

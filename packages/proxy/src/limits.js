@@ -42,3 +42,11 @@ export const MAX_OPEN_RECORDS = 16;
  * body is forwarded as always and reported `not-validated`.
  */
 export const MAX_JSON_DEPTH = 64;
+
+/**
+ * One entry of a HAR file (`check --har`, `readHar`): the most bytes it may take in the file, and how deep it may
+ * nest. An entry holding bodies the checker validates (1 MiB each, even JSON-escaped or base64) fits; a bigger or
+ * deeper one is read past and counted as skipped (`too-large`, `too-deep`), and the file reads on.
+ */
+export const MAX_HAR_ENTRY_BYTES = 16 * 1024 * 1024;
+export const MAX_HAR_ENTRY_DEPTH = 512;

@@ -17,7 +17,7 @@ import { MAX_TRACKED_DISCREPANCIES, REPEAT_SUMMARY_MS } from './limits.js';
  */
 
 /** What tells one discrepancy from another across exchanges. */
-const discrepancyKey = (/** @type {import('./settle.js').ExchangeLine} */ line) =>
+export const discrepancyKey = (/** @type {import('./settle.js').ExchangeLine} */ line) =>
   [line.route, line.action, line.direction, line.status, line.kind, line.pattern, line.kind === 'unknown-action' ? line.seen : ''].join(
     '\u0000',
   );

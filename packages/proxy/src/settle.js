@@ -7,7 +7,7 @@ import { printable, shapeOf, wholeBody } from './check.js';
 import { decodeBody } from './decode.js';
 import { parseJson } from './json.js';
 import { MAX_JSON_DEPTH, MAX_VALIDATED_BYTES } from './limits.js';
-import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
+import { cleanReportLine, cleanRoute, cleanText, secretsOf } from './redact.js';
 
 /**
  * A body as the forwarding thread hands it over: the bytes kept (null when none were), its size on the wire,
@@ -19,6 +19,9 @@ import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
  * @typedef {import('./check.js').FoldedFinding & { time: string, route: string, action: string | null,
  *   direction: 'request' | 'response', status: number | null }} ExchangeLine
  *   A report line of one exchange, before the report folds repeats across exchanges.
+ * @typedef {{ action: string | null, status: number, answer?: { success?: boolean, errcode?: number, errorCode?: string } }} Seen
+ *   What was seen of one exchange beside its lines: its action (null: none the spec has), its status, and the members
+ *   of its answer that tell a refusal (see `seenOf`).
  * @typedef {{ checker: ReturnType<typeof import('./check.js').createChecker>, store?: Awaited<ReturnType<typeof import('./capture.js').openCapture>> }} Settler
  * @typedef {{ unchecked: string } | { unchecked?: undefined, body: unknown, text?: boolean, parseError?: string }} ReadBody
  *   A kept body as the checks see it (parsed JSON, or the text and why it is not JSON), or why it is not checked.
@@ -117,9 +120,10 @@ async function captureExchange({ store }, { exchange, request, answer, logs, sec
 }
 
 /**
- * A route the spec lacks: reported, and captured.
+ * A route the spec lacks: reported, and captured. Resolves with null (no action of the spec).
  * @param {Settler} settler
  * @param {Settling} settling
+ * @returns {Promise<null>}
  */
 async function settleUnknownRoute(settler, settling) {
   const { method, pathname } = settling.exchange;
@@ -128,24 +132,26 @@ async function settleUnknownRoute(settler, settling) {
   addLines(settling, 'request', null, [wholeBody({ pointer: '', kind: 'unknown-route', spec, seen: `${method} ${pathname}` })]);
   const body = settling.request.unchecked === undefined ? settling.request.body : undefined;
   await captureExchange(settler, settling, { selector: selectorOf(body, settler.checker.selectorKeys) }, '');
+  return null;
 }
 
 /**
  * A known route: the action picked from the request body, then the request and the answer checked against
- * it; an action the spec lacks is reported and captured instead.
+ * it; an action the spec lacks is reported and captured instead. Resolves with the action's name (null: none).
  * @param {Settler} settler
  * @param {Settling} settling
  * @param {import('./check.js').Route} route
+ * @returns {Promise<string | null>}
  */
 async function settleKnownRoute(settler, settling, route) {
   const { checker } = settler;
   const { request, answer, exchange } = settling;
-  if (request.unchecked !== undefined) return;
+  if (request.unchecked !== undefined) return null;
   const takesBody = Boolean(route.operation.requestBody);
   if (takesBody && (request.parseError || request.body === undefined)) {
     // Without a body there is nothing to pick the action by: the request is reported, the answer not checked.
     addLines(settling, 'request', null, checker.checkRequest(route, undefined, request.body, request.parseError));
-    return;
+    return null;
   }
   // An operation without a body (the gateway's token call) has one action.
   const { action, unknown } = takesBody ? checker.pickAction(route, request.body) : { action: route.actions[0], unknown: false };
@@ -156,11 +162,11 @@ async function settleKnownRoute(settler, settling, route) {
       wholeBody({ pointer: '', kind: 'unknown-action', spec, seen: `a body selecting ${describeSelector(selector)}` }),
     ]);
     await captureExchange(settler, settling, { selector, module: route.operation.tags?.[0] }, ' (new action)');
-    return;
+    return null;
   }
   const name = action?.name ?? null;
   addLines(settling, 'request', name, checker.checkRequest(route, action, request.body));
-  if (answer.unchecked !== undefined) return;
+  if (answer.unchecked !== undefined) return name;
   const body = answer.parseError ? undefined : answer.body;
   addLines(
     settling,
@@ -168,13 +174,14 @@ async function settleKnownRoute(settler, settling, route) {
     name,
     checker.checkResponse(route, action, exchange.status, body, [exchange.responseHeaders['content-type']].flat()[0]),
   );
+  return name;
 }
 
 /**
  * Checks (and perhaps captures) one finished exchange; resolves with its report lines and console lines.
  * @param {Settler} settler
  * @param {FinishedExchange} exchange
- * @returns {Promise<{ lines: ExchangeLine[], logs: string[] }>}
+ * @returns {Promise<{ lines: ExchangeLine[], logs: string[], seen: Seen }>}
  */
 export async function settle(settler, exchange) {
   const route = settler.checker.routes.get(`${exchange.method} ${exchange.pathname}`);
@@ -215,8 +222,39 @@ export async function settle(settler, exchange) {
       wholeBody({ pointer: '', kind: 'not-validated', spec, seen: `${body.unchecked}, forwarded untouched` }),
     ]);
   }
-  if (route) await settleKnownRoute(settler, settling, route);
-  else await settleUnknownRoute(settler, settling);
+  const action = route ? await settleKnownRoute(settler, settling, route) : await settleUnknownRoute(settler, settling);
   // Lines name the route and body keys (a pointer), and say what they saw: none may carry a secret or personal value.
-  return { lines: settling.lines.map((line) => cleanReportLine(line, settling.secrets())), logs: settling.logs };
+  return {
+    lines: settling.lines.map((line) => cleanReportLine(line, settling.secrets())),
+    logs: settling.logs,
+    seen: seenOf(settling, action ?? null),
+  };
+}
+
+/**
+ * What a reader of recorded exchanges (`check --har`) needs to judge one: the action the checker picked (null: none),
+ * and the answer's envelope members that say whether it refused: `success`, `errcode`, and a refusal's `errorCode`
+ * cleaned of the exchange's secrets (an answer may echo anything).
+ * @param {Settling} settling
+ * @param {string | null} action
+ * @returns {Seen}
+ */
+function seenOf(settling, action) {
+  const { status } = settling.exchange;
+  const body = settling.answer.unchecked === undefined && !settling.answer.text ? settling.answer.body : undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { action, status };
+  const envelope = /** @type {Record<string, unknown>} */ (body);
+  return {
+    action,
+    status,
+    answer: {
+      ...(typeof envelope.success === 'boolean' ? { success: envelope.success } : {}),
+      ...(typeof envelope.errcode === 'number' ? { errcode: envelope.errcode } : {}),
+      // Only a refusal's errorCode is ever said; reading the exchange's secrets for every answer would cost the
+      // checker's thread more than the check itself.
+      ...(typeof envelope.errorCode === 'string' && envelope.success !== true
+        ? { errorCode: cleanText(envelope.errorCode, settling.secrets()) }
+        : {}),
+    },
+  };
 }
