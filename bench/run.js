@@ -8,6 +8,7 @@
 //   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
 //   8. The sandbox's saves as its state grows: p50/p99 and RSS at 1, 32 and 128 MiB of state (bench/sandbox-saves.js).
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
+//  10. The round trip capture → spec:add → typed client function, full way vs fast path (round-trip.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import autocannon from 'autocannon';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
+import { roundTrip, roundTripSection } from './round-trip.js';
 import { sandboxSaves, sandboxSavesTable } from './sandbox-saves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -353,6 +355,8 @@ console.log('8/9 sandbox saves as the state grows…');
 const saves = await sandboxSaves();
 console.log('9/9 proxy fairness…');
 const fairness = await proxyFairness();
+console.log('10 the round trip, full way and fast path…');
+const trip = await roundTrip();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -498,6 +502,8 @@ ${sandboxSavesTable(saves, table)}
 A save appends its own record to the state file and syncs it, so its cost does not grow with the state; until 0.2
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
 
-${fairnessSection(fairness, table)}`;
+${fairnessSection(fairness, table)}
+
+${roundTripSection(trip, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

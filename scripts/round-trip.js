@@ -4,11 +4,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+// The proxy's tests' stand-in gateway and the headers of a business call.
+import { HEADERS } from '../packages/proxy/test/round-trip.js';
+import { json, startStandIn } from '../packages/proxy/test/standin.js';
 
 const run = promisify(execFile);
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,19 +126,10 @@ async function workspaceDirs() {
  * @param {string} captureDir
  */
 export async function captureWidget(root, captureDir) {
-  const upstream = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = JSON.stringify(widgetAnswer(JSON.parse(Buffer.concat(chunks).toString()).pageIndex));
-      res.writeHead(200, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
-    });
-  });
-  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const { port } = /** @type {import('node:net').AddressInfo} */ (upstream.address());
+  const upstream = await startStandIn((_req, body, res) => json(res, 200, widgetAnswer(JSON.parse(body.toString()).pageIndex)));
   const proxy = spawn(
     process.execPath,
-    [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', `http://127.0.0.1:${port}`, '--port', '0', '--capture', captureDir],
+    [join(root, 'packages', 'proxy', 'src', 'cli.js'), '--upstream', upstream.url, '--port', '0', '--capture', captureDir],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
@@ -144,7 +137,7 @@ export async function captureWidget(root, captureDir) {
     for (const pageIndex of ['1', '2']) {
       const response = await fetch(`${url}${WIDGET.path}?access_token=round-trip-token`, {
         method: 'POST',
-        headers: { groupName: 'grp', accountid: 'acct', 'X-GW-Router-Addr': 'https://tf.jdy.com', 'content-type': 'application/json' },
+        headers: HEADERS,
         body: JSON.stringify({ ...WIDGET.body, pageIndex }),
       });
       await response.arrayBuffer();
@@ -154,7 +147,7 @@ export async function captureWidget(root, captureDir) {
     const exited = new Promise((resolve) => proxy.once('exit', resolve));
     proxy.kill('SIGINT');
     await exited;
-    await new Promise((resolve) => upstream.close(resolve));
+    await upstream.close();
   }
   const records = (await readdir(captureDir)).filter((file) => file.endsWith('.json'));
   if (records.length !== 1) throw new Error(`expected one captured record in ${captureDir}, found ${records.length}`);
