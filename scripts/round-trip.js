@@ -23,14 +23,26 @@ export const WIDGET = {
   body: { pageSize: '10', pageIndex: '1' },
 };
 
-/** The stand-in gateway's answer to the widget query: a page of one row, with a name and a phone number. */
+/**
+ * The stand-in gateway's answer to the widget query: a page of one row, with a name and a phone number, and a
+ * short list (which Biome, unlike JSON.stringify, writes on one line).
+ */
 const widgetAnswer = (/** @type {string} */ pageIndex) => ({
   success: true,
   reachPlugin: true,
   errorCode: '',
   data: {
     total: '2',
-    rows: [{ id: '1634800180022794240', number: `WG-000${pageIndex}`, name: '张三', phone: '13812345678', qty: '2.0000000000' }],
+    rows: [
+      {
+        id: '1634800180022794240',
+        number: `WG-000${pageIndex}`,
+        name: '张三',
+        phone: '13812345678',
+        qty: '2.0000000000',
+        tags: ['A', 'B'],
+      },
+    ],
   },
 });
 

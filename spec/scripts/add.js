@@ -88,11 +88,12 @@ const check = (tool, args) => {
     return false;
   }
 };
-// Biome formats and lints JSON (the examples); YAML is Redocly's, which lints a spec only whole. The bundle is
-// made in the same turbo run as the lint, beside it, and cached: `pnpm build` and `pnpm lint` reuse both.
+// Biome formats the JSON files it wrote (the examples) as `pnpm format` would — it writes a short list on one
+// line, JSON.stringify one item a line — and lints them. YAML is Redocly's, which lints a spec only whole. The
+// bundle is made in the same turbo run as the lint, beside it, and cached: `pnpm build` and `pnpm lint` reuse both.
 const json = [...plan.files.keys()].filter((file) => file.endsWith('.json')).map((file) => relative(root, file));
 const checked =
-  (json.length === 0 || check('biome', ['check', ...json])) &&
+  (json.length === 0 || check('biome', ['check', '--write', ...json])) &&
   check('turbo', ['run', 'lint', 'bundle', '--filter=@qzz/spec', '--output-logs=errors-only']);
 if (!checked) {
   console.error('The draft is written, but does not pass the checks above: fix it, then run pnpm build.');

@@ -73,6 +73,9 @@ describe('the round trip: capture → spec:add → the client only', () => {
       const added = await copy.pnpm(['spec:add', record, '--module', WIDGET.module]);
       expect(added.stdout).toMatch(new RegExp(`Added action \`${WIDGET.action}\``));
       expect(added.stdout).toMatch(/Linted and bundled/);
+      // Written as Biome writes JSON, so that `pnpm lint` passes on the draft as it is.
+      const example = await readFile(join(copy.root, 'spec', 'examples', WIDGET.module, `${WIDGET.action}_response.json`), 'utf8');
+      expect(example).toMatch(/"tags": \["A", "B"\]/);
       const bundle = JSON.parse(await readFile(join(copy.root, 'spec', 'dist', 'openapi.json'), 'utf8'));
       expect(Object.keys(bundle.paths)).toContain(WIDGET.path);
       // The spec's types, @qzz/http and the mock do not read the spec's sources or its bundle: nothing to redo.
@@ -98,7 +101,7 @@ describe('the round trip: capture → spec:add → the client only', () => {
         const credentials = { accessToken: 't', groupName: 'g', accountId: 'a', routerAddr: 'https://tf.jdy.com' };
         const client = createQzzClient({ baseUrl: mock.url, credentials });
         const data = await client[WIDGET.module][WIDGET.action](WIDGET.body);
-        expect(data.rows[0]).toMatchObject({ number: 'WG-0001', phone: '138****5678' });
+        expect(data.rows[0]).toMatchObject({ number: 'WG-0001', phone: '138****5678', tags: ['A', 'B'] });
       } finally {
         await mock.close();
       }
