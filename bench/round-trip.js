@@ -7,6 +7,7 @@
 // Wall time and CPU time (user + system of every process a step started) per step. Runs alone too:
 // `pnpm exec node bench/round-trip.js` (or `node bench/round-trip.js`, which runs pnpm through npx).
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -75,9 +76,10 @@ async function callable(root) {
 
 /** Both ways, the full one first. */
 export async function roundTrip() {
+  const load = loadavg()[0] ?? 0;
   const full = await oneWay('full');
   const fast = await oneWay('fast');
-  return { full, fast };
+  return { full, fast, load: [load, loadavg()[0] ?? 0] };
 }
 
 /**
@@ -85,7 +87,7 @@ export async function roundTrip() {
  * @param {Awaited<ReturnType<typeof roundTrip>>} result
  * @param {(head: string[], rows: unknown[][]) => string} table
  */
-export function roundTripSection({ full, fast }, table) {
+export function roundTripSection({ full, fast, load }, table) {
   /** @typedef {{ wall: number, cpu: number }} Time */
   const s = (/** @type {Time | undefined} */ t) => (t ? `${t.wall.toFixed(1)} s (${t.cpu.toFixed(1)} s CPU)` : '—');
   /** @param {Record<string, Time | undefined>} steps @returns {Time} */
@@ -102,7 +104,8 @@ In a copy of the repository, built first: two queries of a route the spec lacks 
 proxy's \`--capture\` in front of a stand-in gateway, \`pnpm spec:add <record>\`, then the build, until
 \`client.${WIDGET.module}.${WIDGET.action}\` exists. The full way lints everything and rebuilds every package
 (\`pnpm build --force\`); the fast path lints what spec:add wrote (in spec:add) and builds the client only, reusing
-the bundle spec:add made. CPU time sums every process of the step (pnpm, turbo, the tools).
+the bundle spec:add made. CPU time sums every process of the step (pnpm, turbo, the tools): unlike the wall
+time, it does not grow with the machine's load (its 1-minute average was ${load.map((l) => l.toFixed(1)).join(' and ')} at the start and the end).
 
 ${table(
   ['step', 'full: lint all, rebuild all', 'fast path'],
