@@ -12,6 +12,7 @@
 //  11. @qzz/check: check --upstream against the mock, every action: wall time and calls made (check-upstream.js).
 //  12. @qzz/check: check --har of a generated 100,000-entry HAR: entries/s and peak RSS (check-har.js).
 //  13. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
+//  14. The round trip capture → spec:add → typed client function, full way vs fast path (round-trip.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { inProcessSection, inProcessVsHttp } from './in-process.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
+import { roundTrip, roundTripSection } from './round-trip.js';
 import { sandboxSaves, sandboxSavesTable } from './sandbox-saves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -369,6 +371,8 @@ console.log('12 check --har of a 100,000-entry HAR…');
 const har = await checkHarBench();
 console.log('13 in-process mock vs the HTTP mock…');
 const inProcess = await inProcessVsHttp();
+console.log('14 the round trip, full way and fast path…');
+const trip = await roundTrip();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -518,6 +522,7 @@ ${fairnessSection(fairness, table)}
 ${clientLoggingSection(logging, table)}
 ${checkUpstreamSection(checked, table)}
 ${checkHarSection(har, table)}
-${inProcessSection(inProcess, table)}`;
+${inProcessSection(inProcess, table)}
+${roundTripSection(trip, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

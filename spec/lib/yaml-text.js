@@ -34,10 +34,14 @@ function needsQuotes(text) {
  */
 export function yamlText(value) {
   const document = new Document(value);
+  // A bundle repeats the same few strings (types, names, refs) thousands of times: each is tried once.
+  /** @type {Map<string, boolean>} */
+  const quoted = new Map();
+  const mustQuote = (/** @type {string} */ text) => quoted.get(text) ?? quoted.set(text, needsQuotes(text)).get(text);
   visit(document, {
     Scalar(_key, node) {
       // A string of several lines is written as a block (or quoted): a string to every loader.
-      if (isScalar(node) && typeof node.value === 'string' && !node.value.includes('\n') && needsQuotes(node.value))
+      if (isScalar(node) && typeof node.value === 'string' && !node.value.includes('\n') && mustQuote(node.value))
         node.type = 'QUOTE_DOUBLE';
     },
   });

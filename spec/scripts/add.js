@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `pnpm spec:add <record.json> [--name <camelCase>] [--module <slug>] [--dry-run]`: drafts the spec files for
-// one evidence record (a reference page or a capture of @qzz/proxy). See docs/keeping-the-spec-true.md.
+// one evidence record (a reference page or a capture of @qzz/proxy), then checks the draft: Biome on the files
+// it wrote, Redocly's lint of the spec, and the bundle (through turbo, so the build that follows reuses both).
+// See docs/keeping-the-spec-true.md.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleIsCurrent } from '../lib/bundle-stamp.js';
 import { recordProblems } from '../lib/record.js';
 import { planScaffold, ScaffoldError, writePlan } from '../lib/scaffold.js';
 
@@ -44,25 +47,58 @@ if (problems.length) {
   console.error(`The record cannot be scaffolded:\n${problems.map((p) => `  - ${p}`).join('\n')}\nNothing was written.`);
   process.exit(1);
 }
-// The draft is planned against the current sources: bundle them first (the bundle names every action and schema).
-try {
-  execFileSync(process.execPath, [join(specDir, 'scripts', 'bundle.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
-} catch (error) {
-  console.error(`The spec does not bundle as it is; fix that first:\n${error.stderr}\nNothing was written.`);
-  process.exit(1);
+// The draft is planned against the current sources (the bundle names every action and schema): bundled again
+// only when they changed since the last bundle (after `pnpm build` they have not).
+if (!bundleIsCurrent(specDir, join(specDir, 'dist'))) {
+  try {
+    execFileSync(process.execPath, [join(specDir, 'scripts', 'bundle.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    console.error(`The spec does not bundle as it is; fix that first:\n${error.stderr}\nNothing was written.`);
+    process.exit(1);
+  }
 }
+const root = join(specDir, '..');
+let plan;
 try {
-  const plan = planScaffold(record, { specDir, name: options.name, module: options.module });
+  plan = planScaffold(record, { specDir, name: options.name, module: options.module });
   if (!options['dry-run']) writePlan(plan);
-  const root = join(specDir, '..');
-  console.log(
-    `${options['dry-run'] ? 'Would add' : 'Added'} action \`${plan.action.name}\` (${plan.action.kind}) on ${plan.route}, from ${record.source_page}:`,
-  );
-  for (const file of plan.files.keys()) console.log(`  ${relative(root, file)}`);
-  for (const note of plan.notes) console.log(`Note: ${note}`);
-  console.log('Review the draft (names, summary, descriptions), then: pnpm lint && pnpm build && pnpm test');
 } catch (error) {
   if (!(error instanceof ScaffoldError)) throw error;
   console.error(`${error.message}\nNothing was written.`);
   process.exit(1);
 }
+console.log(
+  `${options['dry-run'] ? 'Would add' : 'Added'} action \`${plan.action.name}\` (${plan.action.kind}) on ${plan.route}, from ${record.source_page}:`,
+);
+for (const file of plan.files.keys()) console.log(`  ${relative(root, file)}`);
+for (const note of plan.notes) console.log(`Note: ${note}`);
+if (options['dry-run']) process.exit(0);
+
+/**
+ * Runs a tool of the repository's root from there; false, its output shown, when it fails.
+ * @param {string} tool a binary of the root's node_modules/.bin
+ * @param {string[]} args
+ */
+const check = (tool, args) => {
+  try {
+    execFileSync(join(root, 'node_modules', '.bin', tool), args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    return true;
+  } catch (error) {
+    console.error(`${error.stdout ?? ''}${error.stderr ?? error.message}`);
+    return false;
+  }
+};
+// Biome formats the JSON files it wrote (the examples) as `pnpm format` would — it writes a short list on one
+// line, JSON.stringify one item a line — and lints them. YAML is Redocly's, which lints a spec only whole. The
+// bundle is made in the same turbo run as the lint, beside it, and cached: `pnpm build` and `pnpm lint` reuse both.
+const json = [...plan.files.keys()].filter((file) => file.endsWith('.json')).map((file) => relative(root, file));
+const checked =
+  (json.length === 0 || check('biome', ['check', '--write', ...json])) &&
+  check('turbo', ['run', 'lint', 'bundle', '--filter=@qzz/spec', '--output-logs=errors-only']);
+if (!checked) {
+  console.error('The draft is written, but does not pass the checks above: fix it, then run pnpm build.');
+  process.exit(1);
+}
+console.log('Linted and bundled. Review the draft (names, summary, descriptions), then:');
+console.log('  pnpm build --filter=@qzz/client   the client only, to call the new action (pnpm build: everything)');
+console.log('  pnpm test                         everything, before a pull request');

@@ -3,14 +3,17 @@
 // reference resolves inside it, and every route of the sources is in it. And its YAML is the JSON's document
 // to every YAML loader, 1.1 as well as 1.2.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { resolvePointer } from '../lib/actions.js';
+import { BUNDLE_INPUTS, bundleIsCurrent, STAMP_FILE, sourcesDigest } from '../lib/bundle-stamp.js';
 import { yamlText } from '../lib/yaml-text.js';
-import { loadBundle, specDir } from './helpers.js';
+import { loadBundle, repoDir, specDir } from './helpers.js';
+import { copySpec, editSource } from './spec-copy.js';
 
 const dirs = [];
 function bundleInto() {
@@ -82,5 +85,47 @@ describe('the YAML bundle', () => {
     const yaml = readFileSync(join(specDir, 'dist', 'openapi.yaml'), 'utf8');
     expect(parse(yaml, { version: '1.1' })).toEqual(loadBundle());
     expect(parse(yaml, { version: '1.2' })).toEqual(loadBundle());
+  });
+});
+
+describe('the stamp of the sources a bundle was made from', () => {
+  it('names every input of the bundle task in turbo.json, and nothing else', () => {
+    const turbo = JSON.parse(readFileSync(join(repoDir, 'turbo.json'), 'utf8'));
+    // turbo's globs for the same inputs: a folder is everything under it, the root is $TURBO_ROOT$.
+    const asTurbo = BUNDLE_INPUTS.map((input) =>
+      input.startsWith('../') ? `$TURBO_ROOT$/${input.slice(3)}` : input.includes('.') ? input : `${input}/**`,
+    );
+    expect([...turbo.tasks.bundle.inputs].sort()).toEqual(asTurbo.sort());
+  });
+
+  it('is written beside the bundle and goes stale when a source changes, until the next bundle', async () => {
+    const copy = await copySpec();
+    try {
+      await copy.bundle();
+      const dist = join(copy.dir, 'dist');
+      expect(readFileSync(join(dist, STAMP_FILE), 'utf8').trim()).toBe(sourcesDigest(copy.dir));
+      expect(bundleIsCurrent(copy.dir, dist)).toBe(true);
+      const before = await editSource(copy.dir, 'labels/en.yaml', (doc) => doc.set('x-qzz-round-trip', 'changed'));
+      expect(bundleIsCurrent(copy.dir, dist)).toBe(false);
+      await writeFile(join(copy.dir, 'labels', 'en.yaml'), before);
+      expect(bundleIsCurrent(copy.dir, dist)).toBe(true);
+      rmSync(join(dist, 'openapi.yaml'));
+      expect(bundleIsCurrent(copy.dir, dist)).toBe(false);
+    } finally {
+      await copy.remove();
+    }
+  });
+
+  it('is taken away by a bundle that fails, so a half-written bundle never passes for the current one', async () => {
+    const copy = await copySpec();
+    try {
+      await copy.bundle();
+      // A reference out of the spec's folder: the bundle refuses it and writes nothing.
+      await editSource(copy.dir, 'openapi.yaml', (doc) => doc.setIn(['paths', '/outside'], doc.createNode({ $ref: '../outside.yaml' })));
+      await expect(copy.bundle()).rejects.toThrow();
+      expect(existsSync(join(copy.dir, 'dist', STAMP_FILE))).toBe(false);
+    } finally {
+      await copy.remove();
+    }
   });
 });

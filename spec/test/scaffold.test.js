@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,7 @@ import { listActions, resolvePointer } from '../lib/actions.js';
 import { parseExample, recordProblems } from '../lib/record.js';
 import { planScaffold, ScaffoldError, writePlan } from '../lib/scaffold.js';
 import { hasReference, loadBundle, loadRecords, specDir } from './helpers.js';
-import { copySpec, removeAction, removeRoute } from './spec-copy.js';
+import { copySpec, editSource, removeAction, removeRoute } from './spec-copy.js';
 
 const run = promisify(execFile);
 
@@ -276,6 +276,29 @@ describe('captured data holding `$ref` or `externalValue`', () => {
         `Record ${seed.source_page}: the request example leaves out /filter/\\$ref, /link/externalValue[\\s\\S]*the response example leaves out /data/rows/0/\\$ref`,
       ),
     );
+  });
+});
+
+describe('the bundle spec:add plans against', () => {
+  it('is made again only when the sources changed since the last bundle', async () => {
+    const copy = await copySpec();
+    try {
+      await copy.bundle();
+      const bundle = join(copy.dir, 'dist', 'openapi.json');
+      const written = async () => (await stat(bundle)).mtimeMs;
+      const first = await written();
+      const file = join(tmp, 'existing-in-copy.json');
+      await writeFile(file, JSON.stringify(seed));
+      // Refused (the copy has the action), after planning against the bundle: which it took as it was.
+      const add = () => run(process.execPath, [join(copy.dir, 'scripts', 'add.js'), file]).catch((error) => error);
+      expect((await add()).code).toBe(1);
+      expect(await written()).toBe(first);
+      await editSource(copy.dir, 'labels/en.yaml', (doc) => doc.set('x-qzz-round-trip', 'changed'));
+      expect((await add()).code).toBe(1);
+      expect(await written()).toBeGreaterThan(first);
+    } finally {
+      await copy.remove();
+    }
   });
 });
 
