@@ -1,7 +1,8 @@
 // Builds the documentation site into dist/: index.html (Redoc, inlined: no CDN), bill-flow.svg, and the
 // document it renders (openapi.json). Reads only the bundle, spec/coverage.yaml and the guides in docs/.
 // `node scripts/build.js [--spec <bundle.json>] [--out <dir>]`: another bundle or folder, for tests that check
-// what a changed spec would give the site.
+// what a changed spec would give the site. `--single-file`: the page as Redoc writes it, all inline and with no
+// compressed copies: the site as it was before 0.3 (`pnpm bench` measures the two side by side).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,13 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
+import { precompress, splitRedocLibrary } from '../src/assets.js';
 import { billFlowSvg } from '../src/billflow.js';
 import { composeDocsDocument } from '../src/compose.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
 const repoDir = join(packageDir, '..', '..');
-const { values: args } = parseArgs({ options: { spec: { type: 'string' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { spec: { type: 'string' }, out: { type: 'string' }, 'single-file': { type: 'boolean' } },
+});
 const dist = args.out ? resolve(args.out) : join(packageDir, 'dist');
 const read = (path) => readFileSync(path, 'utf8');
 
@@ -80,9 +84,10 @@ const offline = html
   .replaceAll(/https:\/\/cdn\.redocly\.com\/icons\//g, 'icons/');
 const leftover = offline.match(/https:\/\/cdn\.[a-z.]+\/[^"'`\s)]*/g);
 if (leftover) throw new Error(`The built page still references a CDN: ${[...new Set(leftover)].join(', ')}`);
-writeFileSync(join(dist, 'index.html'), offline);
+writeFileSync(join(dist, 'index.html'), args['single-file'] ? offline : splitRedocLibrary(offline, dist));
 writeFileSync(
   join(dist, 'redocly-logo.svg'),
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 16" width="64" height="16"><text x="0" y="12" fill="#32329f" font-family="sans-serif" font-size="12" font-weight="600">Redocly</text></svg>\n',
 );
+if (!args['single-file']) precompress(dist);
 console.log(`docs written to ${dist}`);
