@@ -13,7 +13,8 @@ import { listActions } from '@qzz/spec/actions';
 import { parse, stringify } from 'yaml';
 import { precompress, splitRedocLibrary } from '../src/assets.js';
 import { billFlowSvg } from '../src/billflow.js';
-import { composeDocsDocument } from '../src/compose.js';
+import { buildChangelog, CHANGELOG_FILES, changelogAtom, loadReleases, pendingNotes, releaseNotes } from '../src/changelog.js';
+import { composeDocsDocument, titleOf } from '../src/compose.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
@@ -26,10 +27,18 @@ const read = (path) => readFileSync(path, 'utf8');
 
 const doc = JSON.parse(read(args.spec ? resolve(args.spec) : fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'))));
 const svg = billFlowSvg(listActions(doc));
+const changelog = buildChangelog({
+  releases: loadReleases(join(repoDir, 'spec', 'released')),
+  current: doc,
+  notes: releaseNotes(read(join(repoDir, 'spec', 'CHANGELOG.md'))),
+  pending: pendingNotes(join(repoDir, '.changeset')),
+  titleOf,
+});
 const site = composeDocsDocument(doc, {
   gettingStarted: read(join(repoDir, 'docs', 'getting-started.md')),
   authentication: read(join(repoDir, 'docs', 'authentication.md')),
   coverage: parse(read(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml')))),
+  changelog,
 });
 
 // The package's own dist/ is rebuilt from nothing; a folder named by --out is only written into.
@@ -37,6 +46,8 @@ if (!args.out) rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'bill-flow.svg'), svg);
 writeFileSync(join(dist, 'openapi.json'), `${JSON.stringify(site, null, 2)}\n`);
+writeFileSync(join(dist, CHANGELOG_FILES.json), `${JSON.stringify(changelog, null, 2)}\n`);
+writeFileSync(join(dist, CHANGELOG_FILES.atom), changelogAtom(changelog));
 // Redoc 3 shows a code sample only when its label is one of the configured languages, and one sample per
 // label on an operation: so every label (one per action on shared routes) is listed, then the request payload.
 const labels = new Set(

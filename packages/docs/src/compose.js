@@ -2,6 +2,7 @@
 // Chinese and English, the actions of each operation, and the guide pages (as Redoc trait tags).
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { billGraph } from './billflow.js';
+import { changelogMarkdown } from './changelog.js';
 import { cell, coverageMarkdown } from './coverage.js';
 import { codeSamples } from './samples.js';
 
@@ -10,6 +11,7 @@ export const GUIDES = {
   authentication: 'Authentication',
   coverage: 'Coverage',
   billFlow: 'Bill flow',
+  changelog: 'Changelog',
 };
 
 /** Redoc's anchor for a tag. */
@@ -78,9 +80,9 @@ export function billFlowMarkdown(actions) {
 
 /**
  * @param {object} doc the bundle (not modified)
- * @param {{ gettingStarted: string, authentication: string, coverage: object }} pages
+ * @param {{ gettingStarted: string, authentication: string, coverage: object, changelog: import('./changelog.js').Changelog }} pages
  */
-export function composeDocsDocument(doc, { gettingStarted, authentication, coverage }) {
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, changelog }) {
   const out = structuredClone(doc);
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
   for (const tag of out.tags) tag['x-displayName'] = displayNames.get(tag['x-qzz-module']);
@@ -98,6 +100,7 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
     guide(GUIDES.authentication, guideMarkdown(authentication)),
     guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames)),
     guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
+    guide(GUIDES.changelog, changelogMarkdown(changelog)),
   );
   out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];
   return out;
