@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { changeLine, contractChanges } from '@qzz/spec/breaking';
+import { maskPersonalText } from '@qzz/spec/personal';
 
 /**
  * @typedef {{ version: string, date: string, doc: any }} Release
@@ -57,8 +58,9 @@ export function releaseNotes(markdown) {
   return notes;
 }
 
+// The notes quote example values (a mobile number's writings); published, they are masked like any other text.
 const tidyNotes = (/** @type {string} */ text) =>
-  text
+  maskPersonalText(text)
     .replace(/^### (.*)$/gm, '**$1**')
     .replace(/^- [0-9a-f]{7}: /gm, '- ')
     .trim();
