@@ -15,6 +15,8 @@ import { precompress, splitRedocLibrary } from '../src/assets.js';
 import { billFlowSvg } from '../src/billflow.js';
 import { buildChangelog, CHANGELOG_FILES, changelogAtom, loadReleases, pendingNotes, releaseNotes } from '../src/changelog.js';
 import { composeDocsDocument, titleOf } from '../src/compose.js';
+import { addTryIt } from '../src/tryit/build.js';
+import { tryItData } from '../src/tryit/data.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
@@ -95,7 +97,16 @@ const offline = html
   .replaceAll(/https:\/\/cdn\.redocly\.com\/icons\//g, 'icons/');
 const leftover = offline.match(/https:\/\/cdn\.[a-z.]+\/[^"'`\s)]*/g);
 if (leftover) throw new Error(`The built page still references a CDN: ${[...new Set(leftover)].join(', ')}`);
-writeFileSync(join(dist, 'index.html'), args['single-file'] ? offline : splitRedocLibrary(offline, dist));
+writeFileSync(
+  join(dist, 'index.html'),
+  args['single-file']
+    ? offline
+    : await addTryIt(
+        splitRedocLibrary(offline, dist),
+        dist,
+        tryItData(doc, (action) => titleOf(doc, action)),
+      ),
+);
 writeFileSync(
   join(dist, 'redocly-logo.svg'),
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 16" width="64" height="16"><text x="0" y="12" fill="#32329f" font-family="sans-serif" font-size="12" font-weight="600">Redocly</text></svg>\n',

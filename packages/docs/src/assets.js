@@ -11,8 +11,11 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 /** Where the content-named files live, relative to the site's root. */
 export const ASSETS_DIR = 'assets';
 
-/** A file named by its content (`assets/redoc.3f9a0c1b2d4e.js`): its name changes whenever its bytes do. */
-export const HASHED_ASSET = /^\/assets\/[\w-]+\.[0-9a-f]{12}\.[a-z]+$/;
+/**
+ * Every file under assets/ is named by its content (`assets/redoc.3f9a0c1b2d4e.js`, esbuild's `tryit.QX4TB2HM.js`):
+ * its name changes whenever its bytes do, so a browser may keep it for good.
+ */
+export const HASHED_ASSET = /^\/assets\/[^/]+$/;
 
 /** The files worth compressing (text); images other than SVG and fonts are compressed already. */
 export const COMPRESSIBLE = new Set(['.html', '.js', '.json', '.svg', '.css', '.xml', '.atom', '.txt', '.map']);

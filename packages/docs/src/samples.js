@@ -66,7 +66,7 @@ const shellUrl = (/** @type {string} */ base, /** @type {string} */ path) =>
  * The request example of an action, as the client's input and as the wire body.
  * @returns {{ input: Record<string, unknown>, body?: string, contentType?: string }}
  */
-function requestOf(/** @type {any} */ doc, /** @type {any} */ operation, /** @type {any} */ action, /** @type {boolean} */ signed) {
+export function requestOf(/** @type {any} */ doc, /** @type {any} */ operation, /** @type {any} */ action, /** @type {boolean} */ signed) {
   if (signed) {
     // The gateway's own calls take their query parameters; their examples carry the action's example name.
     /** @type {Record<string, unknown>} */
