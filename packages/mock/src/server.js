@@ -2,7 +2,19 @@
 // Prism validate the request against that action and produce the answer.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from '@qzz/http';
+import {
+  ClientGone,
+  close,
+  createCors,
+  guardedServer,
+  KIT_HEADERS,
+  listen,
+  parseMediaType,
+  parseTarget,
+  Refusal,
+  sendProblem,
+} from '@qzz/http';
+import { requestShape } from '@qzz/spec/actions';
 import { bundleReferenceProblems } from '@qzz/spec/json-refs';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
@@ -174,7 +186,8 @@ function sendMissingCredentials(res, missing) {
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
  * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
  * `maxAccountSets`, `maxBillsPerAccountSet`, `maxBytesPerAccountSet`: the sandbox's limits (defaults in src/sandbox/store.js).
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} [options]
+ * `cors`: the origins a browser page may call from (`'*'`, the default; a list; or `false`).
+ * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number, cors?: import('@qzz/http').CorsOrigins }} [options]
  */
 export async function startMock({
   port = DEFAULT_PORT,
@@ -188,6 +201,7 @@ export async function startMock({
   maxAccountSets,
   maxBillsPerAccountSet,
   maxBytesPerAccountSet,
+  cors = '*',
 } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
@@ -272,9 +286,20 @@ export async function startMock({
     return send(res, first, undefined, log);
   }
 
-  const server = guardedServer(answer, { name: '@qzz/mock', log });
+  const server = guardedServer(answer, { name: '@qzz/mock', log, cors: mockCors(doc, cors) });
   const url = await listen(server, port, host);
   return { url, close: () => close(server).then(() => box?.close()), server };
+}
+
+/**
+ * The mock's CORS (on by default: a development server browsers call): the methods and headers of the spec's
+ * calls, and `Prefer`, with which a page picks an example as curl does.
+ * @param {any} doc
+ * @param {import('@qzz/http').CorsOrigins} origins
+ */
+function mockCors(doc, origins) {
+  const { methods, headers } = requestShape(doc);
+  return createCors({ origins, methods, headers: [...headers, 'Prefer'] });
 }
 
 /** Writes Prism's result: its response, or its error as problem+json. */
@@ -302,7 +327,7 @@ function send(res, result, actionName, log) {
   const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
   const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
   const out = { 'content-type': type, 'content-length': Buffer.byteLength(text) };
-  if (actionName) out['x-qzz-action'] = actionName;
+  if (actionName) out[KIT_HEADERS.action] = actionName;
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') out[k] = v;
   res.writeHead(statusCode, out).end(text);
 }
