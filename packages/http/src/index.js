@@ -30,16 +30,29 @@ function problemBody({ type = 'about:blank', status, title = STATUS_CODES[status
 }
 
 /**
+ * A problem answer as data, for a server that answers without a socket (the mock in-process) as it does over HTTP.
+ * @param {{ status: number, detail: string, type?: string, title?: string, [key: string]: unknown }} problem
+ * @param {Record<string, string>} [headers]
+ * @returns {{ status: number, headers: Record<string, string>, body: string }}
+ */
+export function problemAnswer(problem, headers = {}) {
+  const body = problemBody(problem);
+  return {
+    status: problem.status,
+    headers: { ...headers, 'content-type': 'application/problem+json', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  };
+}
+
+/**
  * Writes a problem answer.
  * @param {import('node:http').ServerResponse} res
  * @param {{ status: number, detail: string, type?: string, title?: string, [key: string]: unknown }} problem
  * @param {Record<string, string>} [headers]
  */
 export function sendProblem(res, problem, headers = {}) {
-  const body = problemBody(problem);
-  res
-    .writeHead(problem.status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) })
-    .end(body);
+  const answer = problemAnswer(problem, headers);
+  res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
 /** `text` percent-decoded as UTF-8, or a Refusal naming the `part` of the target that is malformed. */
@@ -161,6 +174,13 @@ const NODE_REFUSALS = {
 };
 
 /**
+ * The status and reason of Node's refusal of a request its parser rejects with `code` (e.g. `HPE_INVALID_METHOD`).
+ * @param {string | undefined} code
+ * @returns {[number, string]}
+ */
+export const nodeRefusal = (code) => NODE_REFUSALS[code ?? ''] ?? [400, `The request is not valid HTTP/1.1 (${code ?? 'unreadable'}).`];
+
+/**
  * The 'clientError' handler: Node's own refusals (bad framing, oversized headers, timeouts) answered with a
  * problem body that says why. A client that hung up is let go without a word.
  * @param {Error & { code?: string }} error
@@ -171,7 +191,7 @@ export function answerClientError(error, socket) {
     socket.destroy();
     return;
   }
-  const [status, detail] = NODE_REFUSALS[error.code ?? ''] ?? [400, `The request is not valid HTTP/1.1 (${error.code ?? 'unreadable'}).`];
+  const [status, detail] = nodeRefusal(error.code);
   endWithProblem(socket, status, detail);
 }
 
