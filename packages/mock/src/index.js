@@ -1,1 +1,2 @@
-export { BODY_TIMEOUT_MS, DEFAULT_PORT, MAX_BODY_BYTES, parsePrefer, startMock } from './server.js';
+export { MAX_BODY_BYTES, parsePrefer } from './core.js';
+export { BODY_TIMEOUT_MS, DEFAULT_PORT, startMock } from './server.js';

@@ -1,16 +1,10 @@
-// The mock's HTTP server: parses what a client sends, picks the vendor action the body asks for, and lets
-// Prism validate the request against that action and produce the answer.
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { ClientGone, close, guardedServer, listen, parseMediaType, parseTarget, Refusal, sendProblem } from '@qzz/http';
-import { bundleReferenceProblems } from '@qzz/spec/json-refs';
-import { createLogger } from '@stoplight/prism-core';
-import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
-import { buildActionOperations, candidateActions } from './actions.js';
-import { createSandbox } from './sandbox/index.js';
+// The mock's HTTP server: reads what a client sends off the socket and writes the answer of the mock's core
+// (core.js), which validates the request, picks the vendor action and lets Prism (or the sandbox) answer.
+import { ClientGone, close, createCors, guardedServer, listen, Refusal } from '@qzz/http';
+import { requestShape } from '@qzz/spec/actions';
+import { createMockCore, MAX_BODY_BYTES } from './core.js';
 
 export const DEFAULT_PORT = 4010;
-export const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a client may take to send a body before it is answered 408 (the issue's bound: within 30 s). */
 export const BODY_TIMEOUT_MS = 20_000;
 
@@ -51,258 +45,42 @@ function readBody(req, timeoutMs) {
   });
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The body as text: UTF-8, or a 400 (a replaced byte would change what the client sent). */
-function decodeBody(bytes) {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new Refusal(400, 'The body is not valid UTF-8.');
-  }
-}
-
-/**
- * The Content-Type a route accepts, checked before the body is read: one media type the operation declares,
- * in UTF-8 (a 415 says which ones it takes otherwise).
- */
-function checkContentType(header, accepted) {
-  const declared = accepted.join(' or ');
-  if (header === undefined) throw new Refusal(415, `The request has a body but no Content-Type: this route takes ${declared}.`);
-  const media = parseMediaType(header);
-  if (!media) throw new Refusal(415, `The Content-Type is not one media type (type/subtype; name=value): this route takes ${declared}.`);
-  if (!accepted.includes(media.essence)) throw new Refusal(415, `This route takes ${declared}, not ${media.essence}.`);
-  const charset = media.params.charset?.toLowerCase();
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new Refusal(415, `The body must be UTF-8, not ${media.params.charset}.`);
-}
-
-/** What Prism's status-less fallback errors mean, as the mock answers them. */
-const PRISM_REFUSALS = {
-  NOT_FOUND: { status: 404, detail: 'The action has no response or example that the Prefer header asks for.' },
-  NOT_ACCEPTABLE: {
-    status: 406,
-    detail: 'The answer the Prefer header asks for is not available in a media type the Accept header allows.',
-  },
-};
-
-/**
- * An Accept header the mock can negotiate with, written the one way Prism's parser reads: a comma-separated
- * list of media ranges (`type/subtype`, `type/*`, `*\/*`, with parameters such as `q`). Anything else is
- * refused here with a reason, before Prism trips on it.
- * @param {string | undefined} header
- * @returns {string | undefined}
- */
-function normaliseAccept(header) {
-  if (header === undefined || header.trim() === '') return undefined;
-  const parsed = header
-    .split(',')
-    .filter((range) => range.trim() !== '')
-    .map(parseMediaType);
-  const ranges = parsed.filter((range) => range !== undefined);
-  if (ranges.length === 0 || ranges.length < parsed.length) {
-    throw new Refusal(400, 'The Accept header is not a list of media ranges (type/subtype; q=…): send application/json or */*.');
-  }
-  const quote = (value) => (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : JSON.stringify(value));
-  return ranges.map(({ essence, params }) => [essence, ...Object.entries(params).map(([k, v]) => `${k}=${quote(v)}`)].join(';')).join(', ');
-}
-
-/**
- * `Prefer: code=200, example=businessFailure, dynamic=true` → Prism's mock options.
- * @param {string | undefined} header
- * @returns {Partial<import('@stoplight/prism-http').IHttpOperationConfig>}
- */
-export function parsePrefer(header) {
-  /** @type {Partial<import('@stoplight/prism-http').IHttpOperationConfig>} */
-  const prefer = {};
-  for (const part of String(header ?? '').split(/[,;]/)) {
-    const [key, value] = part.split('=').map((s) => s?.trim());
-    if (key === 'code' && /^[1-5][0-9]{2}$/.test(value)) prefer.code = Number(value);
-    else if (key === 'example' && value) prefer.exampleKey = value.replace(/^"|"$/g, '');
-    else if (key === 'dynamic' && value) prefer.dynamic = value === 'true';
-  }
-  return prefer;
-}
-
-/** The body as Prism should see it: JSON parsed (a text/plain endpoint's JSON text too). */
-function parseBody(text, textBody) {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Refusal(
-      textBody ? 422 : 400,
-      textBody
-        ? `This endpoint takes JSON text in a text/plain body, and the body is not JSON: ${error.message}`
-        : `The body is not valid JSON: ${error.message}`,
-    );
-  }
-}
-
+/** The request's headers as the core reads them: lower-case names, repeated values joined. */
 const headersOf = (req) =>
   Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]));
 
 /**
- * The apiKey values an operation's security asks for, as `{ in, name }` (one list per alternative).
- * @returns {{ in: 'query' | 'header', name: string }[][]}
+ * Starts the mock. Resolves once it listens, with its URL and `close()`.
+ * Options of the mock itself (`spec`, `log`, `sandbox`, `state`, `seed`, the sandbox's limits): see MockOptions in
+ * core.js and the README. `cors`: the origins a browser page may call from (`'*'`, the default; a list; or `false`).
+ * @param {import('./core.js').MockOptions & { port?: number, host?: string, bodyTimeoutMs?: number, cors?: import('@qzz/http').CorsOrigins }} [options]
  */
-function requiredKeys(doc, operation) {
-  const schemes = doc.components?.securitySchemes ?? {};
-  return (operation.security ?? doc.security ?? []).map((requirement) =>
-    Object.keys(requirement).map((scheme) => ({ in: schemes[scheme].in, name: schemes[scheme].name })),
+export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyTimeoutMs = BODY_TIMEOUT_MS, cors = '*', ...options } = {}) {
+  const log = options.log ?? (() => {});
+  const core = await createMockCore({ ...options, log });
+  const server = guardedServer(
+    async (req, res) => {
+      const answer = await core.answer({
+        method: req.method ?? 'GET',
+        target: req.url ?? '',
+        headers: headersOf(req),
+        readBody: () => readBody(req, bodyTimeoutMs),
+      });
+      res.writeHead(answer.status, answer.headers).end(answer.body);
+    },
+    { name: '@qzz/mock', log, cors: mockCors(core.doc, cors) },
   );
-}
-
-/** What a request lacks of its credentials: nothing when one alternative is complete, else the first's gaps. */
-function missingCredentials(alternatives, query, headers) {
-  const gaps = alternatives.map((keys) =>
-    keys.filter((key) => !(key.in === 'query' ? query[key.name] : headers[key.name.toLowerCase()])).map((key) => key.name),
-  );
-  return gaps.find((gap) => gap.length === 0) ?? gaps[0] ?? [];
-}
-
-/** The mock's own answer to missing credentials (the gateway's is undocumented): which values are missing. */
-function sendMissingCredentials(res, missing) {
-  const body = JSON.stringify({
-    errcode: 401,
-    description: `Missing credentials: ${missing.join(', ')}. (This is the mock's own answer; the gateway's answer to missing credentials is not documented.)`,
-    missing,
-  });
-  res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  const url = await listen(server, port, host);
+  return { url, close: () => close(server).then(() => core.close()), server };
 }
 
 /**
- * Starts the mock. Resolves once it listens, with its URL and `close()`.
- * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file); see the README.
- * `maxAccountSets`, `maxBillsPerAccountSet`, `maxBytesPerAccountSet`: the sandbox's limits (defaults in src/sandbox/store.js).
- * @param {{ port?: number, host?: string, spec?: string, log?: (line: string) => void, bodyTimeoutMs?: number, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} [options]
+ * The mock's CORS (on by default: a development server browsers call): the methods and headers of the spec's
+ * calls, and `Prefer`, with which a page picks an example as curl does.
+ * @param {any} doc
+ * @param {import('@qzz/http').CorsOrigins} origins
  */
-export async function startMock({
-  port = DEFAULT_PORT,
-  host = '127.0.0.1',
-  spec,
-  log = () => {},
-  bodyTimeoutMs = BODY_TIMEOUT_MS,
-  sandbox = false,
-  state,
-  seed,
-  maxAccountSets,
-  maxBillsPerAccountSet,
-  maxBytesPerAccountSet,
-} = {}) {
-  const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
-  const doc = JSON.parse(await readFile(specPath, 'utf8'));
-  // Prism follows every `$ref` it meets, an example's value included, and would answer what a file or URL holds.
-  const outside = bundleReferenceProblems(doc);
-  if (outside.length) throw new Error(`${specPath} refers outside itself, which the mock will not follow: ${outside.join('; ')}`);
-  const prismOperations = await getHttpOperationsFromSpec(specPath);
-  const routes = buildActionOperations(doc, prismOperations);
-  for (const route of routes.values()) {
-    const operation = doc.paths[route.path][route.method];
-    route.credentials = requiredKeys(doc, operation);
-    route.mediaTypes = Object.keys(operation.requestBody?.content ?? {});
-  }
-  if (!sandbox && (state || seed))
-    throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
-  const box = sandbox ? await createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet }) : undefined;
-  /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
-  const businessCredentials = requiredKeys(doc, {});
-  /** @type {import('@stoplight/prism-http').IHttpMockConfig} */
-  const prismConfig = {
-    mock: { dynamic: false },
-    checkSecurity: false,
-    validateRequest: true,
-    validateResponse: false,
-    errors: false,
-    upstreamProxy: undefined,
-    isProxy: false,
-  };
-  const prism = createInstance(prismConfig, { logger: createLogger('qzz-mock', { level: 'silent' }) });
-
-  async function answer(req, res) {
-    const { path, query } = parseTarget(req.url);
-    const method = req.method.toLowerCase();
-    const route = routes.get(`${method} ${path}`);
-    const headers = headersOf(req);
-    const hasBody = Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
-    if (route?.mediaTypes.length && hasBody) checkContentType(headers['content-type'], route.mediaTypes);
-    const accept = normaliseAccept(headers.accept);
-    if (accept === undefined) delete headers.accept;
-    else headers.accept = accept;
-    const text = decodeBody(await readBody(req, bodyTimeoutMs));
-    if (box && path.startsWith('/__sandbox/')) {
-      const missing = missingCredentials(businessCredentials, query, headers);
-      if (missing.length) return sendMissingCredentials(res, missing);
-      return box.control(res, { method, path, headers });
-    }
-    if (!route) {
-      const allowed = [...routes.values()].filter((r) => r.wirePath === path).map((r) => r.method.toUpperCase());
-      if (allowed.length) throw new Refusal(405, `${path} takes ${allowed.join(', ')}, not ${req.method}.`, { allow: allowed.join(', ') });
-      throw new Refusal(404, `The spec has no route ${path}.`);
-    }
-    const missing = missingCredentials(route.credentials, query, headers);
-    if (missing.length) return sendMissingCredentials(res, missing);
-    // Prism knows the operation by its spec path, whatever server prefix it was reached under.
-    // A route that declares no body (the token call, a GET) ignores one, as HTTP gives it no meaning there.
-    const request = {
-      method,
-      url: { path: route.path, query },
-      headers,
-      body: route.mediaTypes.length ? parseBody(text, route.textBody) : undefined,
-    };
-    const prefer = parsePrefer(headers.prefer);
-    const explicit = Object.keys(prefer).length > 0;
-    let first;
-    for (const { action, operation } of candidateActions(route.actions, request.body)) {
-      /** @type {import('@stoplight/prism-http').IHttpOperationConfig} */
-      const mock = explicit
-        ? { dynamic: false, ...prefer }
-        : action.examples.response
-          ? { dynamic: false, exampleKey: action.examples.response }
-          : { dynamic: false, ignoreExamples: true };
-      const result = await prism.request(request, [operation], { ...prismConfig, mock })();
-      const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
-      if (accepted) {
-        log(`${req.method} ${path} → ${action.name} ${result.right.output.statusCode}`);
-        // Sandbox: an accepted request is answered from the caller's account set (unless Prefer picks a canned answer).
-        if (box && !explicit && (await box.answer(res, { action, body: request.body, headers, output: result.right.output }))) return;
-        return send(res, result, action.name, log);
-      }
-      first ??= result;
-    }
-    return send(res, first, undefined, log);
-  }
-
-  const server = guardedServer(answer, { name: '@qzz/mock', log });
-  const url = await listen(server, port, host);
-  return { url, close: () => close(server).then(() => box?.close()), server };
-}
-
-/** Writes Prism's result: its response, or its error as problem+json. */
-function send(res, result, actionName, log) {
-  if (result._tag === 'Left') {
-    const { name, status, title, detail, message, additional } = result.left;
-    if (status !== undefined) {
-      return sendProblem(res, {
-        type: name?.startsWith('https:') ? name : undefined,
-        status,
-        title: title ?? message,
-        detail: detail ?? message,
-        ...additional,
-      });
-    }
-    // Prism's fallback error (it looked for a default response after failing) carries no status of its own:
-    // the kind of the first failure, named in its text, says what the client asked for that is not there.
-    const kind = /errors#([A-Z_]+)/.exec(`${name} ${title} ${message}`)?.[1];
-    const known = PRISM_REFUSALS[kind];
-    if (known) return sendProblem(res, { type: `https://stoplight.io/prism/errors#${kind}`, status: known.status, detail: known.detail });
-    log(`internal error: Prism failed with ${String(message ?? title ?? name)}`);
-    return sendProblem(res, { status: 500, detail: 'The server failed: this is a bug in @qzz/mock.' });
-  }
-  const { statusCode, headers = {}, body } = result.right.output;
-  const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
-  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
-  const out = { 'content-type': type, 'content-length': Buffer.byteLength(text) };
-  if (actionName) out['x-qzz-action'] = actionName;
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') out[k] = v;
-  res.writeHead(statusCode, out).end(text);
+function mockCors(doc, origins) {
+  const { methods, headers } = requestShape(doc);
+  return createCors({ origins, methods, headers: [...headers, 'Prefer'] });
 }

@@ -35,9 +35,12 @@ async function serve(options) {
     let text = '';
     for await (const chunk of req) text += chunk;
     const path = String(req.url);
-    if (path.startsWith('/__sandbox/')) return box.control(res, { method: String(req.method).toLowerCase(), path, headers: req.headers });
     const action = actions.find((a) => `/${a.name}` === path);
-    if (!(await box.answer(res, { action, body: JSON.parse(text), headers: req.headers, output: {} }))) res.writeHead(204).end();
+    const answer = path.startsWith('/__sandbox/')
+      ? await box.control({ method: String(req.method).toLowerCase(), path, headers: req.headers })
+      : await box.answer({ action, body: JSON.parse(text), headers: req.headers, output: {} });
+    if (answer) res.writeHead(answer.status, answer.headers).end(answer.body);
+    else res.writeHead(204).end();
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   const address = server.address();

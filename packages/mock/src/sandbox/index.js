@@ -1,10 +1,11 @@
 // The stateful sandbox (`--sandbox`): what a client saves stays in the mock, per account set, and pushes,
-// audits and reads answer from it. The server hands it each request Prism has accepted (credentials and
-// schema checked); the sandbox writes the answer.
+// audits and reads answer from it. The mock's core hands it each request Prism has accepted (credentials and
+// schema checked); the sandbox gives the answer (the core's MockAnswer), whatever transport sends it.
 import { readFile } from 'node:fs/promises';
-import { Refusal } from '@qzz/http';
+import { KIT_HEADERS, Refusal } from '@qzz/http';
 import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
+import { jsonAnswer } from '../answer.js';
 import { StateLog } from './persistence.js';
 import { resetRecord } from './records.js';
 import { sandboxRules } from './rules.js';
@@ -13,7 +14,6 @@ import { BillStore, LimitReached, MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, M
 export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET };
 
 /** @typedef {import('./rules.js').Bill} Bill */
-/** @typedef {import('node:http').ServerResponse} ServerResponse */
 /** @typedef {import('./records.js').AccountSetName} AccountSetName */
 /**
  * What every answer of one sandbox works with.
@@ -25,36 +25,31 @@ export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET 
  * }} Sandbox
  *   `log`: the state file, if any; `drafts`: the answer text of each push from a bill, by action
  */
+/** @typedef {import('../answer.js').MockAnswer} MockAnswer */
 /**
  * One accepted request: who asks, for which action, what the sandbox is to do (`planOf` in rules.js), and Prism's
  * stateless answer.
- * @typedef {{ res: ServerResponse, name: AccountSetName, rule: any, plan: any, output: any }} Call
+ * @typedef {{ name: AccountSetName, rule: any, plan: any, output: any }} Call
  */
 
-/** The answer header that tells the sandbox's answers apart: `own-answer` where the shape is not the vendor's documented one. */
-const SANDBOX_HEADER = 'x-qzz-sandbox';
-const ownAnswer = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'own-answer' });
-const fromState = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'from-state' });
+/** The headers of a sandbox answer: its action, and `own-answer` where the shape is not the vendor's documented one. */
+const ownAnswer = (rule) => ({ [KIT_HEADERS.action]: rule.name, [KIT_HEADERS.sandbox]: 'own-answer' });
+const fromState = (rule) => ({ [KIT_HEADERS.action]: rule.name, [KIT_HEADERS.sandbox]: 'from-state' });
 
 /** The caller's account set: its `groupName` and `accountid` headers. @returns {AccountSetName} */
 const accountSetOf = (headers) => ({ groupName: String(headers.groupname), accountid: String(headers.accountid) });
 
 /** The state file could not be written: the change is not kept, and the caller is told so. */
-const unwritable = (res, error) =>
-  sendJson(res, 503, {
+const unwritable = (error) =>
+  jsonAnswer(503, {
     errcode: 503,
     description: `The sandbox could not write its state file, so the change is not kept: ${error.message}`,
   });
 
-function sendJson(res, status, body, headers = {}) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
-}
-
 /** A business failure as the vendor answers one (HTTP 200, `success: false`); `message` is the sandbox's own field. */
 const failure = (message) => ({ success: false, message });
-const noSuchBill = (/** @type {Call} */ { res, rule }, what) =>
-  sendJson(res, 200, failure(`The sandbox holds no such bill: ${what} in this account set.`), ownAnswer(rule));
+const noSuchBill = (/** @type {Call} */ { rule }, what) =>
+  jsonAnswer(200, failure(`The sandbox holds no such bill: ${what} in this account set.`), ownAnswer(rule));
 
 /**
  * Reads `--seed <file>`: `{"bills": [{"form"?, "schema"?, "data": {"id", "billno"?, …}}]}`. Every account set
@@ -106,38 +101,41 @@ async function startingBills(rules, seed, doc) {
   return [...rules.exampleBills.filter((b) => !seededIds.has(b.id)), ...seeded];
 }
 
-/** `save`: a new bill in the caller's account set, answered once its record is on disk. @param {Sandbox} box @param {Call} call */
-async function answerSave({ rules, store, log }, { res, name, rule, plan }) {
+/**
+ * `save`: a new bill in the caller's account set, answered once its record is on disk.
+ * @param {Sandbox} box @param {Call} call @returns {Promise<MockAnswer>}
+ */
+async function answerSave({ rules, store, log }, { name, rule, plan }) {
   let saved;
   try {
     saved = store.save(name, plan);
   } catch (error) {
-    if (error instanceof LimitReached) return sendJson(res, 200, failure(error.message), ownAnswer(rule));
+    if (error instanceof LimitReached) return jsonAnswer(200, failure(error.message), ownAnswer(rule));
     throw error;
   }
   try {
     // Nothing is answered as saved unless it is on disk: the log takes the bill back when it cannot write it.
     await log?.save(saved.line, () => store.unsave(name, saved.bill.id));
   } catch (error) {
-    return unwritable(res, error);
+    return unwritable(error);
   }
-  return sendJson(res, 200, rules.success(rule, saved.bill.data), ownAnswer(rule));
+  return jsonAnswer(200, rules.success(rule, saved.bill.data), ownAnswer(rule));
 }
 
-/** `audit`: a held bill, unchanged. @param {Sandbox} box @param {Call} call */
+/** `audit`: a held bill, unchanged. @param {Sandbox} box @param {Call} call @returns {MockAnswer} */
 function answerAudit({ rules, store }, call) {
-  const { res, name, rule, plan } = call;
+  const { name, rule, plan } = call;
   if (typeof plan.id !== 'string' || plan.id === '' || plan.id === '0')
     return noSuchBill(call, 'the request names no bill id (billdata.id)');
   const bill = store.get(name, plan.id);
   if (!bill) return noSuchBill(call, `no bill with id ${plan.id}`);
   // No vendor example shows what an audit changes, so it changes nothing.
-  return sendJson(res, 200, rules.success(rule, bill.data ?? { id: bill.id, billno: bill.billno }), ownAnswer(rule));
+  return jsonAnswer(200, rules.success(rule, bill.data ?? { id: bill.id, billno: bill.billno }), ownAnswer(rule));
 }
 
-/** `push`: the draft of the action from a held source bill. @param {Sandbox} box @param {Call} call */
+/** `push`: the draft of the action from a held source bill. @param {Sandbox} box @param {Call} call @returns {MockAnswer} */
 function answerPush({ rules, store, drafts }, call) {
-  const { res, name, rule, plan, output } = call;
+  const { name, rule, plan, output } = call;
   const source = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
   if (!source || (source.form && rule.from && source.form !== rule.from))
     return noSuchBill(call, `no ${rule.from ? `${rule.from} ` : ''}bill with id ${plan.id} to push from`);
@@ -150,15 +148,15 @@ function answerPush({ rules, store, drafts }, call) {
   }
   if (!byAction.has(rule.name))
     byAction.set(rule.name, JSON.stringify(rules.success(rule, rules.draftOf(rule, source, statelessDataOf(output)))));
-  return sendJson(res, 200, byAction.get(rule.name), fromState(rule));
+  return jsonAnswer(200, byAction.get(rule.name), fromState(rule));
 }
 
 /** The `data` of Prism's stateless answer. */
 const statelessDataOf = (output) => (isObject(output.body) ? output.body.data : undefined);
 
-/** `get`: a held bill of the read's kind, by id. @param {Sandbox} box @param {Call} call */
+/** `get`: a held bill of the read's kind, by id. @param {Sandbox} box @param {Call} call @returns {MockAnswer} */
 function answerGet({ rules, store }, call) {
-  const { res, name, rule, plan, output } = call;
+  const { name, rule, plan, output } = call;
   const bill = typeof plan.id === 'string' ? store.get(name, plan.id) : undefined;
   // A bill of the read's kind: one answered by its schema, or (a saved bill) one of its form.
   const sameKind = bill && ((bill.schema !== null && bill.schema === plan.schema) || (bill.form !== null && bill.form === plan.form));
@@ -166,39 +164,38 @@ function answerGet({ rules, store }, call) {
   // A bill the examples name but never show is answered as the stateless mock answers, under its id.
   const stateless = statelessDataOf(output);
   const data = bill.data ?? (isObject(stateless) ? { ...stateless, ...('id' in stateless ? { id: bill.id } : {}) } : stateless);
-  if (bill.schema === plan.schema) return sendJson(res, 200, rules.success(rule, data), fromState(rule));
+  if (bill.schema === plan.schema) return jsonAnswer(200, rules.success(rule, data), fromState(rule));
   // A bill of the form saved through another schema: only the fields that fit the read's schema.
   const fitting = rules.fitted(rule, data);
   if (fitting === undefined)
-    return sendJson(
-      res,
+    return jsonAnswer(
       200,
       failure(`The sandbox holds bill ${bill.id} of form ${bill.form}, but its fields cannot answer ${plan.schema}.`),
       ownAnswer(rule),
     );
-  return sendJson(res, 200, rules.success(rule, fitting), fromState(rule));
+  return jsonAnswer(200, rules.success(rule, fitting), fromState(rule));
 }
 
-/** `list`: the held bills of a form. @param {Sandbox} box @param {Call} call */
-function answerList({ rules, store }, { res, name, rule, plan }) {
+/** `list`: the held bills of a form. @param {Sandbox} box @param {Call} call @returns {MockAnswer} */
+function answerList({ rules, store }, { name, rule, plan }) {
   const bills = store.list(name, plan.form).map((b) => b.data ?? { id: b.id, billno: b.billno });
-  return sendJson(res, 200, rules.success(rule, bills), ownAnswer(rule));
+  return jsonAnswer(200, rules.success(rule, bills), ownAnswer(rule));
 }
 
 /** Each plan's answer, by what it does. */
 const ANSWERS = { save: answerSave, audit: answerAudit, push: answerPush, get: answerGet, list: answerList };
 
-/** `POST /__sandbox/reset`: back to the starting bills, once the reset is on disk. @param {Sandbox} box */
-async function resetAccountSet({ store, log }, res, name) {
+/** `POST /__sandbox/reset`: back to the starting bills, once the reset is on disk. @param {Sandbox} box @returns {Promise<MockAnswer>} */
+async function resetAccountSet({ store, log }, name) {
   const { count, removed, freed } = store.reset(name);
   if (removed && log) {
     try {
       await log.reset(resetRecord(name), freed, () => store.putBack(removed));
     } catch (error) {
-      return unwritable(res, error);
+      return unwritable(error);
     }
   }
-  return sendJson(res, 200, { reset: true, bills: count });
+  return jsonAnswer(200, { reset: true, bills: count });
 }
 
 /** The sandbox's own routes and the method each takes. */
@@ -224,28 +221,28 @@ export async function createSandbox({ doc, state, seed, maxAccountSets, maxBills
 
   return {
     /**
-     * Sends the answer of a request Prism accepted for `action`, from the caller's account set. False when no
-     * bill is involved (the gateway's own calls): then the stateless answer (`output`, Prism's) stands.
-     * @returns {Promise<boolean>}
+     * The answer to a request Prism accepted for `action`, from the caller's account set. Undefined when no bill
+     * is involved (the gateway's own calls): then the stateless answer (`output`, Prism's) stands.
+     * @returns {Promise<MockAnswer | undefined>}
      */
-    async answer(res, { action, body, headers, output }) {
+    async answer({ action, body, headers, output }) {
       const rule = rules.actions.get(action.name);
       const plan = rules.planOf(rule, body);
-      if (plan.do === 'stateless') return false;
-      await ANSWERS[plan.do](box, { res, name: accountSetOf(headers), rule, plan, output });
-      return true;
+      if (plan.do === 'stateless') return undefined;
+      return ANSWERS[plan.do](box, { name: accountSetOf(headers), rule, plan, output });
     },
     /**
      * `POST /__sandbox/reset` and `GET /__sandbox/bills`, on the caller's account set (the server has checked its
      * credentials).
+     * @returns {Promise<MockAnswer>}
      */
-    async control(res, { method, path, headers }) {
+    async control({ method, path, headers }) {
       if (!(path in CONTROL_ROUTES))
         throw new Refusal(404, `No sandbox route ${path}: there are POST /__sandbox/reset and GET /__sandbox/bills.`);
       const takes = CONTROL_ROUTES[path];
       if (method !== takes) throw new Refusal(405, `${path} takes ${takes.toUpperCase()}.`, { allow: takes.toUpperCase() });
-      if (path === '/__sandbox/reset') return resetAccountSet(box, res, accountSetOf(headers));
-      return sendJson(res, 200, { bills: store.list(accountSetOf(headers)) });
+      if (path === '/__sandbox/reset') return resetAccountSet(box, accountSetOf(headers));
+      return jsonAnswer(200, { bills: store.list(accountSetOf(headers)) });
     },
     /** Resolves once every change is on disk and the state file is closed. */
     close: async () => {
