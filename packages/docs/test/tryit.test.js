@@ -89,7 +89,11 @@ async function open(page, operationId) {
   return panel;
 }
 
-/** Types the four credentials (all, or all but `skip`) and the target URL, then presses Send with the keyboard. */
+/**
+ * Types the four credentials (all, or all but `skip`) and the target URL, then presses Send with the keyboard.
+ * @param {any} panel @param {string} target
+ * @param {{ skip?: string[], credentials?: Record<string, string> }} [options]
+ */
 async function fillAndSend(panel, target, { skip = [], credentials = CREDENTIALS } = {}) {
   for (const [label, value] of Object.entries(credentials)) if (!skip.includes(label)) await panel.getByLabel(label).fill(value);
   await panel.getByRole('textbox', { name: '其他地址 · Other URL' }).fill(target);
@@ -225,7 +229,7 @@ describe('Try it', () => {
       local: JSON.stringify({ ...localStorage }),
       session: JSON.stringify({ ...sessionStorage }),
       cookie: document.cookie,
-      text: document.body.innerText,
+      text: document.body.textContent,
     }));
     expect(storage.session).toContain(SECRET);
     for (const place of [storage.url, storage.local, storage.cookie, storage.text, ...console]) expect(place).not.toContain(SECRET);
@@ -266,7 +270,10 @@ describe('Try it', () => {
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
       reached.push(
-        await page.evaluate(() => document.activeElement?.labels?.[0]?.textContent ?? document.activeElement?.textContent ?? ''),
+        await page.evaluate(() => {
+          const focused = /** @type {HTMLInputElement | null} */ (document.activeElement);
+          return focused?.labels?.[0]?.textContent ?? focused?.textContent ?? '';
+        }),
       );
     }
     expect(reached).toEqual(
