@@ -152,14 +152,18 @@ describe('the documentation site', () => {
 
   it("renders the Changelog page: per release and per action, breaking changes marked, linked to the action's page", async () => {
     await page.goto(`${docs.url}/#tag/Changelog`);
+    // Each release is a section of its own in the navigation, under Changelog: open 0.2.0 as a reader would.
+    for (const release of ['0.3.0 · 2026-12-05', '0.2.0 · 2026-11-29', '0.1.0 · 2026-11-28'])
+      await expect.poll(() => menu().textContent(), { timeout: 10_000 }).toContain(release);
+    await menu().getByText('0.2.0 · 2026-11-29', { exact: true }).click();
     const content = page.locator('[data-component-name="Layout/ThreePanelLayout"]').first();
-    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('0.2.0 · 2026-11-29');
+    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('214 contract changes since 0.1.0');
     const text = (await content.textContent()).replace(/\s+/g, ' ');
     expect(text).toMatch(/214 contract changes since 0\.1\.0 in \d+ actions, 111 breaking/);
     // The seed action's one change from 0.1.0 to 0.2.0, under its title, linked to its page.
     const link = content.locator('a[href*="projectManufacturing_pushOrderExecutionToSparePartsUse"]', { hasText: '工单执行下推备品备件' });
     expect(await link.count()).toBeGreaterThanOrEqual(2);
-    const v2 = text.slice(text.indexOf('0.2.0 · 2026-11-29'), text.indexOf('0.1.0 · 2026-11-28'));
+    const v2 = text.slice(text.indexOf('214 contract changes since 0.1.0'));
     const seed = v2.slice(v2.indexOf('pushOrderExecutionToSparePartsUse'));
     expect(seed).toMatch(
       /^pushOrderExecutionToSparePartsUse\s*Breaking: response data\.material_entity\[\]\.materialid_model: field removed/,
