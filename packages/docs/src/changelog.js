@@ -216,9 +216,18 @@ export function changelogMarkdown(/** @type {Changelog} */ changelog) {
   ].join('\n');
 }
 
-/** Text safe in XML (content and attribute values). */
+/**
+ * Text safe in XML (content and attribute values): the five special characters escaped, and the characters XML
+ * 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF: a spec's title may hold one) replaced.
+ */
 const xml = (/** @type {string} */ text) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids.
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '\uFFFD',
+    )
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 
 /**
  * The Atom feed (RFC 4287): one entry per release, newest first. Links are relative to the feed's address
