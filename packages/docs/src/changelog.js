@@ -216,17 +216,14 @@ export function changelogMarkdown(/** @type {Changelog} */ changelog) {
   ].join('\n');
 }
 
-/**
- * Text safe in XML (content and attribute values): the five special characters escaped, and the characters XML
- * 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF: a spec's title may hold one) replaced.
- */
+/** True for a code point XML 1.0 allows (control characters, lone surrogates, U+FFFE and U+FFFF it does not). */
+const allowedInXml = (/** @type {number} */ code) =>
+  code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || code >= 0x10000;
+
+/** Text safe in XML (content and attribute values): the five special characters escaped, forbidden ones replaced. */
 const xml = (/** @type {string} */ text) =>
-  text
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML 1.0 forbids.
-    .replace(
-      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
-      '\uFFFD',
-    )
+  Array.from(text, (c) => (allowedInXml(c.codePointAt(0) ?? 0) ? c : '\uFFFD'))
+    .join('')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 
 /**

@@ -89,44 +89,57 @@ function h(tag, attributes = {}, ...children) {
 /** A label in both languages: 中文 · English. */
 const both = (/** @type {string} */ zh, /** @type {string} */ en) => `${zh} · ${en}`;
 
-/** The panel of one operation. */
-function buildPanel(/** @type {string} */ id, /** @type {TryOperation} */ operation) {
-  const idOf = (/** @type {string} */ part) => `qzz-tryit-${id}-${part}`;
-  const credentials = readStored(STORE.credentials);
-  const target = { id: 'mock', url: '', ...readStored(STORE.target) };
-  /** The text of each action's editor, kept while the reader switches between actions. */
-  const edits = new Map();
+/** @typedef {(part: string) => string} IdOf an element id within one panel */
 
-  const actionPicker = h(
-    'select',
-    { id: idOf('action') },
-    ...operation.actions.map((a, i) => h('option', { value: String(i) }, `${a.title} (${a.name})`)),
+/**
+ * The action picker (shown when the route has several), what selects the action, and the body's editor (the
+ * query's, for the gateway's signed calls); edits are kept per action while the reader switches.
+ * @param {IdOf} idOf @param {TryOperation} operation
+ */
+function actionEditor(idOf, operation) {
+  const edits = new Map();
+  const picker = /** @type {HTMLSelectElement} */ (
+    h('select', { id: idOf('action') }, ...operation.actions.map((a, i) => h('option', { value: String(i) }, `${a.title} (${a.name})`)))
   );
   const selects = h('p', { class: 'qzz-tryit-select', id: idOf('select') });
   const editor = /** @type {HTMLTextAreaElement} */ (
     h('textarea', { id: idOf('body'), rows: '10', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': idOf('select') })
   );
-  const editorLabel = h('label', { for: idOf('body') });
-  const current = () => operation.actions[Number(/** @type {HTMLSelectElement} */ (actionPicker).value) || 0];
-  const textOf = (/** @type {TryAction} */ a) => (operation.signed ? JSON.stringify(a.query ?? {}, null, 2) : (a.body ?? ''));
-  const showAction = () => {
+  const label = h('label', { for: idOf('body') });
+  const current = () => operation.actions[Number(picker.value) || 0];
+  const text =
+    operation.contentType === 'text/plain'
+      ? ['text/plain 中的 JSON 文本', 'JSON text in text/plain, as the client sends it']
+      : ['JSON', 'JSON'];
+  label.textContent = operation.signed
+    ? both('查询参数（JSON，值为 null 的从下方填入）', 'Query (JSON; a null value is filled from the fields below)')
+    : both(`请求体（${text[0]}）`, `Body (${text[1]})`);
+  const show = () => {
     const action = current();
-    const selected = Object.keys(action.select).length
+    selects.textContent = Object.keys(action.select).length
       ? `${both('选择此动作的值', 'Selected by')}: ${JSON.stringify(action.select)} ${both('（已在请求体中）', '(kept in the body)')}`
-      : both('此路径只有这一个动作', 'The only action on this route');
-    selects.textContent = selected;
-    editorLabel.textContent = operation.signed
-      ? both('查询参数（JSON，值为 null 的从下方填入）', 'Query (JSON; a null value is filled from the fields below)')
-      : both(
-          `请求体（${operation.contentType === 'text/plain' ? 'text/plain 中的 JSON 文本' : 'JSON'}）`,
-          `Body (${operation.contentType === 'text/plain' ? 'JSON text in text/plain, as the client sends it' : 'JSON'})`,
-        );
-    editor.value = edits.get(action.name) ?? textOf(action);
+      : operation.actions.length > 1
+        ? both('没有选择值：按请求体的结构区分', "Selected by the body's shape (no selecting values)")
+        : both('此路径只有这一个动作', 'The only action on this route');
+    editor.value = edits.get(action.name) ?? (operation.signed ? JSON.stringify(action.query ?? {}, null, 2) : (action.body ?? ''));
   };
   editor.addEventListener('input', () => edits.set(current().name, editor.value));
-  actionPicker.addEventListener('change', showAction);
+  picker.addEventListener('change', show);
+  show();
+  const several = operation.actions.length > 1;
+  return {
+    elements: [several && h('label', { for: idOf('action') }, both('动作', 'Action')), several && picker, selects, label, editor],
+    current,
+    text: () => editor.value,
+  };
+}
 
-  // Target.
+/**
+ * Where to send: the mock, the sandbox, or a URL the reader types (kept in sessionStorage).
+ * @param {IdOf} idOf
+ */
+function targetPicker(idOf) {
+  const kept = { id: 'mock', url: '', ...readStored(STORE.target) };
   const customUrl = /** @type {HTMLInputElement} */ (
     h('input', {
       id: idOf('url'),
@@ -134,79 +147,88 @@ function buildPanel(/** @type {string} */ id, /** @type {TryOperation} */ operat
       inputmode: 'url',
       autocomplete: 'off',
       placeholder: 'https://…',
-      value: target.id === 'custom' ? target.url : '',
+      value: kept.id === 'custom' ? kept.url : '',
     })
   );
   const radios = TARGETS.map((t) => {
     const input = /** @type {HTMLInputElement} */ (
       h('input', { type: 'radio', name: idOf('target'), id: idOf(`target-${t.id}`), value: t.id })
     );
-    input.checked = t.id === target.id;
+    input.checked = t.id === kept.id;
     input.addEventListener('change', () => store(STORE.target, { id: t.id, url: t.id === 'custom' ? customUrl.value : t.url }));
-    return h('div', {}, input, h('label', { for: idOf(`target-${t.id}`) }, `${both(t.zh, t.en)}${t.url ? ` — ${t.url}` : ''}`));
+    return input;
   });
   customUrl.addEventListener('input', () => {
-    const radio = /** @type {HTMLInputElement} */ (radios[2].querySelector('input'));
-    radio.checked = true;
+    radios[TARGETS.findIndex((t) => t.id === 'custom')].checked = true;
     store(STORE.target, { id: 'custom', url: customUrl.value });
   });
-  const targetSet = h(
+  const element = h(
     'fieldset',
     {},
     h('legend', {}, both('发送到', 'Send to')),
-    ...radios,
+    ...TARGETS.map((t, i) =>
+      h('div', {}, radios[i], h('label', { for: idOf(`target-${t.id}`) }, `${both(t.zh, t.en)}${t.url ? ` — ${t.url}` : ''}`)),
+    ),
     h('label', { for: idOf('url'), class: 'qzz-tryit-sub' }, both('其他地址', 'Other URL')),
     customUrl,
   );
+  const baseUrl = () => {
+    const chosen = TARGETS[radios.findIndex((radio) => radio.checked)];
+    return !chosen || chosen.id === 'custom' ? customUrl.value.trim() : chosen.url;
+  };
+  return { element, baseUrl };
+}
 
-  // Credentials.
+/**
+ * The credentials' fields: the gateway's four, or the app's for a signed call; kept in sessionStorage.
+ * @param {IdOf} idOf @param {TryOperation} operation
+ */
+function credentialFields(idOf, operation) {
+  const kept = readStored(STORE.credentials);
   const fields = operation.signed ? FIELDS.signed : FIELDS.business;
-  const inputs = new Map(
-    fields.map((f) => {
-      const input = /** @type {HTMLInputElement} */ (
-        h('input', { id: idOf(f.key), type: f.secret ? 'password' : 'text', autocomplete: 'off', spellcheck: 'false', name: f.key })
-      );
-      input.value = credentials[f.key] ?? '';
-      input.addEventListener('input', () => store(STORE.credentials, { ...readStored(STORE.credentials), [f.key]: input.value }));
-      return [f.key, input];
-    }),
-  );
-  const credentialSet = h(
+  const inputs = fields.map((f) => {
+    const input = /** @type {HTMLInputElement} */ (
+      h('input', { id: idOf(f.key), type: f.secret ? 'password' : 'text', autocomplete: 'off', spellcheck: 'false', name: f.key })
+    );
+    input.value = kept[f.key] ?? '';
+    input.addEventListener('input', () => store(STORE.credentials, { ...readStored(STORE.credentials), [f.key]: input.value }));
+    return input;
+  });
+  const legend = operation.signed
+    ? both('应用凭据（用于签名）', "The app's credentials (they sign the call)")
+    : both('网关凭据', "The gateway's four credentials");
+  const element = h(
     'fieldset',
     {},
-    h(
-      'legend',
-      {},
-      operation.signed
-        ? both('应用凭据（用于签名）', "The app's credentials (they sign the call)")
-        : both('网关凭据', "The gateway's four credentials"),
-    ),
+    h('legend', {}, legend),
     h(
       'p',
       { class: 'qzz-tryit-sub' },
       both('只保存在本标签页的 sessionStorage 中', "Kept in this tab's sessionStorage only; the mock accepts any values"),
     ),
-    ...fields.map((f) =>
-      h('div', { class: 'qzz-tryit-field' }, h('label', { for: idOf(f.key) }, `${f.name} · ${f.zh}`), inputs.get(f.key)),
-    ),
+    ...fields.map((f, i) => h('div', { class: 'qzz-tryit-field' }, h('label', { for: idOf(f.key) }, `${f.name} · ${f.zh}`), inputs[i])),
   );
+  return { element, values: () => Object.fromEntries(fields.map((f, i) => [f.key, inputs[i].value])) };
+}
 
+/** The panel of one operation: a form (Enter in a field sends, and the password field belongs to it). */
+function buildPanel(/** @type {string} */ id, /** @type {TryOperation} */ operation) {
+  /** @type {IdOf} */
+  const idOf = (part) => `qzz-tryit-${id}-${part}`;
+  const editor = actionEditor(idOf, operation);
+  const target = targetPicker(idOf);
+  const credentials = credentialFields(idOf, operation);
   const send = h('button', { type: 'submit', class: 'qzz-tryit-send' }, both('发送', 'Send'));
   const status = h('p', { role: 'status', 'aria-live': 'polite', class: 'qzz-tryit-status', id: idOf('status') });
   const result = h('div', { class: 'qzz-tryit-result', id: idOf('result') });
-  // A form: Enter in a field sends, and the browser treats the password field as part of it.
   const panel = /** @type {HTMLFormElement} */ (
     h(
       'form',
       { class: 'qzz-tryit', 'aria-label': both('试一试', 'Try it'), 'data-operation': id, novalidate: true },
       h('h3', {}, both('试一试', 'Try it')),
-      operation.actions.length > 1 && h('label', { for: idOf('action') }, both('动作', 'Action')),
-      operation.actions.length > 1 && actionPicker,
-      selects,
-      editorLabel,
-      editor,
-      targetSet,
-      credentialSet,
+      ...editor.elements,
+      target.element,
+      credentials.element,
       send,
       h('p', { class: 'qzz-tryit-sub' }, both('Ctrl+Enter 发送', 'Ctrl+Enter sends')),
       status,
@@ -223,17 +245,12 @@ function buildPanel(/** @type {string} */ id, /** @type {TryOperation} */ operat
     if (send.hasAttribute('disabled')) return;
     send.setAttribute('disabled', '');
     try {
-      await sendOnce({ operation, action: current(), text: editor.value, base: baseUrl(), values: valuesOf(), status, result });
+      const input = { operation, action: editor.current(), text: editor.text(), base: target.baseUrl(), values: credentials.values() };
+      await sendOnce({ ...input, status, result });
     } finally {
       send.removeAttribute('disabled');
     }
   });
-  const baseUrl = () => {
-    const chosen = TARGETS.find((t) => /** @type {HTMLInputElement} */ (radios[TARGETS.indexOf(t)].querySelector('input')).checked);
-    return !chosen || chosen.id === 'custom' ? customUrl.value.trim() : chosen.url;
-  };
-  const valuesOf = () => Object.fromEntries([...inputs].map(([key, input]) => [key, input.value]));
-  showAction();
   return panel;
 }
 
@@ -243,7 +260,7 @@ function buildPanel(/** @type {string} */ id, /** @type {TryOperation} */ operat
  * The request one Send makes: URL, method, headers and body.
  * @param {{ operation: TryOperation, action: TryAction, text: string, base: string, values: Record<string, string> }} input
  */
-async function requestOf({ operation, text, base, values }) {
+async function buildRequest({ operation, action, text, base, values }) {
   const root = base.replace(/\/+$/, '');
   /** @type {Record<string, string>} */
   const headers = {};
@@ -270,7 +287,6 @@ async function requestOf({ operation, text, base, values }) {
       await signedHeaders({ clientId: values.clientId, clientSecret: values.clientSecret }, operation.method, operation.path, query),
     );
   }
-  const action = operation.actions[0];
   if (operation.contentType) headers['Content-Type'] = operation.contentType;
   return { url, headers, body: operation.method === 'GET' ? undefined : (action.body ?? '{}') };
 }
@@ -293,7 +309,7 @@ async function sendOnce(input) {
   }
   let request;
   try {
-    request = await requestOf(input);
+    request = await buildRequest(input);
   } catch (error) {
     status.textContent = show(`${both('查询参数不是 JSON', 'The query is not JSON')}: ${error.message}`);
     return;
