@@ -65,8 +65,14 @@ function filesUnder(/** @type {string} */ dir) {
 }
 
 /**
- * Writes a brotli and a gzip copy beside every compressible file of the site (at their best settings: this
- * runs once per build, not per request); a copy that would not be smaller is not written.
+ * Brotli's quality: 10 makes Redoc's library 528 KB in 2.2 s of CPU; 11 makes it 519 KB in 4.1 s (every build
+ * of the site, the tests' builds included, would pay the difference) and 9 makes it 571 KB in 0.25 s.
+ */
+const BROTLI_QUALITY = 10;
+
+/**
+ * Writes a brotli and a gzip copy beside every compressible file of the site (once per build, not per
+ * request); a copy that would not be smaller is not written.
  * @param {string} dist
  * @returns {{ file: string, bytes: number, br?: number, gzip?: number }[]} what was written
  */
@@ -79,7 +85,7 @@ export function precompress(dist) {
     const row = { file: relative(dist, join(dist, path)), bytes: bytes.length };
     const copies = {
       br: brotliCompressSync(bytes, {
-        params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+        params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
       }),
       gzip: gzipSync(bytes, { level: 9 }),
     };
