@@ -169,6 +169,9 @@ describe('the documentation site', () => {
       /^pushOrderExecutionToSparePartsUse\s*Breaking: response data\.material_entity\[\]\.materialid_model: field removed/,
     );
     await page.screenshot({ path: join(artifacts, 'changelog.png') });
+    // The link opens the action's page.
+    await link.first().click();
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toContain('projectmanufacturing_pushorderexecutiontosparepartsuse');
   });
 
   it('publishes the changelog as JSON and as an Atom feed with the elements RFC 4287 requires', async () => {
