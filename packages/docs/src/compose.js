@@ -11,8 +11,11 @@ export const GUIDES = {
   authentication: 'Authentication',
   coverage: 'Coverage',
   billFlow: 'Bill flow',
-  changelog: 'Changelog',
 };
+
+/** The changelog's page, in a group of its own after the modules: Redoc lays pages out in the group order, and a
+ * long changelog before the modules would push the first operation out of the landing page's first render. */
+export const CHANGELOG = { group: 'Releases', tag: 'Changelog' };
 
 /** Redoc's anchor for a tag. */
 export const tagAnchor = (name) => `#tag/${encodeURIComponent(name.replace(/ /g, '-'))}`;
@@ -100,8 +103,12 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
     guide(GUIDES.authentication, guideMarkdown(authentication)),
     guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames)),
     guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
-    guide(GUIDES.changelog, changelogMarkdown(changelog)),
+    guide(CHANGELOG.tag, changelogMarkdown(changelog)),
   );
-  out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];
+  out['x-tagGroups'] = [
+    { name: 'Guides', tags: Object.values(GUIDES) },
+    ...out['x-tagGroups'],
+    { name: CHANGELOG.group, tags: [CHANGELOG.tag] },
+  ];
   return out;
 }

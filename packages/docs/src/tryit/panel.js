@@ -485,4 +485,6 @@ function start() {
   mountPanels(data);
 }
 
-start();
+// After Redoc's first render: the panels wait for the page, not the page for them.
+if (document.readyState === 'complete') requestIdleCallback(start, { timeout: 2000 });
+else addEventListener('load', () => requestIdleCallback(start, { timeout: 2000 }), { once: true });
