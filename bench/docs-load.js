@@ -99,6 +99,8 @@ export async function docsLoad({ runs = 5 } = {}) {
       weightKiB: round(median(results[n].map((r) => r.bytes)) / 1024),
       requests: median(results[n].map((r) => r.requests)),
       cold: round(median(results[n].map((r) => r.cold))),
+      // The fastest run: what the page costs when no other process on the machine gets in its way.
+      coldFastest: round(Math.min(...results[n].map((r) => r.cold))),
       warm: round(median(results[n].map((r) => r.warm))),
       deep: round(median(results[n].map((r) => r.deep))),
     })),
@@ -122,12 +124,14 @@ page (“${docs.summary}”) opened by its link. The previous site is this build
 writes it, as \`@qzz/docs\` 0.2 served it (bench/docs-load.js).
 
 ${table(
-  ['', 'first visit KiB (requests)', 'first operation, cold ms', 'warm ms', 'by its link ms'],
-  docs.rows.map((r) => [r.name, `${r.weightKiB} (${r.requests})`, r.cold, r.warm, r.deep]),
+  ['', 'first visit KiB (requests)', 'first operation, cold ms (fastest)', 'warm ms', 'by its link ms'],
+  docs.rows.map((r) => [r.name, `${r.weightKiB} (${r.requests})`, `${r.cold} (${r.coldFastest})`, r.warm, r.deep]),
 )}
 
 First visit: **${now.weightKiB} KiB** (was ${before.weightKiB}; goal ≤ ${DOCS_GOALS.weightKiB}, ${met(now.weightKiB <= DOCS_GOALS.weightKiB)}).
-First operation visible cold: **${now.cold} ms** (was ${before.cold}; goal ≤ ${DOCS_GOALS.coldMs}, ${met(now.cold <= DOCS_GOALS.coldMs)}).`;
+First operation visible cold: **${now.cold} ms** (was ${before.cold}; goal ≤ ${DOCS_GOALS.coldMs}, ${met(now.cold <= DOCS_GOALS.coldMs)}). On loopback the
+bytes hardly count: most of the time is Redoc's own start-up (2.3 MB of script compiled and run, then the page
+hydrated); a run slowed by other work on the machine moves the median, the fastest run shows the page's own cost.`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
