@@ -2,7 +2,7 @@
 //   1. @qzz/client per-call overhead vs a raw fetch of the same request, against one local server.
 //   2. @qzz/mock throughput and latency vs raw Prism on the same bundle vs a plain Node server (autocannon).
 //   3. `pnpm build` cold (turbo --force) vs warm (turbo cache).
-//   4. The docs site in Chromium: page weight and time to the first operation visible, cold and warm cache.
+//   4. The docs site in Chromium, beside the previous one: bytes on the first visit, first operation visible (docs-load.js).
 //   5. The mock's sandbox vs the stateless mock on the seed push (autocannon).
 //   6. @qzz/proxy: added latency and throughput vs calling the upstream directly; its RSS under 100 connections.
 //   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
@@ -22,14 +22,13 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createQzzClient } from '@qzz/client';
-import { launchChromium } from '@qzz/docs/chromium';
-import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
 import { checkHarBench, checkHarSection } from './check-har.js';
 import { checkUpstream, checkUpstreamSection } from './check-upstream.js';
 import { clientLogging, clientLoggingSection } from './client-logging.js';
 import { inProcessSection, inProcessVsHttp } from './in-process.js';
+import { docsLoad, docsSection } from './docs-load.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
@@ -193,61 +192,6 @@ function buildCache() {
   const cold = timeCommand(['run', 'build', '--force', '--output-logs=none']);
   const warm = [1, 2, 3].map(() => timeCommand(['run', 'build', '--output-logs=none']));
   return { cold: round(cold, 2), warm: round(median(warm), 2), ratio: round(cold / median(warm), 1) };
-}
-
-// 4 ─ docs in Chromium ───────────────────────────────────────────────────────────────────────────────────
-async function docsLoad({ runs = 5 } = {}) {
-  const docs = await startDocsServer({ port: 0 });
-  const browser = await launchChromium();
-  // The landing page lists each module's operations by route; the first one is the first operation a reader sees.
-  const [firstPath, firstItem] = Object.entries(doc.paths)[0];
-  const [method, operation] = Object.entries(firstItem)[0];
-  const summary = operation.summary;
-  const visit = async (page, target = '/', text = firstPath) => {
-    const t = performance.now();
-    await page.goto(`${docs.url}${target}`, { waitUntil: 'commit' });
-    await page.getByText(text, { exact: true }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    return performance.now() - t;
-  };
-  const cold = [];
-  const warm = [];
-  const deep = [];
-  let weight = 0;
-  let requests = 0;
-  for (let i = 0; i < runs; i++) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    // Page weight of the cold visit: every response body until the network is idle.
-    const sizes = [];
-    const onFinished = (request) =>
-      sizes.push(
-        request.sizes().then(
-          (s) => s.responseBodySize,
-          () => 0,
-        ),
-      );
-    page.on('requestfinished', onFinished);
-    cold.push(await visit(page));
-    await page.waitForLoadState('networkidle');
-    page.off('requestfinished', onFinished);
-    weight = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
-    requests = sizes.length;
-    warm.push(await visit(page));
-    deep.push(await visit(page, `/#operation/${operation.operationId}`, summary));
-    await context.close();
-  }
-  await browser.close();
-  await docs.close();
-  return {
-    weightKiB: round(weight / 1024, 0),
-    requests,
-    cold: round(median(cold), 0),
-    warm: round(median(warm), 0),
-    deep: round(median(deep), 0),
-    ratio: round(median(cold) / median(warm), 2),
-    first: `${method.toUpperCase()} ${firstPath}`,
-    summary,
-  };
 }
 
 // 5 ─ sandbox vs stateless ──────────────────────────────────────────────────────────────────────────────
@@ -416,22 +360,7 @@ ${table(
   ],
 )}
 
-## Docs site in Chromium
-
-Headless Chromium, a fresh browser context per run (median of 5), timed from navigation until the first
-operation (\`${docs.first}\`) is visible on the landing page; then the same with the page cached, and that
-operation's own page (“${docs.summary}”) opened by its link.
-
-${table(
-  ['', ''],
-  [
-    ['page weight', `${docs.weightKiB} KiB in ${docs.requests} requests`],
-    ['first operation visible, cold cache', `${docs.cold} ms`],
-    ['first operation visible, warm cache (reload)', `${docs.warm} ms`],
-    ['cold ÷ warm', `${docs.ratio}×`],
-    ['an operation opened by its link (warm)', `${docs.deep} ms`],
-  ],
-)}
+${docsSection(docs, table)}
 
 ## Sandbox vs stateless mock on the seed push (autocannon, 10 connections)
 

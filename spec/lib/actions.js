@@ -171,3 +171,24 @@ export function candidateActions(items, body, selectOf = (item) => /** @type {an
   const selected = items.filter((item) => matchesSelect(selectOf(item), body));
   return (selected.length ? selected : items).toSorted((a, b) => selectWeight(selectOf(b)) - selectWeight(selectOf(a)));
 }
+
+/**
+ * What the spec's calls send besides a path, a query and a body, for a server a browser calls (its CORS): the
+ * methods of the operations, and the request headers they name — the security schemes and parameters sent in a
+ * header (the credentials, the gateway's `X-Api-*` signature headers), and `Content-Type` for a call with a body.
+ * @returns {{ methods: string[], headers: string[] }}
+ */
+export function requestShape(doc) {
+  const methods = new Set();
+  const headers = new Set();
+  const schemes = doc.components?.securitySchemes ?? {};
+  for (const { path, method, operation } of listOperations(doc)) {
+    methods.add(method.toUpperCase());
+    for (const requirement of operation.security ?? doc.security ?? [])
+      for (const name of Object.keys(requirement)) if (deref(doc, schemes[name])?.in === 'header') headers.add(schemes[name].name);
+    for (const parameter of [...(doc.paths[path].parameters ?? []), ...(operation.parameters ?? [])].map((p) => deref(doc, p)))
+      if (parameter?.in === 'header') headers.add(parameter.name);
+    if (operation.requestBody) headers.add('Content-Type');
+  }
+  return { methods: [...methods], headers: [...headers] };
+}

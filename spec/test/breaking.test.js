@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allowsBreaking, breakingChanges } from '../lib/breaking.js';
+import { allowsBreaking, breakingChanges, changeLine, contractChanges } from '../lib/breaking.js';
 import { loadBundle, specDir } from './helpers.js';
 
 const current = loadBundle();
@@ -128,5 +128,60 @@ describe('breakingChanges', () => {
         ['2.0.0', '1.9.0'],
       ]),
     ).toEqual([false, false, false, false, false]);
+  });
+});
+
+describe('contractChanges', () => {
+  const change = (edit) => {
+    const after = structuredClone(current);
+    edit(after);
+    return contractChanges(current, after);
+  };
+  const schemas = (doc) => doc.components.schemas;
+
+  it('lists what does not break beside what does, each of its action', () => {
+    const changes = change((d) => {
+      schemas(d).SparePartsUseBill.properties.newField = { type: 'string' };
+      delete schemas(d).PushOrderExecutionToSparePartsUseRequest.properties.entryPk;
+      d.paths[SEED].post['x-qzz-actions'].push({ ...d.paths[SEED].post['x-qzz-actions'][0], name: 'anotherAction' });
+      delete d.paths[SEED].post.responses['429'];
+    });
+    const seed = 'pushOrderExecutionToSparePartsUse';
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { action: seed, operation: `POST ${SEED}`, where: 'response data.newField', change: 'field added', breaking: false },
+        { action: seed, operation: `POST ${SEED}`, where: 'request.entryPk', change: 'field removed', breaking: true },
+        { action: 'anotherAction', operation: `POST ${SEED}`, where: '', change: 'added', breaking: false },
+        { operation: `POST ${SEED}`, where: '', change: 'answer 429 no longer documented', breaking: false },
+      ]),
+    );
+    expect(changes.filter((c) => c.breaking).map(changeLine)).toEqual([
+      'action pushOrderExecutionToSparePartsUse request.entryPk: field removed',
+    ]);
+  });
+
+  it('tells requiredness and types apart by direction', () => {
+    const before = structuredClone(current);
+    schemas(before).PushOrderExecutionToSparePartsUseRequest.required.push('entryPk');
+    schemas(before).SparePartsUseBill.properties.billno.type = ['string', 'null'];
+    const lines = contractChanges(before, current).map((c) => `${c.breaking ? '!' : ''}${changeLine(c)}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'action pushOrderExecutionToSparePartsUse request.entryPk: no longer required',
+        'action pushOrderExecutionToSparePartsUse response data.billno: type narrowed, no longer null',
+      ]),
+    );
+  });
+
+  it("lists the seed action's one change from 0.1.0 to 0.2.0, kept in spec/released/history", () => {
+    const history = (version) => JSON.parse(readFileSync(join(specDir, 'released', 'history', `${version}.json`), 'utf8'));
+    const [v1, v2] = [history('0.1.0'), history('0.2.0')];
+    expect([v1.info.version, v2.info.version]).toEqual(['0.1.0', '0.2.0']);
+    expect(breakingChanges(v1, v2)).toHaveLength(111);
+    expect(
+      contractChanges(v1, v2)
+        .filter((c) => c.action === 'pushOrderExecutionToSparePartsUse')
+        .map(changeLine),
+    ).toEqual(['action pushOrderExecutionToSparePartsUse response data.material_entity[].materialid_model: field removed']);
   });
 });

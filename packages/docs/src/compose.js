@@ -2,6 +2,7 @@
 // Chinese and English, the actions of each operation, and the guide pages (as Redoc trait tags).
 import { listActions, listOperations } from '@qzz/spec/actions';
 import { billGraph } from './billflow.js';
+import { changelogMarkdown } from './changelog.js';
 import { cell, coverageMarkdown } from './coverage.js';
 import { codeSamples } from './samples.js';
 
@@ -11,6 +12,10 @@ export const GUIDES = {
   coverage: 'Coverage',
   billFlow: 'Bill flow',
 };
+
+/** The changelog's page, in a group of its own after the modules: Redoc lays pages out in the group order, and a
+ * long changelog before the modules would push the first operation out of the landing page's first render. */
+export const CHANGELOG = { group: 'Releases', tag: 'Changelog' };
 
 /** Redoc's anchor for a tag. */
 export const tagAnchor = (name) => `#tag/${encodeURIComponent(name.replace(/ /g, '-'))}`;
@@ -81,10 +86,10 @@ export const downloadsMarkdown = (downloads) => `**Downloads.** ${downloads.map(
 
 /**
  * @param {object} doc the bundle (not modified)
- * @param {{ gettingStarted: string, authentication: string, coverage: object, downloads?: { file: string, label: string }[],
- *   checkVerdicts?: string }} pages
+ * @param {{ gettingStarted: string, authentication: string, coverage: object, changelog: import('./changelog.js').Changelog,
+ *   downloads?: { file: string, label: string }[], checkVerdicts?: string }} pages
  */
-export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, downloads = [], checkVerdicts = '' }) {
+export function composeDocsDocument(doc, { gettingStarted, authentication, coverage, changelog, downloads = [], checkVerdicts = '' }) {
   const out = structuredClone(doc);
   if (downloads.length) out.info.description = `${out.info.description}\n\n${downloadsMarkdown(downloads)}`;
   const displayNames = new Map(out.tags.map((t) => [t['x-qzz-module'], `${t.name} · ${t['x-displayName']}`]));
@@ -103,7 +108,12 @@ export function composeDocsDocument(doc, { gettingStarted, authentication, cover
     guide(GUIDES.authentication, guideMarkdown(authentication)),
     guide(GUIDES.coverage, coverageMarkdown(coverage, doc, displayNames) + checkVerdicts),
     guide(GUIDES.billFlow, billFlowMarkdown(listActions(doc))),
+    guide(CHANGELOG.tag, changelogMarkdown(changelog)),
   );
-  out['x-tagGroups'] = [{ name: 'Guides', tags: Object.values(GUIDES) }, ...out['x-tagGroups']];
+  out['x-tagGroups'] = [
+    { name: 'Guides', tags: Object.values(GUIDES) },
+    ...out['x-tagGroups'],
+    { name: CHANGELOG.group, tags: [CHANGELOG.tag] },
+  ];
   return out;
 }

@@ -13,11 +13,11 @@ import { POSTMAN_FILE } from '../src/postman.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
-/** Every file of the built site, as text. */
+/** Every file of the built site, as text (its .br and .gz copies are made from these files). */
 function site() {
   if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} is not built: run \`pnpm build\` first.`);
   return readdirSync(dist, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && !/\.(br|gz)$/.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .map((file) => [relative(dist, file), readFileSync(file, 'utf8')]);
 }

@@ -41,7 +41,7 @@ describe('the documentation site', () => {
     const text = await menu().textContent();
     expect(doc.tags).toHaveLength(20);
     for (const tag of doc.tags) expect(text).toContain(`${tag.name} · ${tag['x-displayName']}`);
-    for (const guide of ['Getting started', 'Authentication', 'Coverage', 'Bill flow']) expect(text).toContain(guide);
+    for (const guide of ['Getting started', 'Authentication', 'Coverage', 'Bill flow', 'Changelog']) expect(text).toContain(guide);
   });
 
   it('lists every operation summary under its module', async () => {
@@ -148,6 +148,79 @@ describe('the documentation site', () => {
       expect(svg).toContain(name);
     await diagram.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'bill-flow.png') });
+  });
+
+  it("renders the Changelog page: per release and per action, breaking changes marked, linked to the action's page", async () => {
+    await page.goto(`${docs.url}/#tag/Changelog`);
+    // Each release is a section of its own in the navigation, under Changelog: open 0.2.0 as a reader would.
+    for (const release of ['0.3.0 · 2026-12-05', '0.2.0 · 2026-11-29', '0.1.0 · 2026-11-28'])
+      await expect.poll(() => menu().textContent(), { timeout: 10_000 }).toContain(release);
+    await menu().getByText('0.2.0 · 2026-11-29', { exact: true }).click();
+    const content = page.locator('[data-component-name="Layout/ThreePanelLayout"]').first();
+    await expect.poll(() => content.textContent(), { timeout: 10_000 }).toContain('214 contract changes since 0.1.0');
+    const text = (await content.textContent()).replace(/\s+/g, ' ');
+    expect(text).toMatch(/214 contract changes since 0\.1\.0 in \d+ actions, 111 breaking/);
+    // The seed action's one change from 0.1.0 to 0.2.0, under its title, linked to its page.
+    const link = content.locator('a[href*="projectManufacturing_pushOrderExecutionToSparePartsUse"]', { hasText: '工单执行下推备品备件' });
+    expect(await link.count()).toBeGreaterThanOrEqual(2);
+    const v2 = text.slice(text.indexOf('214 contract changes since 0.1.0'));
+    const seed = v2.slice(v2.indexOf('pushOrderExecutionToSparePartsUse'));
+    expect(seed).toMatch(
+      /^pushOrderExecutionToSparePartsUse\s*Breaking: response data\.material_entity\[\]\.materialid_model: field removed/,
+    );
+    await page.screenshot({ path: join(artifacts, 'changelog.png') });
+    // The link opens the action's page.
+    await link.first().click();
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toContain('projectmanufacturing_pushorderexecutiontosparepartsuse');
+  });
+
+  it('publishes the changelog as JSON and as an Atom feed with the elements RFC 4287 requires', async () => {
+    const changelog = await (await fetch(`${docs.url}/changelog.json`)).json();
+    const v2 = changelog.releases.find((r) => r.version === '0.2.0');
+    expect(v2).toMatchObject({ previous: '0.1.0', breaking: 111 });
+    expect(v2.changes.filter((c) => c.action === 'pushOrderExecutionToSparePartsUse')).toEqual([
+      expect.objectContaining({ where: 'response data.material_entity[].materialid_model', change: 'field removed', breaking: true }),
+    ]);
+    const answer = await fetch(`${docs.url}/changelog.atom`);
+    expect(answer.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const atom = await answer.text();
+    // Chromium's XML parser: a document that is not well-formed comes back as a <parsererror>.
+    const feed = await page.evaluate((text) => {
+      const xml = new DOMParser().parseFromString(text, 'application/xml');
+      const ns = 'http://www.w3.org/2005/Atom';
+      const children = (node, name) => [...node.children].filter((c) => c.namespaceURI === ns && c.localName === name);
+      const own = (node) => ({
+        id: children(node, 'id').map((e) => e.textContent),
+        title: children(node, 'title').map((e) => e.textContent),
+        updated: children(node, 'updated').map((e) => e.textContent),
+        authors: children(node, 'author').map((a) => children(a, 'name').map((n) => n.textContent)),
+        alternate: children(node, 'link').filter((l) => (l.getAttribute('rel') ?? 'alternate') === 'alternate').length,
+        content: children(node, 'content').map((c) => c.getAttribute('type')),
+      });
+      const root = xml.documentElement;
+      return {
+        error: xml.getElementsByTagName('parsererror').length,
+        root: `${root.namespaceURI} ${root.localName}`,
+        ...own(root),
+        entries: children(root, 'entry').map(own),
+      };
+    }, atom);
+    expect(feed.error).toBe(0);
+    expect(feed.root).toBe('http://www.w3.org/2005/Atom feed');
+    // atom:feed: exactly one id, title and updated; an author (here the feed's, so entries need none).
+    const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    expect([feed.id.length, feed.title.length, feed.updated.length]).toEqual([1, 1, 1]);
+    expect(feed.updated[0]).toMatch(date);
+    expect(feed.authors).toEqual([['轻智造 API kit']]);
+    expect(feed.entries.map((e) => e.title[0].split(':')[0])).toEqual(changelog.releases.map((r) => r.version));
+    for (const entry of feed.entries) {
+      // atom:entry: exactly one id (an IRI), title and updated; content, or a link rel=alternate.
+      expect([entry.id.length, entry.title.length, entry.updated.length]).toEqual([1, 1, 1]);
+      expect(entry.id[0]).toMatch(/^[a-z][a-z0-9+.-]*:\S+$/);
+      expect(entry.updated[0]).toMatch(date);
+      expect(entry.content.length + entry.alternate).toBeGreaterThan(0);
+    }
+    expect(new Set(feed.entries.map((e) => e.id[0])).size).toBe(feed.entries.length);
   });
 
   it('finds operations with its search', async () => {

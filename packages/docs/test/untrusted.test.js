@@ -25,6 +25,8 @@ const payloads = (where) =>
     `[markdown link](javascript:window.pwned='${where}-md')`,
   ].join(' ');
 
+const PLANTED_TITLE = `Planted </script><img src=x onerror="window.pwned = 'try it'"> <!-- ]]>`;
+
 let dir;
 let docs;
 let browser;
@@ -42,6 +44,8 @@ beforeAll(async () => {
   const [field] = Object.keys(schema.properties);
   schema.properties[field] = { ...schema.properties[field], description: `Planted: ${payloads('field')}` };
   bundle.info.description = `${bundle.info.description}\n\nPlanted: ${payloads('info')}`;
+  // An action's title reaches Try it's data, which the page carries in a script element.
+  operation['x-qzz-actions'][0].summary = PLANTED_TITLE;
   await writeFile(join(dir, 'openapi.json'), JSON.stringify(bundle));
   await run(process.execPath, [BUILD, '--spec', join(dir, 'openapi.json'), '--out', join(dir, 'site')]);
   docs = await startDocsServer({ port: 0, root: join(dir, 'site') });
@@ -70,5 +74,13 @@ describe('text of the spec that holds markup', () => {
     expect(await page.locator('[onerror], [onload]').count()).toBe(0);
     for (const href of await page.locator('a[id^="pwn-"]').evaluateAll((links) => links.map((a) => a.getAttribute('href'))))
       expect(href).not.toContain('window.pwned');
+  });
+
+  it("stays text in Try it's data and panel", async () => {
+    await page.goto(`${docs.url}/#operation/${operationId}`);
+    await page.locator(`form.qzz-tryit[data-operation="${operationId.toLowerCase()}"]`).waitFor({ timeout: 20_000 });
+    const data = await page.evaluate(() => JSON.parse(document.getElementById('qzz-tryit-data')?.textContent ?? '{}'));
+    expect(data[operationId.toLowerCase()].actions[0].title).toContain(PLANTED_TITLE);
+    expect(await page.evaluate(() => /** @type {any} */ (window).pwned)).toBeUndefined();
   });
 });

@@ -3,6 +3,10 @@
 // stopping on Ctrl-C the same way.
 import { createServer, STATUS_CODES } from 'node:http';
 
+export { createCors, KIT_HEADERS, parseCors } from './cors.js';
+/** @typedef {import('./cors.js').CorsOrigins} CorsOrigins */
+/** @typedef {import('./cors.js').Cors} Cors */
+
 /** A request the server refuses before doing anything with it: answered with `status` and `detail`. */
 export class Refusal extends Error {
   /**
@@ -211,13 +215,17 @@ const HEADERS_TIMEOUT_MS = 20_000;
 /**
  * An HTTP server whose handler can fail without stopping it: a Refusal is answered with its status and reason
  * (closing the connection when the refused body was not read), a client that hung up is let go, and anything
- * else is logged and answered 500. Node's own refusals get a reason too (see answerClientError).
+ * else is logged and answered 500. Node's own refusals get a reason too (see answerClientError). With `cors`
+ * (see createCors), preflights are answered before the handler sees them, and every answer it writes, a
+ * refusal included, carries the CORS headers.
  * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} answer
- * @param {{ name: string, log: (line: string) => void, headersTimeoutMs?: number }} settings
+ * @param {{ name: string, log: (line: string) => void, headersTimeoutMs?: number, cors?: import('./cors.js').Cors }} settings
  */
-export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TIMEOUT_MS }) {
+export function guardedServer(answer, { name, log, headersTimeoutMs = HEADERS_TIMEOUT_MS, cors }) {
   // Node's own answer to a request without Host has no body: the check is made here instead, with a reason.
   const server = createServer({ connectionsCheckingInterval: 1_000, requireHostHeader: false }, (req, res) => {
+    if (cors?.isPreflight(req)) return cors.answerPreflight(req, res);
+    if (cors) for (const [header, value] of Object.entries(cors.headersFor(req))) res.setHeader(header, value);
     const hostless = req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
     (hostless ? Promise.reject(new Refusal(400, 'An HTTP/1.1 request must carry a Host header.')) : answer(req, res)).catch((error) => {
       if (error instanceof ClientGone || res.headersSent) return res.destroy();

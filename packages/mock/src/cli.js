@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `qzz-mock [--port N] [--host H] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
+// `qzz-mock [--port N] [--host H] [--cors …] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { parsePort, serveUntilSignal } from '@qzz/http';
+import { parseCors, parsePort, serveUntilSignal } from '@qzz/http';
 import { DEFAULT_PORT, startMock } from './server.js';
 
-const usage = 'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
+const usage =
+  'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--cors <origin,…|*|off>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
 let options;
 let port;
+let cors;
 try {
   ({ values: options } = parseArgs({
     options: {
@@ -17,9 +19,11 @@ try {
       sandbox: { type: 'boolean' },
       state: { type: 'string' },
       seed: { type: 'string' },
+      cors: { type: 'string' },
     },
   }));
   port = parsePort(options.port, DEFAULT_PORT);
+  cors = parseCors(options.cors, '*');
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -42,6 +46,7 @@ await serveUntilSignal(
       sandbox: options.sandbox,
       state: options.state,
       seed: options.seed,
+      cors,
     }),
   (url) => `qzz mock${options.sandbox ? ' (sandbox)' : ''} listening on ${url}`,
 );

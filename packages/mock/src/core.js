@@ -3,7 +3,7 @@
 // through it, so they validate, pick actions, keep sandbox state and refuse alike.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseMediaType, parseTarget, problemAnswer, Refusal } from '@qzz/http';
+import { KIT_HEADERS, parseMediaType, parseTarget, problemAnswer, Refusal } from '@qzz/http';
 import { bundleReferenceProblems } from '@qzz/spec/json-refs';
 import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
@@ -260,7 +260,8 @@ export async function createMockCore({
     return prismAnswer(first, undefined, log);
   }
 
-  return { answer, close: async () => box?.close() };
+  // `doc`: the bundle it serves, for what a transport derives from it (the HTTP server's CORS).
+  return { answer, doc, close: async () => box?.close() };
 }
 
 /**
@@ -292,7 +293,7 @@ function prismAnswer(result, actionName, log) {
   const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
   /** @type {Record<string, string>} */
   const out = { 'content-type': type, 'content-length': String(Buffer.byteLength(text)) };
-  if (actionName) out['x-qzz-action'] = actionName;
+  if (actionName) out[KIT_HEADERS.action] = actionName;
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') out[k.toLowerCase()] = String(v);
   return { status: statusCode, headers: out, body: text };
 }

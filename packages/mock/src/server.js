@@ -1,6 +1,7 @@
 // The mock's HTTP server: reads what a client sends off the socket and writes the answer of the mock's core
 // (core.js), which validates the request, picks the vendor action and lets Prism (or the sandbox) answer.
-import { ClientGone, close, guardedServer, listen, Refusal } from '@qzz/http';
+import { ClientGone, close, createCors, guardedServer, listen, Refusal } from '@qzz/http';
+import { requestShape } from '@qzz/spec/actions';
 import { createMockCore, MAX_BODY_BYTES } from './core.js';
 
 export const DEFAULT_PORT = 4010;
@@ -51,10 +52,10 @@ const headersOf = (req) =>
 /**
  * Starts the mock. Resolves once it listens, with its URL and `close()`.
  * Options of the mock itself (`spec`, `log`, `sandbox`, `state`, `seed`, the sandbox's limits): see MockOptions in
- * core.js and the README.
- * @param {import('./core.js').MockOptions & { port?: number, host?: string, bodyTimeoutMs?: number }} [options]
+ * core.js and the README. `cors`: the origins a browser page may call from (`'*'`, the default; a list; or `false`).
+ * @param {import('./core.js').MockOptions & { port?: number, host?: string, bodyTimeoutMs?: number, cors?: import('@qzz/http').CorsOrigins }} [options]
  */
-export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyTimeoutMs = BODY_TIMEOUT_MS, ...options } = {}) {
+export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyTimeoutMs = BODY_TIMEOUT_MS, cors = '*', ...options } = {}) {
   const log = options.log ?? (() => {});
   const core = await createMockCore({ ...options, log });
   const server = guardedServer(
@@ -67,8 +68,19 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyT
       });
       res.writeHead(answer.status, answer.headers).end(answer.body);
     },
-    { name: '@qzz/mock', log },
+    { name: '@qzz/mock', log, cors: mockCors(core.doc, cors) },
   );
   const url = await listen(server, port, host);
   return { url, close: () => close(server).then(() => core.close()), server };
+}
+
+/**
+ * The mock's CORS (on by default: a development server browsers call): the methods and headers of the spec's
+ * calls, and `Prefer`, with which a page picks an example as curl does.
+ * @param {any} doc
+ * @param {import('@qzz/http').CorsOrigins} origins
+ */
+function mockCors(doc, origins) {
+  const { methods, headers } = requestShape(doc);
+  return createCors({ origins, methods, headers: [...headers, 'Prefer'] });
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>]`: proxies until Ctrl-C.
+// `qzz-proxy --upstream <url> [--port N] [--report <file>] [--capture <dir>] [--cors …]`: proxies until Ctrl-C.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePort, serveUntilSignal } from '@qzz/http';
+import { parseCors, parsePort, serveUntilSignal } from '@qzz/http';
 import { DEFAULT_PORT, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, startProxy } from './proxy.js';
 
 const usage =
-  'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--quiet]';
+  'Usage: qzz-proxy --upstream <http(s) URL> [--port <0-65535>] [--host <address>] [--report <file.jsonl>] [--capture <dir>] [--timeout <ms>] [--cors <origin,…|*>] [--quiet]';
 let options;
 try {
   ({ values: options } = parseArgs({
@@ -17,6 +17,7 @@ try {
       report: { type: 'string' },
       capture: { type: 'string' },
       timeout: { type: 'string' },
+      cors: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -35,8 +36,11 @@ if (!upstream) {
   process.exit(2);
 }
 let port;
+let cors;
 try {
   port = parsePort(options.port, DEFAULT_PORT);
+  // Off unless asked: the proxy fronts a real gateway.
+  cors = parseCors(options.cors, false);
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -57,6 +61,7 @@ await serveUntilSignal(
       report: options.report === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.report),
       capture: options.capture === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.capture),
       timeoutMs,
+      cors,
       log: options.quiet ? undefined : (line) => console.log(line),
     }),
   (url) => `qzz proxy listening on ${url} → ${new URL(upstream).origin}`,

@@ -2,10 +2,12 @@
 // unchanged. A copy of each body (up to the mock's 1 MiB limit) goes, once the exchange is over, to the
 // checker's worker thread (checks.js), which checks it against the spec and captures what the spec lacks: so
 // checking never delays, alters or holds back traffic, and no body, however hostile, slows another caller.
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { answerClientError, listen, sendProblem } from '@qzz/http';
+import { answerClientError, createCors, listen, sendProblem } from '@qzz/http';
+import { requestShape } from '@qzz/spec/actions';
 import { startChecks } from './checks.js';
 import { MAX_KEPT_BYTES, MAX_VALIDATED_BYTES, MAX_WAITING_BYTES, MAX_WAITING_EXCHANGES } from './limits.js';
 import { cleanReportLine, cleanRoute, secretsOf } from './redact.js';
@@ -24,12 +26,15 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 /**
  * @typedef {import('./report.js').ReportLine} ReportLine
  * @typedef {{ upstream: string, port?: number, host?: string, spec?: string, report?: string, capture?: string,
- *   timeoutMs?: number, maxKeptBytes?: number, log?: (line: string) => void, onReport?: (line: ReportLine) => void }} ProxyOptions
+ *   timeoutMs?: number, maxKeptBytes?: number, log?: (line: string) => void, onReport?: (line: ReportLine) => void,
+ *   cors?: import('@qzz/http').CorsOrigins }} ProxyOptions
+ *   `cors`: off (`false`) unless asked: the proxy fronts a real gateway.
  * @typedef {{ held: number, max: number }} KeptBudget the bytes the copies of exchanges in flight hold, and their ceiling
  * @typedef {{ base: URL, prefix: string, transport: typeof http | typeof https, agent: http.Agent, timeoutMs: number,
- *   kept: KeptBudget, log: (line: string) => void, settle: (exchange: import('./settle.js').FinishedExchange) => void }} Forwarder
- *   What forwarding one exchange needs: where to, how long to wait, what copies may hold, and where a finished
- *   exchange goes.
+ *   kept: KeptBudget, log: (line: string) => void, settle: (exchange: import('./settle.js').FinishedExchange) => void,
+ *   cors: import('@qzz/http').Cors | undefined }} Forwarder
+ *   What forwarding one exchange needs: where to, how long to wait, what copies may hold, where a finished
+ *   exchange goes, and the proxy's CORS when asked for.
  */
 
 /** The upstream's base URL, or an error that says what is wrong with it. */
@@ -69,8 +74,23 @@ function forwardHeaders(raw, host) {
   return out;
 }
 
+/**
+ * The upstream's answer headers with the proxy's CORS headers, when it has any: the proxy answers for CORS (the
+ * browser calls it, not the upstream), so the upstream's own `Access-Control-*` headers give way to its; a `Vary`
+ * of the proxy's is added beside the upstream's (a header may repeat).
+ * @param {string[]} raw
+ * @param {Record<string, string>} cors
+ */
+function withCors(raw, cors) {
+  if (Object.keys(cors).length === 0) return raw;
+  const out = [];
+  for (let i = 0; i < raw.length; i += 2) if (!raw[i].toLowerCase().startsWith('access-control-')) out.push(raw[i], raw[i + 1]);
+  for (const [header, value] of Object.entries(cors)) out.push(header, value);
+  return out;
+}
+
 /** RFC 9457 problem details, the shape the mock answers its own errors with. */
-const problem = (res, status, detail) => sendProblem(res, { status, detail });
+const problem = (res, status, detail, headers = {}) => sendProblem(res, { status, detail }, headers);
 
 /**
  * Keeps a copy of a stream's first MAX_VALIDATED_BYTES, within what all copies in flight may hold (`budget`);
@@ -163,6 +183,11 @@ class Forwarding {
     this.search = search;
     this.requestCopy = tee(req, req.headers['content-length'], forwarder.kept);
     res.on('close', () => this.requestCopy.release());
+    /**
+     * The proxy's CORS headers of this answer (none unless --cors), on its own refusals and on what it relays. Given
+     * with the answer's headers, never set before them: Node would then keep only the last of repeated headers.
+     */
+    this.corsHeaders = forwarder.cors?.headersFor(req) ?? {};
     this.timedOut = false;
     this.callerGone = false;
     /** Answered or failed: later errors of the upstream's connection are not this exchange's. */
@@ -192,7 +217,7 @@ class Forwarding {
       });
     } catch (error) {
       this.req.resume();
-      return problem(this.res, 400, `The request cannot be forwarded: ${error.message}`);
+      return problem(this.res, 400, `The request cannot be forwarded: ${error.message}`, this.corsHeaders);
     }
     this.upstream = upstream;
     upstream.on('finish', () => this.arm());
@@ -250,7 +275,7 @@ class Forwarding {
     req.resume();
     const status = this.timedOut ? 504 : 502;
     forwarder.log(`${clock()} ${this.route()} → ${status}: ${detail}`);
-    problem(res, status, detail);
+    problem(res, status, detail, this.corsHeaders);
   }
 
   /** The upstream could not be reached, broke off, or took too long. */
@@ -282,7 +307,7 @@ class Forwarding {
     // The copies are the checker's once the exchange is settled; however it ends, their bytes are given back.
     this.res.on('close', () => responseCopy.release());
     try {
-      this.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.rawHeaders));
+      this.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withCors(forwardHeaders(answer.rawHeaders), this.corsHeaders));
     } catch (error) {
       // What Node's parser takes but its writer refuses (control bytes in the status line: "Invalid character in
       // statusMessage"): the caller hears why, and the proxy goes on. Node's message names no value.
@@ -332,6 +357,8 @@ class Forwarding {
  * @param {http.ServerResponse} res
  */
 function forward(forwarder, req, res) {
+  // A preflight is the proxy's to answer when it does CORS: the gateway behind it never sees one.
+  if (forwarder.cors?.isPreflight(req)) return forwarder.cors.answerPreflight(req, res);
   const target = req.url ?? '';
   if (!target.startsWith('/')) return problem(res, 400, 'The request target must be a path (origin-form, starting with "/").');
   new Forwarding(forwarder, req, res, target).start();
@@ -384,6 +411,17 @@ const uncheckedLine = (exchange) =>
   );
 
 /**
+ * The proxy's CORS when asked for: the methods and headers of the spec's calls.
+ * @param {string} specPath
+ * @param {import('@qzz/http').CorsOrigins} origins
+ */
+async function proxyCors(specPath, origins) {
+  if (origins === false) return undefined;
+  const { methods, headers } = requestShape(JSON.parse(await readFile(specPath, 'utf8')));
+  return createCors({ origins, methods, headers });
+}
+
+/**
  * Starts the proxy. Resolves once it listens, with its URL, `flush()` (waits until every finished exchange is
  * checked, reported — in the report file too — and captured) and `close()`.
  * @param {ProxyOptions} options
@@ -402,6 +440,7 @@ export async function startProxy(options = /** @type {any} */ ({})) {
   /** @type {Forwarder} */
   const forwarder = {
     ...settings,
+    cors: await proxyCors(specPath, options.cors ?? false),
     log,
     settle: (exchange) => {
       if (!checks.submit(exchange)) report.add([uncheckedLine(exchange)]);

@@ -2,7 +2,7 @@
 // audits and reads answer from it. The mock's core hands it each request Prism has accepted (credentials and
 // schema checked); the sandbox gives the answer (the core's MockAnswer), whatever transport sends it.
 import { readFile } from 'node:fs/promises';
-import { Refusal } from '@qzz/http';
+import { KIT_HEADERS, Refusal } from '@qzz/http';
 import { isObject } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { jsonAnswer } from '../answer.js';
@@ -32,10 +32,9 @@ export { MAX_ACCOUNT_SETS, MAX_BILLS_PER_ACCOUNT_SET, MAX_BYTES_PER_ACCOUNT_SET 
  * @typedef {{ name: AccountSetName, rule: any, plan: any, output: any }} Call
  */
 
-/** The answer header that tells the sandbox's answers apart: `own-answer` where the shape is not the vendor's documented one. */
-const SANDBOX_HEADER = 'x-qzz-sandbox';
-const ownAnswer = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'own-answer' });
-const fromState = (rule) => ({ 'x-qzz-action': rule.name, [SANDBOX_HEADER]: 'from-state' });
+/** The headers of a sandbox answer: its action, and `own-answer` where the shape is not the vendor's documented one. */
+const ownAnswer = (rule) => ({ [KIT_HEADERS.action]: rule.name, [KIT_HEADERS.sandbox]: 'own-answer' });
+const fromState = (rule) => ({ [KIT_HEADERS.action]: rule.name, [KIT_HEADERS.sandbox]: 'from-state' });
 
 /** The caller's account set: its `groupName` and `accountid` headers. @returns {AccountSetName} */
 const accountSetOf = (headers) => ({ groupName: String(headers.groupname), accountid: String(headers.accountid) });
