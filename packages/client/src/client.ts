@@ -85,8 +85,20 @@ for (const actions of Object.values(actionTable)) {
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** The longest `Retry-After` the client waits out before a retry; an answer asking for longer is not retried. */
+const MAX_RETRY_AFTER_MS = 60_000;
 const retryable = (error: unknown) =>
-  (error instanceof QzzNetworkError && !error.aborted) || (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
+  (error instanceof QzzNetworkError && !error.aborted) ||
+  (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status) && (error.retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS);
+
+/** An answer's `Retry-After` (seconds, or an HTTP date) in milliseconds from now, or undefined when it has none it can read. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^[0-9]+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -122,7 +134,13 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>)
   if (response.ok && answer?.success === true) return answer.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
   if (!response.ok)
-    throw new QzzGatewayError(label, response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
+    throw new QzzGatewayError(
+      label,
+      response.status,
+      typeof body?.errcode === 'number' ? body.errcode : undefined,
+      description,
+      retryAfterMs(response),
+    );
   if (body?.success === false) throw new QzzBusinessError(label, body);
   if (typeof body?.errcode === 'number') throw new QzzGatewayError(label, response.status, body.errcode, description);
   throw new QzzGatewayError(
@@ -239,7 +257,10 @@ function retryingCaller(provider: CredentialsProvider, retries: number, retryDel
           continue;
         }
         if (attempt + 1 >= attempts || !retryable(error)) throw error;
-        await sleep(retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2), signal).catch(() => {
+        // The backoff, or longer when the answer says how long to wait (a rate limit's Retry-After).
+        const backoff = retryDelayMs * 2 ** attempt * (0.75 + Math.random() / 2);
+        const asked = error instanceof QzzGatewayError ? (error.retryAfterMs ?? 0) : 0;
+        await sleep(Math.max(backoff, asked), signal).catch(() => {
           throw new QzzNetworkError(label, 'the call was aborted', false, undefined, { aborted: true });
         });
       }
