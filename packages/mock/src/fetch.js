@@ -1,0 +1,141 @@
+// The mock in-process: a `fetch` that answers through the mock's core (core.js) as the HTTP mock does, with no
+// port and no socket. What the HTTP layer refuses and a fetch can still send (a method Node's parser rejects, a
+// body over the limit) is refused here with the same answer; the framing a socket needs (Content-Length,
+// Transfer-Encoding, Expect) is the transport's, so the caller's is ignored and the body's own length counts.
+import { METHODS } from 'node:http';
+import { nodeRefusal, problemAnswer, Refusal } from '@qzz/http';
+import { createMockCore, errorAnswer, MAX_BODY_BYTES } from './core.js';
+
+/**
+ * A started in-process mock: call it as `fetch` (`Request | URL | string`, and an init), hand it to a client as
+ * its `fetch`, and `close()` it once done (a sandbox with a state file then has every change on disk).
+ * @typedef {((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & { close(): Promise<void> }} MockFetch
+ */
+
+/** The methods Node's HTTP parser reads: the HTTP mock never sees another (the parser answers 400 first). */
+const PARSED_METHODS = new Set(METHODS);
+
+/** Headers that frame a body on a socket: in-process the body is whole, its length its own. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'expect', 'connection', 'keep-alive', 'upgrade']);
+
+/**
+ * Starts the mock in-process. Resolves once Prism has loaded the bundle (and the sandbox its seed and state
+ * file): `const mockFetch = await createMockFetch({ sandbox: true })`. Any origin works as a base URL: only the
+ * path and query of what it is asked for count, as on the HTTP mock.
+ * @param {import('./core.js').MockOptions} [options]
+ * @returns {Promise<MockFetch>}
+ */
+export async function createMockFetch(options = {}) {
+  const log = options.log ?? (() => {});
+  const core = await createMockCore({ ...options, log });
+  /** @param {RequestInfo | URL} input @param {RequestInit} [init] */
+  const mockFetch = async (input, init) => {
+    // A Request is made as fetch makes one, so what fetch refuses (a bad URL, a GET with a body) throws alike.
+    const request = new Request(input, init);
+    // Nothing is sent once the signal has aborted, as with fetch.
+    const answer = await untilAborted(request.signal, () => answerRequest(core, request, log));
+    return responseOf(answer, request);
+  };
+  return Object.assign(mockFetch, { close: () => core.close() });
+}
+
+/**
+ * The core's answer to a Request, or the answer the HTTP layer would have given first.
+ * @param {Awaited<ReturnType<typeof createMockCore>>} core
+ * @param {Request} request
+ * @param {(line: string) => void} log
+ * @returns {Promise<import('./answer.js').MockAnswer>}
+ */
+async function answerRequest(core, request, log) {
+  if (!PARSED_METHODS.has(request.method)) {
+    const [status, detail] = nodeRefusal('HPE_INVALID_METHOD');
+    return problemAnswer({ status, detail });
+  }
+  const { pathname, search } = new URL(request.url);
+  const body = await readLimited(request.body);
+  try {
+    return await core.answer({
+      method: request.method,
+      target: `${pathname}${search}`,
+      headers: headersOf(request.headers, body),
+      readBody: async () => {
+        if (body.oversized) throw new Refusal(413, `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+        return body.bytes;
+      },
+    });
+  } catch (error) {
+    return errorAnswer(error, log);
+  }
+}
+
+/**
+ * The body's bytes, read no further than one byte past MAX_BODY_BYTES (`oversized` then).
+ * @param {ReadableStream<Uint8Array> | null} stream
+ */
+async function readLimited(stream) {
+  if (!stream) return { bytes: new Uint8Array(0), oversized: false };
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return { bytes: new Uint8Array(0), oversized: true };
+    }
+    chunks.push(chunk.value);
+  }
+  return { bytes: Buffer.concat(chunks), oversized: false };
+}
+
+/**
+ * The headers as the HTTP mock would receive them from fetch: the caller's, lower-cased and joined by Headers,
+ * without its framing; the body's length (an oversized body as chunked, as a stream is sent); and `Accept: *\/*`
+ * when the caller sets none, as fetch sends it.
+ * @param {Headers} sent
+ * @param {{ bytes: Uint8Array, oversized: boolean }} body
+ */
+function headersOf(sent, body) {
+  /** @type {Record<string, string>} */
+  const headers = {};
+  for (const [name, value] of sent) if (!FRAMING.has(name)) headers[name] = value;
+  if (body.oversized) headers['transfer-encoding'] = 'chunked';
+  else headers['content-length'] = String(body.bytes.byteLength);
+  headers.accept ??= '*/*';
+  return headers;
+}
+
+/** Statuses whose answer has no body (a Response with one cannot be made). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The answer as a Response; a HEAD's carries its headers and no body, as on HTTP.
+ * @param {import('./answer.js').MockAnswer} answer
+ * @param {Request} request
+ */
+function responseOf(answer, request) {
+  const bodyless = request.method === 'HEAD' || NULL_BODY.has(answer.status);
+  const response = new Response(bodyless ? null : answer.body, { status: answer.status, headers: answer.headers });
+  // As fetch's Responses do, it says what URL it answers.
+  Object.defineProperty(response, 'url', { value: request.url });
+  return response;
+}
+
+/**
+ * `send()`'s answer, or the signal's reason once it aborts (as fetch rejects); nothing is sent when it has aborted
+ * already. What was sent is answered all the same: a sandbox keeps a save whose caller gave up, as a server does.
+ * @template T
+ * @param {AbortSignal} signal
+ * @param {() => Promise<T>} send
+ * @returns {Promise<T>}
+ */
+function untilAborted(signal, send) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const answer = send();
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
