@@ -3,7 +3,7 @@
 // rotated secret, Retry-After waited out, a stalled answer ending in the client's timeout.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startMock } from '@qzz/mock';
+import { createMockFetch, startMock } from '@qzz/mock';
 import { deref, listActions, moduleKey } from '@qzz/spec/actions';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -221,5 +221,30 @@ describe('a rotated secret (1030002006)', () => {
     const { client, sent } = await faulty([{ fault: 'secret-rotated', times: 1 }], { credentials: same });
     expect((await failure(callAction(client, QUERY), QzzGatewayError)).errcode).toBe(1030002006);
     expect([loads, sent.length]).toEqual([2, 2]);
+  });
+});
+
+describe('through the in-process mock (createMockFetch)', () => {
+  it('a stall ends in the client’s timeout, a reset is a lost connection, a rotation one refresh', async () => {
+    const mockFetch = await createMockFetch({
+      faults: {
+        faults: [
+          { fault: 'stall', match: { groupName: 'stall' } },
+          { fault: 'reset', match: { groupName: 'reset' } },
+          { fault: 'secret-rotated', match: { groupName: 'rotated' }, times: 1 },
+        ],
+      },
+    });
+    mocks.push(mockFetch);
+    const clientOf = (groupName: string, extra: Partial<QzzClientOptions> = {}) =>
+      createQzzClient({ baseUrl: 'http://mock.invalid', credentials: { ...credentials, groupName }, fetch: mockFetch, ...extra });
+    const stalled = await failure(callAction(clientOf('stall', { timeoutMs: 200 }), 'saveProcess'), QzzNetworkError);
+    expect(stalled.timedOut).toBe(true);
+    const reset = await failure(callAction(clientOf('reset'), 'pushOrderExecutionToSparePartsUse'), QzzNetworkError);
+    expect(reset.timedOut).toBe(false);
+    let loads = 0;
+    const load = async () => ({ ...credentials, groupName: 'rotated', accessToken: `tok-${++loads}` });
+    await expect(callAction(clientOf('rotated', { credentials: load }), QUERY)).resolves.toBeDefined();
+    expect(loads).toBe(2);
   });
 });

@@ -12,7 +12,7 @@ import { deref, listActions } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaults, FaultRulesError, MAX_TRACKED_ACCOUNT_SETS } from '../src/faults/index.js';
-import { startMock } from '../src/index.js';
+import { createMockFetch, startMock } from '../src/index.js';
 
 const doc = JSON.parse(await readFile(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
@@ -446,5 +446,89 @@ describe('stall', () => {
     expect(await hanging).toBeInstanceOf(Error);
     await open;
     await mock.close();
+  });
+});
+
+describe('in-process (createMockFetch): the same faults, and the same answers', () => {
+  /**
+   * An action's documented request as fetch takes it, as account set `groupName`.
+   * @param {string} name @param {string} groupName @param {AbortSignal} [signal]
+   * @returns {[string, RequestInit]}
+   */
+  const init = (name, groupName, signal) => {
+    const action = byName(name);
+    return [
+      `http://mock.invalid${action.wirePath}?access_token=t`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', groupName, accountid: 'a', 'X-GW-Router-Addr': 'r' },
+        body: exampleBody(action),
+        signal,
+      },
+    ];
+  };
+  /** @type {{ faults: Record<string, unknown>[] }} */
+  const rules = {
+    faults: [
+      ...['rate-limited', 'rejected', 'no-route', 'secret-rotated', 'stall', 'reset'].map((fault) => ({
+        fault,
+        match: { groupName: fault },
+      })),
+      { fault: 'business-failure', match: { groupName: 'business-failure' }, errorCode: 'E-1' },
+      { fault: 'delay', match: { groupName: 'delay' }, ms: 1 },
+    ],
+  };
+
+  it('answers each fault that answers as the HTTP mock does: status, headers that mark it, body', async () => {
+    const mockFetch = await createMockFetch({ faults: rules });
+    const mock = await startMock({ port: 0, faults: rules });
+    try {
+      for (const fault of ['rate-limited', 'rejected', 'no-route', 'secret-rotated', 'business-failure', 'delay']) {
+        const inProcess = await mockFetch(...init('getInspection', fault));
+        const overHttp = await call(mock.url, 'getInspection', { groupName: fault });
+        expect(inProcess.status, fault).toBe(overHttp.status);
+        expect(inProcess.headers.get('x-qzz-fault')).toBe(fault);
+        expect(inProcess.headers.get('retry-after')).toBe(overHttp.headers['retry-after'] ?? null);
+        expect(await inProcess.text()).toBe(overHttp.body);
+      }
+    } finally {
+      await Promise.all([mockFetch.close(), mock.close()]);
+    }
+  });
+
+  it('rejects a reset with a network-like TypeError, and a stall when the signal aborts', async () => {
+    const mockFetch = await createMockFetch({ faults: rules });
+    try {
+      const reset = await mockFetch(...init('getInspection', 'reset')).catch((error) => error);
+      expect(reset).toBeInstanceOf(TypeError);
+      expect(reset.cause.code).toBe('UND_ERR_SOCKET');
+      const controller = new AbortController();
+      const stalled = mockFetch(...init('getInspection', 'stall', controller.signal));
+      // Nothing answers a stall: only the abort ends it (a timer would only say that nothing came in time).
+      const settled = await Promise.race([
+        stalled.then(
+          () => 'answered',
+          () => 'rejected',
+        ),
+        mockFetch(...init('getInspection', 'other')).then(() => 'other first'),
+      ]);
+      expect(settled).toBe('other first');
+      controller.abort(new DOMException('gave up', 'AbortError'));
+      await expect(stalled).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await mockFetch.close();
+    }
+  });
+
+  it('keeps the rate limit exactly, per account set', async () => {
+    const mockFetch = await createMockFetch({ rateLimit: '2/min' });
+    try {
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await mockFetch(...init('getInspection', 'limited'))).status);
+      expect(codes).toEqual([200, 200, 429, 429]);
+      expect((await mockFetch(...init('getInspection', 'another'))).status).toBe(200);
+    } finally {
+      await mockFetch.close();
+    }
   });
 });
