@@ -8,6 +8,7 @@
 //   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
 //   8. The sandbox's saves as its state grows: p50/p99 and RSS at 1, 32 and 128 MiB of state (bench/sandbox-saves.js).
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
+//  10. Answers under the mock's --rate-limit: the budget held exactly over 10 s of concurrent callers (rate-limit.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import autocannon from 'autocannon';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
+import { rateLimit, rateLimitSection } from './rate-limit.js';
 import { sandboxSaves, sandboxSavesTable } from './sandbox-saves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -335,24 +337,26 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/9 client overhead…');
+console.log('1/10 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/9 mock throughput…');
+console.log('2/10 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/9 build cache…');
+console.log('3/10 build cache…');
 const build = buildCache();
-console.log('4/9 docs in Chromium…');
+console.log('4/10 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/9 sandbox vs stateless mock…');
+console.log('5/10 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/9 proxy cost…');
+console.log('6/10 proxy cost…');
 const proxy = await proxyCost();
-console.log('7/9 masking…');
+console.log('7/10 masking…');
 const masking = maskingCost();
-console.log('8/9 sandbox saves as the state grows…');
+console.log('8/10 sandbox saves as the state grows…');
 const saves = await sandboxSaves();
-console.log('9/9 proxy fairness…');
+console.log('9/10 proxy fairness…');
 const fairness = await proxyFairness();
+console.log('10/10 answers under --rate-limit…');
+const limited = await rateLimit();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -498,6 +502,7 @@ ${sandboxSavesTable(saves, table)}
 A save appends its own record to the state file and syncs it, so its cost does not grow with the state; until 0.2
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
 
-${fairnessSection(fairness, table)}`;
+${fairnessSection(fairness, table)}
+${rateLimitSection(limited, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
