@@ -1,4 +1,4 @@
-// `pnpm bench`, part 10 (also runs alone: `node bench/rate-limit.js` after a build): answers under `--rate-limit`.
+// `pnpm bench`, part 11 (also runs alone: `node bench/rate-limit.js` after a build): answers under `--rate-limit`.
 // The mock's CLI runs in a child process with `--rate-limit 500/min` (the gateway's reported budget); for 10 s,
 // four account sets call it at once, each over 10 connections (autocannon), with the documented inspection query.
 // The figure: per account set, the count of 200s (which must equal the budget exactly, however many callers race

@@ -8,7 +8,8 @@
 //   7. The proxy's masking: the e-mail pattern before and after on 80,000 characters, a large body cleaned.
 //   8. The sandbox's saves as its state grows: p50/p99 and RSS at 1, 32 and 128 MiB of state (bench/sandbox-saves.js).
 //   9. @qzz/proxy: how long other callers wait while one sends heavy exchanges (proxy-fairness.js).
-//  10. Answers under the mock's --rate-limit: the budget held exactly over 10 s of concurrent callers (rate-limit.js).
+//  10. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
+//  11. Answers under the mock's --rate-limit: the budget held exactly over 10 s of concurrent callers (rate-limit.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { launchChromium } from '@qzz/docs/chromium';
 import { startDocsServer } from '@qzz/docs/serve';
 import { startMock } from '@qzz/mock';
 import autocannon from 'autocannon';
+import { inProcessSection, inProcessVsHttp } from './in-process.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
@@ -337,25 +339,27 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/10 client overhead…');
+console.log('1/11 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/10 mock throughput…');
+console.log('2/11 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/10 build cache…');
+console.log('3/11 build cache…');
 const build = buildCache();
-console.log('4/10 docs in Chromium…');
+console.log('4/11 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/10 sandbox vs stateless mock…');
+console.log('5/11 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/10 proxy cost…');
+console.log('6/11 proxy cost…');
 const proxy = await proxyCost();
-console.log('7/10 masking…');
+console.log('7/11 masking…');
 const masking = maskingCost();
-console.log('8/10 sandbox saves as the state grows…');
+console.log('8/11 sandbox saves as the state grows…');
 const saves = await sandboxSaves();
-console.log('9/10 proxy fairness…');
+console.log('9/11 proxy fairness…');
 const fairness = await proxyFairness();
-console.log('10/10 answers under --rate-limit…');
+console.log('10/11 in-process mock vs the HTTP mock…');
+const inProcess = await inProcessVsHttp();
+console.log('11/11 answers under --rate-limit…');
 const limited = await rateLimit();
 
 const table = (head, rows) =>
@@ -503,6 +507,7 @@ A save appends its own record to the state file and syncs it, so its cost does n
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
 
 ${fairnessSection(fairness, table)}
+${inProcessSection(inProcess, table)}
 ${rateLimitSection(limited, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

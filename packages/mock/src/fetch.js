@@ -9,7 +9,7 @@ import { createMockCore, errorAnswer, MAX_BODY_BYTES } from './core.js';
 /**
  * A started in-process mock: call it as `fetch` (`Request | URL | string`, and an init), hand it to a client as
  * its `fetch`, and `close()` it once done (a sandbox with a state file then has every change on disk).
- * @typedef {((input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) & { close(): Promise<void> }} MockFetch
+ * @typedef {((input: string | URL | Request, init?: RequestInit) => Promise<Response>) & { close(): Promise<void> }} MockFetch
  */
 
 /** The methods Node's HTTP parser reads: the HTTP mock never sees another (the parser answers 400 first). */
@@ -28,7 +28,7 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'expect', 'conne
 export async function createMockFetch(options = {}) {
   const log = options.log ?? (() => {});
   const core = await createMockCore({ ...options, log });
-  /** @param {RequestInfo | URL} input @param {RequestInit} [init] */
+  /** @param {string | URL | Request} input @param {RequestInit} [init] */
   const mockFetch = async (input, init) => {
     // A Request is made as fetch makes one, so what fetch refuses (a bad URL, a GET with a body) throws alike.
     const request = new Request(input, init);
@@ -108,6 +108,13 @@ function headersOf(sent, body) {
   return headers;
 }
 
+/** A `reset` fault, as fetch rejects when the connection is lost: a TypeError whose cause says the other side closed. */
+export class ConnectionLost extends TypeError {
+  constructor() {
+    super('fetch failed', { cause: Object.assign(new Error("other side closed (the mock's fault: reset)"), { code: 'UND_ERR_SOCKET' }) });
+  }
+}
+
 /**
  * The answer once a fault has had its way (src/faults): `delayMs` later; never (`stall`: until the caller's signal
  * aborts, which `untilAborted` turns into fetch's rejection); or, for a `reset`, fetch's rejection when the
@@ -125,10 +132,7 @@ async function asFaultSends(answer, signal) {
       signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     });
   }
-  if (answer.cut === 'reset') {
-    const cause = Object.assign(new Error("other side closed (the mock's fault: reset)"), { code: 'UND_ERR_SOCKET' });
-    throw new TypeError('fetch failed', { cause });
-  }
+  if (answer.cut === 'reset') throw new ConnectionLost();
   return answer;
 }
 

@@ -532,3 +532,41 @@ describe('in-process (createMockFetch): the same faults, and the same answers', 
     }
   });
 });
+
+describe('through MSW handlers', () => {
+  it('a reset is a network error for the caller, not an answer; a stall ends with the caller’s signal', async () => {
+    const { setupServer } = await import('msw/node');
+    const { createMockHandlers } = await import('../src/msw.js');
+    const baseUrl = 'https://gateway.msw.test';
+    const server = setupServer(
+      ...(await createMockHandlers({
+        baseUrl,
+        faults: {
+          faults: [
+            { fault: 'reset', match: { groupName: 'reset' } },
+            { fault: 'stall', match: { groupName: 'stall' } },
+          ],
+        },
+      })),
+    );
+    server.listen({ onUnhandledRequest: 'error' });
+    try {
+      const action = byName('getInspection');
+      const send = (groupName, signal) =>
+        fetch(`${baseUrl}${action.wirePath}?access_token=t`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', groupName, accountid: 'a', 'X-GW-Router-Addr': 'r' },
+          body: exampleBody(action),
+          signal,
+        });
+      expect((await send('other')).status).toBe(200);
+      await expect(send('reset')).rejects.toBeInstanceOf(TypeError);
+      const controller = new AbortController();
+      const stalled = send('stall', controller.signal);
+      controller.abort();
+      await expect(stalled).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      server.close();
+    }
+  });
+});
