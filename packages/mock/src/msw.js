@@ -29,8 +29,9 @@ export async function createMockHandlers({ baseUrl, mock, ...options }) {
       const target = new URL(`${base.origin}${url.pathname.slice(prefix.length)}${url.search}`);
       const body = request.body ? await request.arrayBuffer() : undefined;
       // A `reset` fault is a lost connection: MSW's network error, not an answer (a thrown error would be its 500).
+      // So is a request its caller aborted (a stall ends so): the caller's fetch has rejected already.
       return answer(target, { method: request.method, headers: request.headers, body, signal: request.signal }).catch((error) => {
-        if (error instanceof ConnectionLost) return HttpResponse.error();
+        if (error instanceof ConnectionLost || request.signal.aborted) return HttpResponse.error();
         throw error;
       });
     }),
