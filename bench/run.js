@@ -13,6 +13,7 @@
 //  12. @qzz/check: check --har of a generated 100,000-entry HAR: entries/s and peak RSS (check-har.js).
 //  13. The in-process mock vs the HTTP mock, the same calls through the client (in-process.js).
 //  14. The round trip capture → spec:add → typed client function, full way vs fast path (round-trip.js).
+//  15. Answers under the mock's --rate-limit: the budget held exactly over 10 s of concurrent callers (rate-limit.js).
 // Every server listens on loopback; every loop is bounded.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { inProcessSection, inProcessVsHttp } from './in-process.js';
 import { maskingCost } from './masking.js';
 import { fairnessSection, proxyFairness } from './proxy-fairness.js';
 import { proxyProcess } from './proxy-process.js';
+import { rateLimit, rateLimitSection } from './rate-limit.js';
 import { roundTrip, roundTripSection } from './round-trip.js';
 import { sandboxSaves, sandboxSavesTable } from './sandbox-saves.js';
 
@@ -289,34 +291,36 @@ async function proxyCost({ calls = 3000 } = {}) {
 
 // ─ report ──────────────────────────────────────────────────────────────────────────────────────────────
 const started = new Date();
-console.log('1/9 client overhead…');
+console.log('1/15 client overhead…');
 const overhead = await clientOverhead();
-console.log('2/9 mock throughput…');
+console.log('2/15 mock throughput…');
 const throughput = await mockThroughput();
-console.log('3/9 build cache…');
+console.log('3/15 build cache…');
 const build = buildCache();
-console.log('4/9 docs in Chromium…');
+console.log('4/15 docs in Chromium…');
 const docs = await docsLoad();
-console.log('5/9 sandbox vs stateless mock…');
+console.log('5/15 sandbox vs stateless mock…');
 const sandbox = await sandboxThroughput();
-console.log('6/9 proxy cost…');
+console.log('6/15 proxy cost…');
 const proxy = await proxyCost();
-console.log('7/9 masking…');
+console.log('7/15 masking…');
 const masking = maskingCost();
-console.log('8/9 sandbox saves as the state grows…');
+console.log('8/15 sandbox saves as the state grows…');
 const saves = await sandboxSaves();
-console.log('9/9 proxy fairness…');
+console.log('9/15 proxy fairness…');
 const fairness = await proxyFairness();
-console.log('10 client logging…');
+console.log('10/15 client logging…');
 const logging = await clientLogging();
-console.log('11 check --upstream against the mock…');
+console.log('11/15 check --upstream against the mock…');
 const checked = await checkUpstream();
-console.log('12 check --har of a 100,000-entry HAR…');
+console.log('12/15 check --har of a 100,000-entry HAR…');
 const har = await checkHarBench();
-console.log('13 in-process mock vs the HTTP mock…');
+console.log('13/15 in-process mock vs the HTTP mock…');
 const inProcess = await inProcessVsHttp();
-console.log('14 the round trip, full way and fast path…');
+console.log('14/15 the round trip, full way and fast path…');
 const trip = await roundTrip();
+console.log('15/15 answers under --rate-limit…');
+const limited = await rateLimit();
 
 const table = (head, rows) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -452,6 +456,7 @@ ${clientLoggingSection(logging, table)}
 ${checkUpstreamSection(checked, table)}
 ${checkHarSection(har, table)}
 ${inProcessSection(inProcess, table)}
-${roundTripSection(trip, table)}`;
+${roundTripSection(trip, table)}
+${rateLimitSection(limited, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);

@@ -103,8 +103,20 @@ for (const actions of Object.values(actionTable)) {
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** The longest `Retry-After` the client waits out before a retry; an answer asking for longer is not retried. */
+const MAX_RETRY_AFTER_MS = 60_000;
 const retryable = (error: unknown) =>
-  (error instanceof QzzNetworkError && !error.aborted) || (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status));
+  (error instanceof QzzNetworkError && !error.aborted) ||
+  (error instanceof QzzGatewayError && RETRYABLE_STATUS.has(error.status) && (error.retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS);
+
+/** An answer's `Retry-After` (seconds, or an HTTP date) in milliseconds from now, or undefined when it has none it can read. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^[0-9]+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -144,7 +156,7 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>,
   if (typeof answer?.errorCode === 'string') record.errorCode = answer.errorCode;
   if (response.ok && answer?.success === true) return answer.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
-  throw answerFailure(label, response.status, body, description);
+  throw answerFailure(label, response.status, body, description, retryAfterMs(response));
 }
 
 /**
@@ -154,16 +166,18 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>,
  * fetch itself (`check --har` reads them from a recording).
  * @param label the action (or route) the answer belongs to
  * @param body the answer's JSON object, when it is one (redacted by the caller)
+ * @param retryAfter what the answer's `Retry-After` asks, in milliseconds (see `retryAfterMs`)
  */
 export function answerFailure(
   label: string,
   status: number,
   body: Record<string, unknown> | undefined,
   description?: string,
+  retryAfter?: number,
 ): QzzGatewayError | QzzBusinessError {
   const ok = status >= 200 && status <= 299;
   const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
-  if (!ok) return new QzzGatewayError(label, status, errcode, description);
+  if (!ok) return new QzzGatewayError(label, status, errcode, description, retryAfter);
   if (body?.success === false) return new QzzBusinessError(label, body);
   if (errcode !== undefined) return new QzzGatewayError(label, status, errcode, description);
   return new QzzGatewayError(label, status, undefined, body ? 'the answer is not the vendor envelope' : 'the answer is not a JSON object');
@@ -360,7 +374,10 @@ function retryingCaller(provider: CredentialsProvider, retries: number, retryDel
             continue;
           }
           if (retry + 1 >= allowed || !retryable(error)) throw error;
-          const delay = Math.round(retryDelayMs * 2 ** retry * (0.75 + Math.random() / 2));
+          // The backoff, or longer when the answer says how long to wait (a rate limit's Retry-After).
+          const backoff = retryDelayMs * 2 ** retry * (0.75 + Math.random() / 2);
+          const asked = error instanceof QzzGatewayError ? (error.retryAfterMs ?? 0) : 0;
+          const delay = Math.round(Math.max(backoff, asked));
           log.retry(call, attempts, delay, error);
           await sleep(delay, signal).catch(() => {
             // Aborted between attempts: what the last attempt left is what the call left.

@@ -51,7 +51,15 @@ export class QzzGatewayError extends QzzError {
   readonly errcode: number | undefined;
   /** The gateway's `description`, or what the answer said instead. */
   readonly description: string | undefined;
-  constructor(action: string, status: number, errcode: number | undefined, description: string | undefined) {
+  /** How long the answer's `Retry-After` asks the caller to wait before sending again (a 429's, a 503's), in ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    action: string,
+    status: number,
+    errcode: number | undefined,
+    description: string | undefined,
+    retryAfterMs?: number | undefined,
+  ) {
     super(
       `${action} failed: HTTP ${status}${errcode !== undefined ? `, errcode ${errcode}` : ''}${description ? `: ${description}` : ''}`,
       action,
@@ -59,6 +67,7 @@ export class QzzGatewayError extends QzzError {
     this.status = status;
     this.errcode = errcode;
     this.description = description;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

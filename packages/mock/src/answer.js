@@ -2,8 +2,9 @@
 
 /**
  * The mock's answer: what a transport sends. `headers` with lower-case names, `content-type` and
- * `content-length` among them.
- * @typedef {{ status: number, headers: Record<string, string>, body: string }} MockAnswer
+ * `content-length` among them. A fault (src/faults) may ask the transport to send it `delayMs` late, or to
+ * `cut` it: never send it (`stall`, until the caller gives up) or break it off half-way (`reset`).
+ * @typedef {{ status: number, headers: Record<string, string>, body: string, delayMs?: number, cut?: 'stall' | 'reset' }} MockAnswer
  */
 
 /**

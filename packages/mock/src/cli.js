@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// `qzz-mock [--port N] [--host H] [--cors …] [--sandbox [--state F] [--seed F]]`: serves the mock until Ctrl-C.
+// `qzz-mock [--port N] [--host H] [--cors …] [--rate-limit N/s|min] [--faults F] [--sandbox [--state F] [--seed F]]`:
+// serves the mock until Ctrl-C.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCors, parsePort, serveUntilSignal } from '@qzz/http';
+import { parseRateLimit } from './faults/index.js';
 import { DEFAULT_PORT, startMock } from './server.js';
 
 const usage =
-  'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--cors <origin,…|*|off>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
+  'Usage: qzz-mock [--port <0-65535>] [--host <address>] [--cors <origin,…|*|off>] [--rate-limit <n>/<s|min>] [--faults <file.yaml|json>] [--quiet] [--sandbox [--state <file>] [--seed <file>]]';
 let options;
 let port;
 let cors;
@@ -20,10 +23,13 @@ try {
       state: { type: 'string' },
       seed: { type: 'string' },
       cors: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      faults: { type: 'string' },
     },
   }));
   port = parsePort(options.port, DEFAULT_PORT);
   cors = parseCors(options.cors, '*');
+  if (options['rate-limit'] !== undefined) parseRateLimit(options['rate-limit']);
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -47,6 +53,9 @@ await serveUntilSignal(
       state: options.state,
       seed: options.seed,
       cors,
+      rateLimit: options['rate-limit'],
+      // pnpm runs the root script in the repository root: a relative path is the caller's (INIT_CWD).
+      faults: options.faults === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.faults),
     }),
   (url) => `qzz mock${options.sandbox ? ' (sandbox)' : ''} listening on ${url}`,
 );

@@ -9,6 +9,7 @@ import { createLogger } from '@stoplight/prism-core';
 import { createInstance, getHttpOperationsFromSpec } from '@stoplight/prism-http';
 import { buildActionOperations, candidateActions } from './actions.js';
 import { jsonAnswer } from './answer.js';
+import { createFaults } from './faults/index.js';
 import { createSandbox } from './sandbox/index.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -26,7 +27,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * `spec`: the bundle to serve (default `@qzz/spec/openapi.json`); `log`: one line per answered action and per bug;
  * `sandbox`: keep what clients save, per account set (`state`: a state file; `seed`: a seed file; the limits:
  * `maxAccountSets`, `maxBillsPerAccountSet`, `maxBytesPerAccountSet`, defaults in src/sandbox/store.js).
- * @typedef {{ spec?: string, log?: (line: string) => void, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number }} MockOptions
+ * `rateLimit` (`'<n>/<s|min>'`, per account set) and `faults` (a rule file, or `{ faults: [...] }`): the
+ * gateway's failures on demand (src/faults).
+ * @typedef {{ spec?: string, log?: (line: string) => void, sandbox?: boolean, state?: string, seed?: string, maxAccountSets?: number, maxBillsPerAccountSet?: number, maxBytesPerAccountSet?: number, rateLimit?: string, faults?: string | { faults: unknown[] } }} MockOptions
  */
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -170,6 +173,8 @@ export async function createMockCore({
   maxAccountSets,
   maxBillsPerAccountSet,
   maxBytesPerAccountSet,
+  rateLimit,
+  faults: faultRules,
 } = {}) {
   const specPath = spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
@@ -185,6 +190,7 @@ export async function createMockCore({
   }
   if (!sandbox && (state || seed))
     throw new Error('A state file and a seed file are for the sandbox: start it with sandbox (--sandbox) too.');
+  const faults = await createFaults({ doc, faults: faultRules, rateLimit });
   const box = sandbox ? await createSandbox({ doc, state, seed, maxAccountSets, maxBillsPerAccountSet, maxBytesPerAccountSet }) : undefined;
   /** The sandbox's own routes act on the caller's account set: they need a business call's credentials. */
   const businessCredentials = requiredKeys(doc, {});
@@ -227,6 +233,10 @@ export async function createMockCore({
     }
     const missing = missingCredentials(route.credentials, query, headers);
     if (missing.length) return missingCredentialsAnswer(missing);
+    // A business call names its account set; the gateway's own signed calls name none, and no fault touches them.
+    const call = headers.groupname && headers.accountid ? faultCall(path, query, headers) : undefined;
+    const limited = call && faults?.limited(call);
+    if (limited) return limited;
     // Prism knows the operation by its spec path, whatever server prefix it was reached under.
     // A route that declares no body (the token call, a GET) ignores one, as HTTP gives it no meaning there.
     /** @type {import('@stoplight/prism-http').IHttpRequest} */
@@ -249,11 +259,20 @@ export async function createMockCore({
       const result = await prism.request(request, [operation], { ...prismConfig, mock })();
       const accepted = result._tag === 'Right' && result.right.validations.input.length === 0;
       if (accepted) {
-        log(`${sentMethod} ${path} → ${action.name} ${result.right.output.statusCode}`);
+        // A fault that answers for the gateway answers instead: the sandbox never sees the call.
+        const fault = call && faults?.pick({ ...call, action: action.name });
+        log(
+          `${sentMethod} ${path} → ${action.name} ${fault?.answer?.status ?? result.right.output.statusCode}${fault ? ` (fault: ${fault.name})` : ''}`,
+        );
+        if (fault?.answer) return fault.answer;
         // Sandbox: an accepted request is answered from the caller's account set (unless Prefer picks a canned answer).
         const fromSandbox =
           box && !explicit ? await box.answer({ action, body: request.body, headers, output: result.right.output }) : undefined;
-        return fromSandbox ?? prismAnswer(result, action.name, log);
+        const answer = fromSandbox ?? prismAnswer(result, action.name, log);
+        // A delay, a stall or a reset: the call was answered (a save is kept), and the transport sends it so.
+        return fault
+          ? { ...answer, headers: { ...answer.headers, [KIT_HEADERS.fault]: fault.name }, delayMs: fault.delayMs, cut: fault.cut }
+          : answer;
       }
       first ??= result;
     }
@@ -263,6 +282,17 @@ export async function createMockCore({
   // `doc`: the bundle it serves, for what a transport derives from it (the HTTP server's CORS).
   return { answer, doc, close: async () => box?.close() };
 }
+
+/**
+ * A business call as the faults see it: its route, account set and access token.
+ * @returns {import('./faults/index.js').FaultCall}
+ */
+const faultCall = (route, query, headers) => ({
+  route,
+  groupName: headers.groupname,
+  accountid: headers.accountid,
+  token: query.access_token ?? '',
+});
 
 /**
  * Prism's result as the mock's answer: its response, or its error as problem+json.

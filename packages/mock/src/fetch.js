@@ -32,8 +32,10 @@ export async function createMockFetch(options = {}) {
   const mockFetch = async (input, init) => {
     // A Request is made as fetch makes one, so what fetch refuses (a bad URL, a GET with a body) throws alike.
     const request = new Request(input, init);
-    // Nothing is sent once the signal has aborted, as with fetch.
-    const answer = await untilAborted(request.signal, () => answerRequest(core, request, log));
+    // Nothing is sent once the signal has aborted, as with fetch; a fault's delay or stall ends there too.
+    const answer = await untilAborted(request.signal, () =>
+      answerRequest(core, request, log).then((answer) => asFaultSends(answer, request.signal)),
+    );
     return responseOf(answer, request);
   };
   return Object.assign(mockFetch, { close: () => core.close() });
@@ -104,6 +106,34 @@ function headersOf(sent, body) {
   else headers['content-length'] = String(body.bytes.byteLength);
   headers.accept ??= '*/*';
   return headers;
+}
+
+/** A `reset` fault, as fetch rejects when the connection is lost: a TypeError whose cause says the other side closed. */
+export class ConnectionLost extends TypeError {
+  constructor() {
+    super('fetch failed', { cause: Object.assign(new Error("other side closed (the mock's fault: reset)"), { code: 'UND_ERR_SOCKET' }) });
+  }
+}
+
+/**
+ * The answer once a fault has had its way (src/faults): `delayMs` later; never (`stall`: until the caller's signal
+ * aborts, which `untilAborted` turns into fetch's rejection); or, for a `reset`, fetch's rejection when the
+ * connection is lost: a TypeError whose cause says the other side closed.
+ * @param {import('./answer.js').MockAnswer} answer
+ * @param {AbortSignal} signal
+ * @returns {Promise<import('./answer.js').MockAnswer>}
+ */
+async function asFaultSends(answer, signal) {
+  if (answer.cut === 'stall') return new Promise(() => {});
+  if (answer.delayMs) {
+    // An abort has settled the fetch already (untilAborted); it only ends the wait.
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, answer.delayMs);
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    });
+  }
+  if (answer.cut === 'reset') throw new ConnectionLost();
+  return answer;
 }
 
 /** Statuses whose answer has no body (a Response with one cannot be made). */

@@ -1,8 +1,8 @@
 // MSW (2.x) handlers that answer through the in-process mock (fetch.js), for a team whose tests or Storybook
 // already intercept requests with MSW: every request under `baseUrl` is the mock's, answered as the HTTP mock
 // answers it.
-import { http } from 'msw';
-import { createMockFetch } from './fetch.js';
+import { HttpResponse, http } from 'msw';
+import { ConnectionLost, createMockFetch } from './fetch.js';
 
 /**
  * What `createMockHandlers` takes: the base URL the client calls (an origin, and a path prefix if it has one,
@@ -28,7 +28,12 @@ export async function createMockHandlers({ baseUrl, mock, ...options }) {
       // `//x` resolved against the origin would become a host).
       const target = new URL(`${base.origin}${url.pathname.slice(prefix.length)}${url.search}`);
       const body = request.body ? await request.arrayBuffer() : undefined;
-      return answer(target, { method: request.method, headers: request.headers, body, signal: request.signal });
+      // A `reset` fault is a lost connection: MSW's network error, not an answer (a thrown error would be its 500).
+      // So is a request its caller aborted (a stall ends so): the caller's fetch has rejected already.
+      return answer(target, { method: request.method, headers: request.headers, body, signal: request.signal }).catch((error) => {
+        if (error instanceof ConnectionLost || request.signal.aborted) return HttpResponse.error();
+        throw error;
+      });
     }),
   ];
 }

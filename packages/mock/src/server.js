@@ -58,6 +58,8 @@ const headersOf = (req) =>
 export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyTimeoutMs = BODY_TIMEOUT_MS, cors = '*', ...options } = {}) {
   const log = options.log ?? (() => {});
   const core = await createMockCore({ ...options, log });
+  /** Answers a fault holds back (delayed, stalled): let go at close, which would otherwise wait for them. */
+  const held = new Set();
   const server = guardedServer(
     async (req, res) => {
       const answer = await core.answer({
@@ -66,12 +68,60 @@ export async function startMock({ port = DEFAULT_PORT, host = '127.0.0.1', bodyT
         headers: headersOf(req),
         readBody: () => readBody(req, bodyTimeoutMs),
       });
-      res.writeHead(answer.status, answer.headers).end(answer.body);
+      await send(res, answer, held);
     },
     { name: '@qzz/mock', log, cors: mockCors(core.doc, cors) },
   );
   const url = await listen(server, port, host);
-  return { url, close: () => close(server).then(() => core.close()), server };
+  const stop = () => {
+    for (const res of held) res.destroy();
+    return close(server);
+  };
+  return { url, close: () => stop().then(() => core.close()), server };
+}
+
+/**
+ * Writes the core's answer as a fault asks: `delayMs` late (not at all if the caller hangs up meanwhile), never
+ * (`stall`: the connection stays open until the caller gives up), or broken off (`reset`: the status, the headers
+ * and half the body, then the connection closed).
+ * @param {import('node:http').ServerResponse} res
+ * @param {import('./answer.js').MockAnswer} answer
+ * @param {Set<import('node:http').ServerResponse>} held
+ */
+async function send(res, { status, headers, body, delayMs, cut }, held) {
+  if (delayMs || cut === 'stall') {
+    held.add(res);
+    res.once('close', () => held.delete(res));
+    if (cut === 'stall') return;
+    const waited = await waitUnlessGone(res, delayMs ?? 0);
+    held.delete(res);
+    if (!waited) return;
+  }
+  if (cut === 'reset') {
+    const bytes = Buffer.from(body);
+    res.writeHead(status, headers).write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
+    return;
+  }
+  res.writeHead(status, headers).end(body);
+}
+
+/**
+ * Resolves true after `ms`, or false as soon as the connection closes (the caller hung up, or the mock closed).
+ * @param {import('node:http').ServerResponse} res
+ * @param {number} ms
+ */
+function waitUnlessGone(res, ms) {
+  return new Promise((resolve) => {
+    const gone = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', gone);
+      resolve(true);
+    }, ms);
+    res.once('close', gone);
+  });
 }
 
 /**

@@ -67,7 +67,8 @@ describe.each([
   /** @type {{ http: string[], inProcess: string[] }} */
   const logs = { http: [], inProcess: [] };
   beforeAll(async () => {
-    http = await startMock({ port: 0, sandbox, log: (line) => logs.http.push(line) });
+    // CORS is the HTTP server's, for pages calling across origins: in-process there is no origin to cross.
+    http = await startMock({ port: 0, sandbox, cors: false, log: (line) => logs.http.push(line) });
     inProcess = await createMockFetch({ sandbox, log: (line) => logs.inProcess.push(line) });
   });
   afterAll(async () => {
