@@ -2,10 +2,7 @@
 // safe (queries read; a push answers an unsaved draft; saves and audits write), and the inputs are real ones: a
 // body the user gave (--input), or a bill id a query of this run answered. The vendor's documented example ids are
 // never sent: on a tenant they are someone else's bills, or nobody's.
-import { isObject, listActions, moduleKey } from '@qzz/spec/actions';
-
-/** Kinds that write: never sent. (`operate` is a write the spec cannot name more precisely.) */
-export const WRITING_KINDS = new Set(['save', 'audit', 'save-audit', 'operate']);
+import { effectOf, isObject, listActions, moduleKey } from '@qzz/spec/actions';
 
 // An id as the vendor writes them: a string of 15 or more digits, sometimes negative.
 const ID = /^-?[0-9]{15,}$/;
@@ -133,8 +130,9 @@ const inputHint = (/** @type {Action} */ action) => `--input ${action.name}=<fil
  * @returns {Step}
  */
 function planAction(doc, action, { allowPush, inputs, documented, listed }) {
-  if (WRITING_KINDS.has(action.kind)) return { action, send: 'never', reason: 'writes' };
-  if (action.kind === 'push' && !allowPush) return { action, send: 'never', reason: 'pushes run only with --allow-push' };
+  const effect = effectOf(action.kind);
+  if (effect === 'write') return { action, send: 'never', reason: 'writes' };
+  if (effect === 'push' && !allowPush) return { action, send: 'never', reason: 'pushes run only with --allow-push' };
   if (inputs.has(action.name)) {
     const input = inputs.get(action.name);
     const places = idPlaces(input, documented);

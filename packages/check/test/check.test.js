@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listActions } from '@qzz/spec/actions';
+import { effectOf, listActions } from '@qzz/spec/actions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../src/index.js';
 import { AUTH_PATHS, FAST, json, KINGDEE_ENV, TOKEN_ENV, tenantsClosedAfterEach } from './standin.js';
@@ -14,7 +14,7 @@ const doc = JSON.parse(await readFile(specPath, 'utf8'));
 const actions = listActions(doc);
 const byName = new Map(actions.map((a) => [a.name, a]));
 const QUERY = byName.get('queryProductionInStock');
-const WRITING = actions.filter((a) => ['save', 'audit', 'save-audit', 'operate'].includes(a.kind)).map((a) => a.name);
+const WRITING = actions.filter((a) => effectOf(a.kind) === 'write' && !a.signed).map((a) => a.name);
 const PUSHES = actions.filter((a) => a.kind === 'push').map((a) => a.name);
 
 /** A bill id of this test's own: never one of the vendor's examples. */
@@ -74,6 +74,26 @@ describe('what reaches the tenant', () => {
     const result = await check({ upstream: t.url, env: TOKEN_ENV, inputs: { getInspection: { id: '1895048896518849536' } }, ...FAST });
     expect(t.business().map((r) => r.action)).toEqual(['queryProductionInStock']);
     expect(verdictOf(result, 'getInspection').reason).toMatch(/documented example id at \/id/);
+  });
+
+  it('an action of a kind the check does not know is a write: never sent, even with its input', async () => {
+    // A copy of the bundle in which the travel application's audit is of a kind no code knows yet.
+    const copy = structuredClone(doc);
+    const operation = copy.paths[byName.get('auditTravelApplication').path].post;
+    operation['x-qzz-actions'].find((a) => a.name === 'auditTravelApplication').kind = 'unaudit';
+    const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
+    await writeFile(join(dir, 'openapi.json'), JSON.stringify(copy));
+    const t = await tenant();
+    const result = await check({
+      upstream: t.url,
+      env: TOKEN_ENV,
+      spec: join(dir, 'openapi.json'),
+      allowPush: true,
+      inputs: { auditTravelApplication: { operation: 'audit', formid: 'mxoc_travelapply', billdata: { id: OWN_ID } } },
+      ...FAST,
+    });
+    expect(t.business().map((r) => r.path)).not.toContain(byName.get('auditTravelApplication').wirePath);
+    expect(verdictOf(result, 'auditTravelApplication')).toMatchObject({ verdict: 'not-run', reason: 'writes' });
   });
 
   it('a query answer supplies the source bill of a push whose `from` it lists', async () => {
