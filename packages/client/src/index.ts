@@ -15,6 +15,7 @@ export {
   type QzzCredentials,
   staticCredentials,
 } from './credentials.js';
+export { answerSucceeded, type Envelope } from './envelope.js';
 export {
   BASE_URL_VARIABLE,
   clientOptionsFromEnv,
