@@ -14,12 +14,12 @@ import { startChecks } from '@qzz/proxy/checks';
 import { cleanReportLine, cleanText, knownSecrets } from '@qzz/proxy/redact';
 import { openReport } from '@qzz/proxy/report';
 import { DEFAULT_SOURCES, rootSource, toSarif } from '@qzz/proxy/sarif';
-import { applySelect, isObject } from '@qzz/spec/actions';
+import { applySelect } from '@qzz/spec/actions';
 import { coverageTable, readCoverage, readRecords, summarise, touchedNames } from './coverage.js';
 import { credentialsFromEnv } from './credentials.js';
 import { pacer, recordingFetch } from './exchange.js';
 import { writeJunit } from './junit.js';
-import { billIds, clientFunction, exampleIds, fillIds, listedForm, planActions } from './plan.js';
+import { billIds, clientFunction, exampleIds, fillIds, listedForm, planActions, savedBill } from './plan.js';
 import { checkRecording } from './recording.js';
 import { credentialsRefused, judge, noAnswer, progressLine, verdictLine } from './verdict.js';
 
@@ -365,7 +365,7 @@ async function attempt(run, step, input, record) {
       return { verdict, stop: 'the credentials were refused (after the one refresh the client makes where it can)' };
     if (error !== undefined && !(error instanceof QzzGatewayError) && verdict.verdict === 'not-run')
       return { verdict, stop: noAnswer(error) };
-    if (action.kind === 'push' && error === undefined && savedId(data))
+    if (action.kind === 'push' && error === undefined && savedBill(data))
       return {
         verdict,
         stop: `${action.name} answered a saved bill's id, not an unsaved draft's ("0"): a push may have written, so the run stops`,
@@ -411,9 +411,6 @@ async function fetchCredentials(run, steps, record) {
     stop: `the Kingdee flow gave no credentials (${error instanceof QzzGatewayError ? 'refused by the gateway' : noAnswer(error)})`,
   };
 }
-
-/** True when a push's answer names a saved bill: a `data.id` of digits that are not all zero (an id as the vendor writes them). */
-const savedId = (/** @type {unknown} */ data) => isObject(data) && /^-?[0-9]*[1-9][0-9]*$/.test(String(data.id));
 
 /**
  * The checker's lines of one exchange, once it has settled it (none when there was no exchange, or the checker

@@ -221,13 +221,19 @@ describe('verdicts', () => {
     expect(verdictOf(result, 'getInspection').reason).toMatch(/the run stopped/);
   });
 
-  it('a push that answers a saved id stops the run: no push after it reaches the tenant', async () => {
+  it.each([
+    ['at data.id', { id: '1999999999999999999' }],
+    ['in a list', [{ id: '0' }, { id: '1999999999999999999' }]],
+    ['in a nested bill', { bill: { id: '1999999999999999999', entries: [] } }],
+    ['on an entry of the draft', { id: '0', material_entity: [{ id: '1999999999999999999' }] }],
+    ['as a number', { id: 1999999999999 }],
+  ])('a push that answers a saved id (%s) stops the run: no push after it reaches the tenant', async (_where, data) => {
     const first = byName.get('pushProductionInStockToScrap');
     const t = await tenant({
       overrides: {
         [first.wirePath]: (request, res) =>
           request.body?.push === 'mxoc_pom_scrap'
-            ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: '1999999999999999999' } })
+            ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data })
             : false,
       },
     });
