@@ -20,8 +20,11 @@ export {
   BASE_URL_VARIABLE,
   clientOptionsFromEnv,
   KINGDEE_VARIABLES,
+  PRIVATE_VARIABLES,
   SECRET_VARIABLES,
+  TENANT_VARIABLES,
   TOKEN_VARIABLES,
+  variableValues,
 } from './environment.js';
 export { type CallOutcome, QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
 export type { GatewayApp } from './gateway.js';
