@@ -31,6 +31,6 @@ export type { GatewayApp } from './gateway.js';
 export type { ActionTypes } from './generated/actions.js';
 export type { components, operations, paths } from './generated/schema.js';
 export { type KingdeeCredentialsOptions, kingdeeCredentials } from './kingdee.js';
-export type { LogLevel, QzzLogFields, QzzLogger, QzzLogMethod } from './log.js';
+export { type LogLevel, type QzzLogFields, type QzzLogger, type QzzLogMethod, safeCode } from './log.js';
 export { type QzzAnswer, QzzPromise } from './promise.js';
 export { appSignature, percentEncode, type SignedHeaders, signedHeaders, stringToSign } from './signing.js';
