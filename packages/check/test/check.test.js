@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { effectOf, listActions } from '@qzz/spec/actions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../src/index.js';
+import { planActions } from '../src/plan.js';
 import { AUTH_PATHS, FAST, json, KINGDEE_ENV, TOKEN_ENV, tenantsClosedAfterEach } from './standin.js';
 
 const specPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
@@ -119,6 +120,25 @@ describe('what reaches the tenant', () => {
     const push = t.business().find((r) => r.path === '/mxoc_pom/pomsaveandaudit');
     expect(push?.body).toMatchObject({ operation: 'push', formid: 'mxoc_pom_mftstock', push: 'mxoc_pom_scrap', billdata: { id: listed } });
     expect(verdictOf(result, 'pushProductionInStockToScrap').verdict).not.toBe('not-run');
+  });
+});
+
+describe('what the spec lets a run fill in today', () => {
+  it('no query lists a push’s source: every read and push needs --input, as the README and the guide name them', async () => {
+    const steps = planActions(doc, { allowPush: true, inputs: new Map(), flow: 'token' });
+    const needing = steps.filter((s) => s.send === 'never' && s.reason.startsWith('needs ') && !s.action.signed).map((s) => s.action.name);
+    expect(steps.filter((s) => s.send === 'derived')).toEqual([]);
+    expect(needing.toSorted()).toEqual(['getInspection', 'getSparePartsUse', ...PUSHES].toSorted());
+    for (const file of ['../README.md', '../../../docs/first-day-at-a-tenant.md']) {
+      const text = (await readFile(new URL(file, import.meta.url), 'utf8')).replace(/\s+/g, ' ');
+      const paragraph = /** @type {string} */ (text.match(/Today every read and (?:every )?push needs[^]*?the spec has a query/)?.[0]);
+        text.match(
+          /Today every read and (every )?push needs[^]*?once the spec has a query|Today every read and (every )?push needs[^]*?as soon as the spec has a query/,
+        )?.[0]
+      );
+      expect(paragraph, file).toBeDefined();
+      expect([...paragraph.matchAll(/`((?:get|push)[A-Za-z]+)`/g)].map((m) => m[1]).toSorted(), file).toEqual(needing.toSorted());
+    }
   });
 });
 
