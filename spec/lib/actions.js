@@ -17,6 +17,9 @@ export const RECORD_SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|captured-[a-z0-9-]+)$/
 /** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
 export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
+/** Where a local `$ref` to a schema of the bundle points: `#/components/schemas/<name>`. */
+export const COMPONENT_SCHEMAS = '#/components/schemas/';
+
 /** @typedef {'read' | 'push' | 'write'} Effect What calling an action does to a tenant. */
 
 /**
