@@ -17,6 +17,21 @@ export const RECORD_SOURCE = /^(api-[0-9]+|ext-[a-z0-9-]+|captured-[a-z0-9-]+)$/
 /** A module's slug (`project-manufacturing`) as the camelCase key of operationIds and the client (`projectManufacturing`). */
 export const moduleKey = (slug) => slug.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 
+/** Where a local `$ref` to a schema of the bundle points: `#/components/schemas/<name>`. */
+export const COMPONENT_SCHEMAS = '#/components/schemas/';
+
+/** @typedef {'read' | 'push' | 'write'} Effect What calling an action does to a tenant. */
+
+/**
+ * What calling an action of `kind` does to a tenant: only a query reads; a push answers an unsaved draft (the
+ * vendor's examples answer it with id "0"); every other kind writes — a save, an audit, `operate`, and a kind no
+ * code knows yet (a bundle made later, or given by a user), so that what is not known to be safe is never sent by
+ * accident. The check and the MCP server decide what they send by it.
+ * @param {string} kind
+ * @returns {Effect}
+ */
+export const effectOf = (kind) => (kind === 'query' ? 'read' : kind === 'push' ? 'push' : 'write');
+
 /**
  * True for the Kingdee gateway's own signed calls: their security asks for the `X-Api-Signature` scheme
  * (`kingdeeSignature`). Every other operation is a business call with the four gateway values — even one whose

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify } from 'yaml';
-import { isObject, listActions, moduleKey, selectorKey, selectorOf, selectPaths, valueAt } from './actions.js';
+import { COMPONENT_SCHEMAS, isObject, listActions, moduleKey, selectorKey, selectorOf, selectPaths, valueAt } from './actions.js';
 import { withoutReferences } from './json-refs.js';
 import { LIMITS, parseExample, recordProblems } from './record.js';
 import { schemaValidator } from './validate.js';
@@ -531,7 +531,7 @@ function joinRoute({ record, route, wire, names, action, refs, spec, bundle, fil
     (a) =>
       a.path === path &&
       a.method === method &&
-      a.request.startsWith('#/components/schemas/') &&
+      a.request.startsWith(COMPONENT_SCHEMAS) &&
       validator.compile(a.request)(wire.requestValue ?? {}),
   );
   const branch = file.createNode({ $ref: refs.schema(names.requestSchema) });

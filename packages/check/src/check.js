@@ -5,6 +5,7 @@
 // that asks to wait too long, or no answer at all.
 // `check({ har })` gives the same verdicts from a recording (recording.js): its exchanges go to the same checker,
 // and the verdicts, outputs and coverage are made here, for both sources alike.
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createQzzClient, QzzGatewayError } from '@qzz/client';
@@ -12,13 +13,13 @@ import { parseUpstream } from '@qzz/proxy';
 import { startChecks } from '@qzz/proxy/checks';
 import { cleanReportLine, cleanText, knownSecrets } from '@qzz/proxy/redact';
 import { openReport } from '@qzz/proxy/report';
-import { toSarif } from '@qzz/proxy/sarif';
-import { applySelect, isObject } from '@qzz/spec/actions';
+import { DEFAULT_SOURCES, rootSource, toSarif } from '@qzz/proxy/sarif';
+import { applySelect } from '@qzz/spec/actions';
 import { coverageTable, readCoverage, readRecords, summarise, touchedNames } from './coverage.js';
 import { credentialsFromEnv } from './credentials.js';
 import { pacer, recordingFetch } from './exchange.js';
 import { writeJunit } from './junit.js';
-import { billIds, clientFunction, exampleIds, fillIds, listedForm, planActions } from './plan.js';
+import { billIds, clientFunction, exampleIds, fillIds, listedForm, planActions, savedBill } from './plan.js';
 import { checkRecording } from './recording.js';
 import { credentialsRefused, judge, noAnswer, progressLine, verdictLine } from './verdict.js';
 
@@ -33,7 +34,8 @@ export const MAX_RATE_LIMITED = 3;
 
 /**
  * @typedef {{
- *   upstream?: string, har?: string, env?: Record<string, string | undefined>, spec?: string, allowPush?: boolean,
+ *   upstream?: string, har?: string, env?: Record<string, string | undefined>, spec?: string, specSources?: string,
+ *   allowPush?: boolean,
  *   inputs?: Record<string, unknown>, rate?: number, maxWaitMs?: number, timeoutMs?: number,
  *   report?: string, junit?: string, sarif?: string, capture?: string, log?: (line: string) => void,
  *   fetch?: typeof globalThis.fetch, sleep?: (ms: number) => Promise<void>
@@ -47,8 +49,10 @@ export const MAX_RATE_LIMITED = 3;
  *   recording?: Recording }} CheckResult
  *   `calls`: the calls made (none from a recording); `recording`: what was read of a HAR.
  * @typedef {import('@qzz/proxy/report').ReportLine} ReportLine
- * @typedef {{ doc: any, specPath: string, report: Awaited<ReturnType<typeof openReport>>, written: ReportLine[] }} Outputs
- *   The bundle, and the report with the discrepancy lines it wrote (for SARIF and coverage).
+ * @typedef {{ doc: any, specPath: string, sources?: string, report: Awaited<ReturnType<typeof openReport>>,
+ *   written: ReportLine[] }} Outputs
+ *   The bundle, the root source file SARIF locates discrepancies in (when SARIF is asked for), and the report with
+ *   the discrepancy lines it wrote (for SARIF and coverage).
  */
 
 const wait = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,6 +86,28 @@ export function retryAfterMs(headers) {
 }
 
 /**
+ * The spec's root source file SARIF locates the discrepancies in, when SARIF is asked for; checked before anything
+ * is read or sent, so a run that could not write its SARIF never starts. The sources are the spec's YAML (a checkout
+ * of the repository's `spec/`), which the published `@qzz/spec` does not ship; another bundle (`spec`) needs the
+ * sources it was made from named, since the default ones would locate its discrepancies in files it was not made of.
+ * @param {Pick<CheckOptions, 'sarif' | 'spec' | 'specSources'>} options
+ * @returns {string | undefined}
+ */
+export function sarifSources({ sarif, spec, specSources }) {
+  if (sarif === undefined) return undefined;
+  if (spec !== undefined && specSources === undefined)
+    throw new Error(
+      'SARIF (--sarif) of another bundle (--spec) needs the folder of the sources it was made from (--spec-sources <dir>): the default sources would point into files that bundle was not made from.',
+    );
+  const sources = specSources === undefined ? DEFAULT_SOURCES : rootSource(specSources);
+  if (!existsSync(sources))
+    throw new Error(
+      `SARIF (--sarif) needs the spec's source files (openapi.yaml and the files it references): ${sources} is not there. The published @qzz/spec ships the bundle only: run from a checkout of the spec's repository, or name its spec/ folder with --spec-sources <dir>.`,
+    );
+  return sources;
+}
+
+/**
  * Runs the check, against a tenant (`upstream`) or from a recording (`har`). Resolves with each action's verdict,
  * the exit status (0: nothing drifted, 1: drift, 2: the run could not finish) and the coverage table; rejects when
  * it cannot start (options, credentials, files).
@@ -93,10 +119,11 @@ export async function check(options) {
     throw new Error('Check a tenant (upstream) or a recording (har), not both in one run.');
   if (options.har === undefined && options.upstream === undefined)
     throw new Error('Nothing to check: give an upstream (a tenant) or a har (a recording).');
+  const sources = sarifSources(options);
   const specPath = options.spec ?? fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
   const doc = JSON.parse(await readFile(specPath, 'utf8'));
   if (options.har !== undefined) {
-    const outputs = await openOutputs(doc, specPath, options, options.log ?? (() => {}));
+    const outputs = await openOutputs({ doc, specPath, sources }, options, options.log ?? (() => {}));
     const { verdicts, stopped, recording } = await checkRecording({
       ...outputs,
       har: options.har,
@@ -105,23 +132,26 @@ export async function check(options) {
     });
     return { ...(await finish(outputs, options, verdicts, stopped)), calls: 0, recording };
   }
-  return checkUpstream(doc, specPath, /** @type {CheckOptions & { upstream: string }} */ (options));
+  return checkUpstream({ doc, specPath, sources }, /** @type {CheckOptions & { upstream: string }} */ (options));
 }
+
+/**
+ * @typedef {Pick<Outputs, 'doc' | 'specPath' | 'sources'>} Spec the bundle checked against, and its sources for SARIF
+ */
 
 /**
  * The report, with every discrepancy line it writes kept for SARIF and coverage (the report folds repeats, so these
  * are as many as the distinct discrepancies and their repeat lines).
- * @param {any} doc
- * @param {string} specPath
+ * @param {Spec} spec
  * @param {CheckOptions} options
  * @param {(line: string) => void} log
  * @returns {Promise<Outputs>}
  */
-async function openOutputs(doc, specPath, options, log) {
+async function openOutputs(spec, options, log) {
   /** @type {ReportLine[]} */
   const written = [];
   const report = await openReport({ file: options.report, log, onReport: (line) => written.push(line) });
-  return { doc, specPath, report, written };
+  return { ...spec, report, written };
 }
 
 /**
@@ -132,11 +162,11 @@ async function openOutputs(doc, specPath, options, log) {
  * @param {VerdictLine[]} verdicts
  * @param {string | undefined} stopped why the run stopped, when it did
  */
-async function finish({ doc, specPath, report, written }, options, verdicts, stopped) {
+async function finish({ doc, specPath, sources, report, written }, options, verdicts, stopped) {
   for (const line of verdicts) report.write(line);
   await report.close();
   if (options.junit) await writeJunit(options.junit, verdicts);
-  if (options.sarif) await writeFile(options.sarif, `${JSON.stringify(toSarif(written, { spec: specPath }), null, 2)}\n`);
+  if (options.sarif) await writeFile(options.sarif, `${JSON.stringify(toSarif(written, { spec: specPath, sources }), null, 2)}\n`);
   const exitCode = stopped ? 2 : verdicts.some((v) => v.verdict === 'drift') ? 1 : 0;
   const names = touchedNames(await readCoverage(), await readRecords(options.capture));
   const coverage = coverageTable(doc, summarise(doc, [...written, ...verdicts]), names);
@@ -145,12 +175,12 @@ async function finish({ doc, specPath, report, written }, options, verdicts, sto
 
 /**
  * The run against a tenant.
- * @param {any} doc
- * @param {string} specPath
+ * @param {Spec} spec
  * @param {CheckOptions & { upstream: string }} options
  * @returns {Promise<CheckResult>}
  */
-async function checkUpstream(doc, specPath, options) {
+async function checkUpstream(spec, options) {
+  const { doc, specPath } = spec;
   const { upstream, rate, maxWaitMs, timeoutMs, inputs, sleep } = settings(options);
   /** @type {Recorded[] | undefined} the exchanges of the call under way */
   let recording;
@@ -177,7 +207,7 @@ async function checkUpstream(doc, specPath, options) {
   // Everything the check writes itself is cleaned of the credentials (the report's lines are the checker's, cleaned by it).
   const clean = (/** @type {string} */ text) => cleanText(text, knownSecrets([...credentials.secrets]));
   const log = (/** @type {string} */ line) => options.log?.(clean(line));
-  const outputs = await openOutputs(doc, specPath, options, log);
+  const outputs = await openOutputs(spec, options, log);
   const { report } = outputs;
   try {
     checks = await startChecks({
@@ -335,7 +365,7 @@ async function attempt(run, step, input, record) {
       return { verdict, stop: 'the credentials were refused (after the one refresh the client makes where it can)' };
     if (error !== undefined && !(error instanceof QzzGatewayError) && verdict.verdict === 'not-run')
       return { verdict, stop: noAnswer(error) };
-    if (action.kind === 'push' && error === undefined && savedId(data))
+    if (action.kind === 'push' && error === undefined && savedBill(data))
       return {
         verdict,
         stop: `${action.name} answered a saved bill's id, not an unsaved draft's ("0"): a push may have written, so the run stops`,
@@ -381,9 +411,6 @@ async function fetchCredentials(run, steps, record) {
     stop: `the Kingdee flow gave no credentials (${error instanceof QzzGatewayError ? 'refused by the gateway' : noAnswer(error)})`,
   };
 }
-
-/** True when a push's answer names a saved bill: a `data.id` of digits that are not all zero (an id as the vendor writes them). */
-const savedId = (/** @type {unknown} */ data) => isObject(data) && /^-?[0-9]*[1-9][0-9]*$/.test(String(data.id));
 
 /**
  * The checker's lines of one exchange, once it has settled it (none when there was no exchange, or the checker

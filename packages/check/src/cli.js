@@ -19,8 +19,9 @@ const MAX_INPUT_BYTES = 1024 * 1024;
 const help = `Usage:
   qzz-check --upstream <url> [--allow-push] [--input <action>=<file.json>]... [--rate <calls/s>]
             [--report <file.jsonl>] [--junit <file.xml>] [--sarif <file.sarif>] [--capture <dir>]
-            [--max-wait <s>] [--timeout <ms>] [--quiet]
-  qzz-check --har <file.har> [--report <file.jsonl>] [--junit <file.xml>] [--sarif <file.sarif>] [--capture <dir>] [--quiet]
+            [--max-wait <s>] [--timeout <ms>] [--spec <bundle.json>] [--spec-sources <dir>] [--quiet]
+  qzz-check --har <file.har> [--report <file.jsonl>] [--junit <file.xml>] [--sarif <file.sarif>] [--capture <dir>]
+            [--spec <bundle.json>] [--spec-sources <dir>] [--quiet]
   qzz-check --coverage <report.jsonl>... [--capture <dir>]
 
 Checks the spec against a tenant without writing to it, or against a recording of its traffic (a HAR 1.2 file
@@ -48,9 +49,16 @@ What it sends:
 Outputs:
   --report <file.jsonl>  the proxy's discrepancy lines, then one verdict line per action (appended)
   --junit <file.xml>     one test case per action: drift and refused fail, not run is skipped with its reason
-  --sarif <file.sarif>   SARIF 2.1.0 of the discrepancies, each at the spec source file and line to fix (code scanning)
+  --sarif <file.sarif>   SARIF 2.1.0 of the discrepancies, each at the spec source file and line to fix (code scanning).
+                         Needs the spec's source YAML, which the published @qzz/spec does not ship: run it in a
+                         checkout of the spec's repository, or name its spec/ folder with --spec-sources. Checked
+                         before any call: without the sources the check refuses to start (exit 2).
   --capture <dir>        what the spec lacks, as evidence records for \`pnpm spec:add\`
   --coverage <report.jsonl>...  the coverage table of earlier checks' and the proxy's reports, merged
+
+The spec:
+  --spec <bundle.json>   another bundle to check against (default: @qzz/spec's); with --sarif, name its sources too
+  --spec-sources <dir>   the folder of the spec's sources (openapi.yaml and the files it references) for --sarif
 
 Exit status: 0 nothing drifted, 1 drift, 2 the check could not run (or stopped).`;
 
@@ -127,6 +135,7 @@ try {
       sarif: { type: 'string' },
       capture: { type: 'string' },
       spec: { type: 'string' },
+      'spec-sources': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -158,10 +167,11 @@ if (!options.upstream && !options.har)
 if (positionals.length) fail(`Unexpected argument "${positionals[0]}": credentials come from the environment, never the command line.`);
 /** The outputs, wherever the verdicts come from. */
 const outputs = {
-  spec: specPath,
+  spec: fromCaller(options.spec),
   report: fromCaller(options.report),
   junit: fromCaller(options.junit),
   sarif: fromCaller(options.sarif),
+  specSources: fromCaller(options['spec-sources']),
   capture: fromCaller(options.capture),
   log: options.quiet ? undefined : (/** @type {string} */ line) => process.stderr.write(`${line}\n`),
 };

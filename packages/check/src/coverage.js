@@ -3,7 +3,7 @@
 // Read from verdict lines (this run's, earlier checks') and the proxy's report lines, in any order: an action's
 // state is its latest line's. Report files come from outside: a line is used only when its fields are what the
 // check and the proxy write (an action of the spec, a known verdict, a time), and the table names nothing else.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listActions } from '@qzz/spec/actions';
@@ -25,12 +25,14 @@ export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
  */
 
 /**
- * The lines of a report file (JSON Lines): objects only; a line that is not JSON is skipped.
+ * The lines of a report file (JSON Lines): objects only; a line that is not JSON is skipped. A file over `maxBytes`
+ * is refused before any of it is read.
  * @param {string} file
+ * @param {{ maxBytes?: number }} [options]
  */
-export async function readReport(file) {
+export async function readReport(file, { maxBytes = MAX_REPORT_BYTES } = {}) {
+  if ((await stat(file)).size > maxBytes) throw new Error(`${file} is over ${maxBytes} bytes.`);
   const text = await readFile(file, 'utf8');
-  if (text.length > MAX_REPORT_BYTES) throw new Error(`${file} is over ${MAX_REPORT_BYTES} bytes.`);
   return text.split('\n').flatMap((line) => {
     if (!line.trim()) return [];
     try {

@@ -1,20 +1,16 @@
 // Where a check's credentials come from: the environment only, read by @qzz/client's `clientOptionsFromEnv` (the
 // variables the docs' samples read, the same for every tool that calls a tenant), never the command line. The
-// check adds what its outputs need: every value of those variables, and every token the Kingdee flow hands out,
-// is remembered as a secret, so no output of the check holds one (the group name and account id among them: they
-// name the tenant).
-import { clientOptionsFromEnv, KINGDEE_VARIABLES, TOKEN_VARIABLES } from '@qzz/client';
-
-/** Every variable the credentials are read from: the check keeps each value out of its outputs. */
-export const CREDENTIAL_VARIABLES = /** @type {const} */ ([...new Set([...TOKEN_VARIABLES, ...KINGDEE_VARIABLES])]);
+// check adds what its outputs need: the value of every private variable (the client's PRIVATE_VARIABLES: the
+// secrets, and the group name, account id and the rest that name the tenant, since its outputs are written to be
+// shared), and every token the Kingdee flow hands out, is remembered as a secret, so no output of the check holds one.
+import { clientOptionsFromEnv, PRIVATE_VARIABLES, variableValues } from '@qzz/client';
 
 /**
- * The values of the credential variables `env` sets: what the check never writes.
+ * The values of the private variables `env` sets: what the check never writes.
  * @param {Record<string, string | undefined>} env
  * @returns {string[]}
  */
-export const environmentSecrets = (env) =>
-  CREDENTIAL_VARIABLES.map((name) => env[name]).filter(/** @returns {v is string} */ (v) => v !== undefined && v !== '');
+export const environmentSecrets = (env) => variableValues(env, PRIVATE_VARIABLES);
 
 /**
  * @typedef {{ flow: 'token' | 'kingdee', provider: import('@qzz/client').CredentialsProvider, secrets: Set<string> }} CheckCredentials

@@ -2,10 +2,7 @@
 // safe (queries read; a push answers an unsaved draft; saves and audits write), and the inputs are real ones: a
 // body the user gave (--input), or a bill id a query of this run answered. The vendor's documented example ids are
 // never sent: on a tenant they are someone else's bills, or nobody's.
-import { isObject, listActions, moduleKey } from '@qzz/spec/actions';
-
-/** Kinds that write: never sent. (`operate` is a write the spec cannot name more precisely.) */
-export const WRITING_KINDS = new Set(['save', 'audit', 'save-audit', 'operate']);
+import { effectOf, isObject, listActions, moduleKey } from '@qzz/spec/actions';
 
 // An id as the vendor writes them: a string of 15 or more digits, sometimes negative.
 const ID = /^-?[0-9]{15,}$/;
@@ -94,27 +91,53 @@ export function listedForm(/** @type {Action} */ action) {
   return entry?.[1];
 }
 
+/** How many nodes of an answer are looked at for ids, at most: an answer may be any size. */
+const MAX_NODES = 10_000;
+
+/**
+ * The `id` of every object in an answer that has one, with how deep the object is (0: the answer itself, or an item
+ * of an answer that is a list), breadth first. Bounded: at most MAX_NODES nodes are looked at.
+ * @param {unknown} data
+ * @returns {{ id: unknown, depth: number }[]}
+ */
+export function idsIn(data) {
+  const found = [];
+  const queue = [{ node: data, depth: 0 }];
+  for (let seen = 0; queue.length && seen < MAX_NODES; seen++) {
+    const { node, depth } = /** @type {{ node: unknown, depth: number }} */ (queue.shift());
+    if (Array.isArray(node)) queue.push(...node.map((item) => ({ node: item, depth })));
+    else if (isObject(node)) {
+      if ('id' in node) found.push({ id: node.id, depth });
+      queue.push(...Object.values(node).map((value) => ({ node: value, depth: depth + 1 })));
+    }
+  }
+  return found;
+}
+
+/** An id that names something: digits, not all zero (written as a string, or as a number by a careless upstream). */
+const namesSomething = (/** @type {unknown} */ id) =>
+  (typeof id === 'string' || typeof id === 'number') && /^-?[0-9]+$/.test(String(id)) && !NO_ID.test(String(id));
+
 /**
  * Bill ids an answer lists: the `id` of each object in it that has one naming a bill (not "0", not a documented
- * example id), in order, without repeats. Bounded: at most 10,000 nodes are looked at.
+ * example id), in order, without repeats.
  * @param {unknown} data
  * @param {Set<string>} documented
  * @returns {string[]}
  */
 export function billIds(data, documented) {
-  const found = new Set();
-  const queue = [data];
-  for (let seen = 0; queue.length && seen < 10_000; seen++) {
-    const node = queue.shift();
-    if (Array.isArray(node)) queue.push(...node);
-    else if (isObject(node)) {
-      const id = node.id;
-      if (typeof id === 'string' && /^-?[0-9]+$/.test(id) && !NO_ID.test(id) && !documented.has(id)) found.add(id);
-      queue.push(...Object.values(node));
-    }
-  }
-  return [...found];
+  const ids = idsIn(data).flatMap(({ id }) => (typeof id === 'string' && namesSomething(id) && !documented.has(id) ? [id] : []));
+  return [...new Set(ids)];
 }
+
+/**
+ * True when a push's answer names a saved bill rather than an unsaved draft (whose id, and its entries', is "0"):
+ * the answer's own id, or an item's of a list, that is not zero; or, anywhere in it (a nested bill, an entry), an id
+ * of the vendor's shape that is not zero. Deeper, a short id is no bill's: the vendor's draft carries `mullabel`
+ * entries with ids like "48".
+ * @param {unknown} data
+ */
+export const savedBill = (data) => idsIn(data).some(({ id, depth }) => namesSomething(id) && (depth === 0 || ID.test(String(id))));
 
 /** The documented request example of an action, parsed when it is JSON text (the text/plain routes). */
 function requestTemplate(doc, /** @type {Action} */ action) {
@@ -133,8 +156,9 @@ const inputHint = (/** @type {Action} */ action) => `--input ${action.name}=<fil
  * @returns {Step}
  */
 function planAction(doc, action, { allowPush, inputs, documented, listed }) {
-  if (WRITING_KINDS.has(action.kind)) return { action, send: 'never', reason: 'writes' };
-  if (action.kind === 'push' && !allowPush) return { action, send: 'never', reason: 'pushes run only with --allow-push' };
+  const effect = effectOf(action.kind);
+  if (effect === 'write') return { action, send: 'never', reason: 'writes' };
+  if (effect === 'push' && !allowPush) return { action, send: 'never', reason: 'pushes run only with --allow-push' };
   if (inputs.has(action.name)) {
     const input = inputs.get(action.name);
     const places = idPlaces(input, documented);

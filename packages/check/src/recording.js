@@ -1,11 +1,11 @@
 // `check({ har })`: the verdicts of a recording. `@qzz/proxy/har` reads the HAR as a stream, its entries on the
 // gateway's routes go to the proxy's checker as the proxy's own exchanges would (same report lines, capture and
 // masking), and each exchange the checker matched to an action is judged as a call of `check --upstream` is
-// (verdict.js), its answer read by the client's rules (`answerFailure`). An action's verdict sums its exchanges:
+// (verdict.js), its answer read by the client's rules (`answerSucceeded`, `answerFailure`). An action's verdict sums its exchanges:
 // `drift` when one drifted, else `matches` when one matched, else `refused`, else `not-run` (why); an action the
 // recording never calls is `not-run: not in the recording`. Nothing is sent anywhere: no credentials are needed.
 import { stat } from 'node:fs/promises';
-import { answerFailure } from '@qzz/client';
+import { answerFailure, answerSucceeded } from '@qzz/client';
 import { startChecks } from '@qzz/proxy/checks';
 import { checkHar, readHar } from '@qzz/proxy/har';
 import { listActions } from '@qzz/spec/actions';
@@ -27,13 +27,15 @@ const PROGRESS_EVERY = 10_000;
  */
 
 /**
- * The judgement of one exchange the checker matched to an action: its lines, and its answer as the client reads it.
+ * The judgement of one exchange the checker matched to an action: its lines, and its answer as the client reads it
+ * (in the gateway's envelope for its own signed calls, the vendor's for business calls).
  * @param {string} action
  * @param {import('@qzz/proxy/checks').ExchangeLine[]} lines
  * @param {import('@qzz/proxy/checks').Seen} seen
+ * @param {import('@qzz/client').Envelope} envelope
  */
-function judgeExchange(action, lines, seen) {
-  const answered = seen.status >= 200 && seen.status <= 299 && seen.answer?.success === true;
+function judgeExchange(action, lines, seen, envelope) {
+  const answered = answerSucceeded(envelope, seen.status, seen.answer);
   return judge({ lines, error: answered ? undefined : answerFailure(action, seen.status, seen.answer) });
 }
 
@@ -60,6 +62,8 @@ export async function checkRecording({ doc, specPath, report, har, capture, log 
   if (!(await stat(har)).isFile()) throw new Error(`${har} is not a file.`);
   /** @type {Map<string, Tally>} */
   const tallies = new Map();
+  const actions = listActions(doc);
+  const signed = new Set(actions.filter((a) => a.signed).map((a) => a.name));
   const checks = await startChecks({
     spec: specPath,
     capture,
@@ -70,7 +74,7 @@ export async function checkRecording({ doc, specPath, report, har, capture, log 
       const tally = tallies.get(seen.action) ?? { exchanges: 0, matches: 0 };
       tallies.set(seen.action, tally);
       tally.exchanges++;
-      const judged = judgeExchange(seen.action, lines, seen);
+      const judged = judgeExchange(seen.action, lines, seen, signed.has(seen.action) ? 'gateway' : 'business');
       if (judged.verdict === 'drift') tally.drift = { judged: tally.drift?.judged ?? judged, count: (tally.drift?.count ?? 0) + 1 };
       else if (judged.verdict === 'matches') tally.matches++;
       else if (judged.verdict === 'refused') tally.refused = judged;
@@ -98,7 +102,6 @@ export async function checkRecording({ doc, specPath, report, har, capture, log 
   /** @type {Recording} */
   const recording = { entries: reading.entries, ...read, skipped: { count, byReason: /** @type {Record<string, number>} */ (byReason) } };
   log(recordingSummary(recording));
-  const actions = listActions(doc);
   const verdicts = actions.map((action, index) => {
     const line = verdictLine(action, summed(tallies.get(action.name)), 'har');
     log(progressLine(index + 1, actions.length, line));

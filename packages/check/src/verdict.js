@@ -1,7 +1,7 @@
 // One verdict per action, from what its call gave and what the proxy's checker found in its exchange:
 // `matches`, `drift` (the checker's pointers, types and shapes: never a value), `refused` (the business failure's
 // errorCode, or the gateway's status and errcode), or `not-run` (why).
-import { QzzBusinessError, QzzGatewayError, QzzNetworkError, SECRET_ROTATED } from '@qzz/client';
+import { QzzBusinessError, QzzGatewayError, QzzNetworkError, SECRET_ROTATED, safeCode } from '@qzz/client';
 
 /**
  * @typedef {'matches' | 'drift' | 'refused' | 'not-run'} Verdict
@@ -13,12 +13,6 @@ import { QzzBusinessError, QzzGatewayError, QzzNetworkError, SECRET_ROTATED } fr
 
 /** How many of an action's discrepancies its verdict's reason names; the report has them all. */
 const NAMED_DISCREPANCIES = 5;
-
-/** A business errorCode as the verdict keeps it: a short code, or its shape (an answer may echo anything). */
-export function safeCode(/** @type {unknown} */ code) {
-  if (typeof code !== 'string' || code === '') return undefined;
-  return /^[A-Za-z0-9_.:-]{1,64}$/.test(code) ? code : `(a code of ${[...code].length} characters)`;
-}
 
 /**
  * The discrepancies of an action's exchange in a sentence: where and what, as the checker describes them.

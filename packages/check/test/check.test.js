@@ -4,9 +4,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listActions } from '@qzz/spec/actions';
+import { effectOf, listActions } from '@qzz/spec/actions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../src/index.js';
+import { planActions } from '../src/plan.js';
 import { AUTH_PATHS, FAST, json, KINGDEE_ENV, TOKEN_ENV, tenantsClosedAfterEach } from './standin.js';
 
 const specPath = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
@@ -14,7 +15,7 @@ const doc = JSON.parse(await readFile(specPath, 'utf8'));
 const actions = listActions(doc);
 const byName = new Map(actions.map((a) => [a.name, a]));
 const QUERY = byName.get('queryProductionInStock');
-const WRITING = actions.filter((a) => ['save', 'audit', 'save-audit', 'operate'].includes(a.kind)).map((a) => a.name);
+const WRITING = actions.filter((a) => effectOf(a.kind) === 'write' && !a.signed).map((a) => a.name);
 const PUSHES = actions.filter((a) => a.kind === 'push').map((a) => a.name);
 
 /** A bill id of this test's own: never one of the vendor's examples. */
@@ -76,6 +77,26 @@ describe('what reaches the tenant', () => {
     expect(verdictOf(result, 'getInspection').reason).toMatch(/documented example id at \/id/);
   });
 
+  it('an action of a kind the check does not know is a write: never sent, even with its input', async () => {
+    // A copy of the bundle in which the travel application's audit is of a kind no code knows yet.
+    const copy = structuredClone(doc);
+    const operation = copy.paths[byName.get('auditTravelApplication').path].post;
+    operation['x-qzz-actions'].find((a) => a.name === 'auditTravelApplication').kind = 'unaudit';
+    const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
+    await writeFile(join(dir, 'openapi.json'), JSON.stringify(copy));
+    const t = await tenant();
+    const result = await check({
+      upstream: t.url,
+      env: TOKEN_ENV,
+      spec: join(dir, 'openapi.json'),
+      allowPush: true,
+      inputs: { auditTravelApplication: { operation: 'audit', formid: 'mxoc_travelapply', billdata: { id: OWN_ID } } },
+      ...FAST,
+    });
+    expect(t.business().map((r) => r.path)).not.toContain(byName.get('auditTravelApplication').wirePath);
+    expect(verdictOf(result, 'auditTravelApplication')).toMatchObject({ verdict: 'not-run', reason: 'writes' });
+  });
+
   it('a query answer supplies the source bill of a push whose `from` it lists', async () => {
     // A copy of the bundle in which the scrap push's source form is the one the in-stock query lists.
     const copy = structuredClone(doc);
@@ -99,6 +120,21 @@ describe('what reaches the tenant', () => {
     const push = t.business().find((r) => r.path === '/mxoc_pom/pomsaveandaudit');
     expect(push?.body).toMatchObject({ operation: 'push', formid: 'mxoc_pom_mftstock', push: 'mxoc_pom_scrap', billdata: { id: listed } });
     expect(verdictOf(result, 'pushProductionInStockToScrap').verdict).not.toBe('not-run');
+  });
+});
+
+describe('what the spec lets a run fill in today', () => {
+  it('no query lists a push’s source: every read and push needs --input, as the README and the guide name them', async () => {
+    const steps = planActions(doc, { allowPush: true, inputs: new Map(), flow: 'token' });
+    const needing = steps.filter((s) => s.send === 'never' && s.reason.startsWith('needs ') && !s.action.signed).map((s) => s.action.name);
+    expect(steps.filter((s) => s.send === 'derived')).toEqual([]);
+    expect(needing.toSorted()).toEqual(['getInspection', 'getSparePartsUse', ...PUSHES].toSorted());
+    for (const file of ['../README.md', '../../../docs/first-day-at-a-tenant.md']) {
+      const text = (await readFile(new URL(file, import.meta.url), 'utf8')).replace(/\s+/g, ' ');
+      const paragraph = /** @type {string} */ (text.match(/Today every read and (?:every )?push needs.*?the spec has a query/)?.[0]);
+      expect(paragraph, file).toBeDefined();
+      expect([...paragraph.matchAll(/`((?:get|push)[A-Za-z]+)`/g)].map((m) => m[1]).toSorted(), file).toEqual(needing.toSorted());
+    }
   });
 });
 
@@ -201,13 +237,19 @@ describe('verdicts', () => {
     expect(verdictOf(result, 'getInspection').reason).toMatch(/the run stopped/);
   });
 
-  it('a push that answers a saved id stops the run: no push after it reaches the tenant', async () => {
+  it.each([
+    ['at data.id', { id: '1999999999999999999' }],
+    ['in a list', [{ id: '0' }, { id: '1999999999999999999' }]],
+    ['in a nested bill', { bill: { id: '1999999999999999999', entries: [] } }],
+    ['on an entry of the draft', { id: '0', material_entity: [{ id: '1999999999999999999' }] }],
+    ['as a number', { id: 1999999999999 }],
+  ])('a push that answers a saved id (%s) stops the run: no push after it reaches the tenant', async (_where, data) => {
     const first = byName.get('pushProductionInStockToScrap');
     const t = await tenant({
       overrides: {
         [first.wirePath]: (request, res) =>
           request.body?.push === 'mxoc_pom_scrap'
-            ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data: { id: '1999999999999999999' } })
+            ? json(res, 200, { success: true, reachPlugin: true, errorCode: 'success', data })
             : false,
       },
     });

@@ -1,6 +1,7 @@
 // The qzz-check command: its exit statuses and refusals, and the packed tarballs run with npx in an empty project.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli.js');
 const repo = join(here, '..', '..', '..');
+const specJson = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
 const push = business.find((a) => a.name === 'pushOrderExecutionToSparePartsUse');
 
 /** Runs the CLI; resolves with its status and output (never rejects on a non-zero status). */
@@ -99,6 +101,50 @@ describe('qzz-check', () => {
     expect(missing.stderr).toMatch(/The check could not run/);
   });
 
+  it('--sarif without the spec sources it needs refuses to start (exit 2), before any call', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
+    const before = t.received.length;
+    const noSources = await cli(['--upstream', t.url, '--rate', '10', '--sarif', join(dir, 'a.sarif'), '--spec-sources', dir], TOKEN_ENV);
+    expect(noSources.code).toBe(2);
+    expect(noSources.stderr).toMatch(/needs the spec's source files .*openapi\.yaml is not there/);
+    // Another bundle: the default sources are not the ones it was made from.
+    await writeFile(join(dir, 'openapi.json'), await readFile(specJson, 'utf8'));
+    const otherBundle = await cli(
+      ['--upstream', t.url, '--rate', '10', '--sarif', join(dir, 'b.sarif'), '--spec', join(dir, 'openapi.json')],
+      TOKEN_ENV,
+    );
+    expect(otherBundle.code).toBe(2);
+    expect(otherBundle.stderr).toMatch(
+      /another bundle \(--spec\) needs the folder of the sources it was made from \(--spec-sources <dir>\)/,
+    );
+    expect(t.received.length).toBe(before);
+    expect(existsSync(join(dir, 'a.sarif')) || existsSync(join(dir, 'b.sarif'))).toBe(false);
+    // With its sources named, the same run writes its SARIF.
+    const named = await cli(
+      [
+        '--upstream',
+        t.url,
+        '--rate',
+        '10',
+        '--sarif',
+        join(dir, 'c.sarif'),
+        '--spec',
+        join(dir, 'openapi.json'),
+        '--spec-sources',
+        join(repo, 'spec'),
+      ],
+      TOKEN_ENV,
+    );
+    expect(named.code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'c.sarif'), 'utf8')).version).toBe('2.1.0');
+  });
+
+  it('--help says --sarif needs the spec sources, and how to name them', async () => {
+    const { stdout } = await cli(['--help']);
+    expect(stdout).toMatch(/--sarif <file\.sarif>.*\n.*published @qzz\/spec does not ship/);
+    expect(stdout).toMatch(/--spec-sources <dir>/);
+  });
+
   it('--coverage merges reports into the table', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qzz-check-'));
     const report = join(dir, 'r.jsonl');
@@ -162,6 +208,15 @@ describe('the packed package', () => {
       env: { ...process.env, ...TOKEN_ENV },
     });
     expect(checked.stdout).toMatch(/1 matched/);
+    // The published @qzz/spec ships the bundle, not its source YAML: --sarif is refused before any call.
+    const before = t.received.length;
+    const sarif = await run('npx', ['qzz-check', '--upstream', t.url, '--rate', '10', '--sarif', join(dir, 'check.sarif')], {
+      cwd: project,
+      env: { ...process.env, ...TOKEN_ENV },
+    }).catch((error) => error);
+    expect(sarif.code).toBe(2);
+    expect(sarif.stderr).toMatch(/The published @qzz\/spec ships the bundle only/);
+    expect(t.received.length).toBe(before);
     const har = join(dir, 'recording.har');
     await writeFile(har, harText(await recordFromMock([push])));
     const fromHar = await run('npx', ['qzz-check', '--har', har], { cwd: project });

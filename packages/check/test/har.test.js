@@ -13,7 +13,7 @@ import formats from 'ajv-formats';
 import { parse as parseJunit } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordChromiumHar } from '../../proxy/test/har-chromium.js';
-import { actionEntry, business, doc, harText, recordFromMock } from '../../proxy/test/har-files.js';
+import { actionEntry, business, doc, harHeaders, harText, recordFromMock } from '../../proxy/test/har-files.js';
 import { plantedEntries } from '../../proxy/test/har-planted.js';
 import { filesUnder, findPlanted } from '../../proxy/test/planted.js';
 import { check } from '../src/index.js';
@@ -150,6 +150,65 @@ describe('check --har of a hand-made recording', () => {
       expect(existsSync(file), artifactLocation.uri).toBe(true);
       expect(readFileSync(file, 'utf8').split('\n').length).toBeGreaterThanOrEqual(region.startLine);
     }
+  });
+});
+
+/** A successful `kingdee_auth_token` call of the Kingdee flow as a HAR entry: signed, answered `errcode: 0`. */
+function tokenEntry() {
+  const text = JSON.stringify({ errcode: 0, description: '成功', data: { access_token: 'issued-token', expires: 1_900_000_000_000 } });
+  return {
+    startedDateTime: '2026-11-29T14:02:11.512+08:00',
+    time: 20,
+    request: {
+      method: 'GET',
+      url: 'https://api.kingdee.com/jdyconnector/app_management/kingdee_auth_token?app_key=tenant-app&app_signature=c2lnbmVk',
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: harHeaders({
+        'X-Api-ClientID': 'client-1',
+        'X-Api-Signature': 'c2lnbmF0dXJl',
+        'X-Api-Auth-Version': '2.0',
+        'X-Api-TimeStamp': '1700000000000',
+        'X-Api-Nonce': '8403917265',
+        'X-Api-SignHeaders': 'X-Api-TimeStamp,X-Api-Nonce',
+      }),
+      queryString: [],
+      headersSize: -1,
+      bodySize: 0,
+    },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: harHeaders({ 'Content-Type': 'application/json;charset=utf-8' }),
+      content: { size: text.length, mimeType: 'application/json', text },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: -1,
+    },
+    cache: {},
+    timings: { send: 0, wait: 20, receive: 0 },
+  };
+}
+
+describe('check --har of the Kingdee flow', () => {
+  it('a signed call answered errcode 0 (the gateway’s envelope, as the client accepts it) matches', async () => {
+    const har = join(dir, 'kingdee.har');
+    await writeFile(har, harText([tokenEntry()]));
+    const result = await check({ har });
+    expect(verdictOf(result, 'getKingdeeAuthToken')).toMatchObject({ verdict: 'matches', source: 'har' });
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('a signed call answered another errcode is refused with it', async () => {
+    const entry = tokenEntry();
+    const text = JSON.stringify({ errcode: 1030002001, description: 'app_signature 错误' });
+    entry.response.content = { size: text.length, mimeType: 'application/json', text };
+    const har = join(dir, 'kingdee-refused.har');
+    await writeFile(har, harText([entry]));
+    const result = await check({ har });
+    expect(verdictOf(result, 'getKingdeeAuthToken')).toMatchObject({ verdict: 'refused', status: 200, errcode: 1030002001 });
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type TextAnswer,
 } from './action.js';
 import { type CredentialsProvider, type CredentialsSource, type QzzCredentials, toProvider } from './credentials.js';
+import { answerSucceeded } from './envelope.js';
 import { QzzBusinessError, QzzError, QzzGatewayError, QzzNetworkError, redactor } from './errors.js';
 import { callGateway, type GatewayApp, networkError, readFailure } from './gateway.js';
 import { type ActionTypes, actionTable, bindActions } from './generated/actions.js';
@@ -154,13 +155,13 @@ function unwrap(label: string, result: TextAnswer, secrets: ReadonlySet<string>,
   const answer = parseJson(text);
   record.response = response;
   if (typeof answer?.errorCode === 'string') record.errorCode = answer.errorCode;
-  if (response.ok && answer?.success === true) return answer.data;
+  if (answerSucceeded('business', response.status, answer)) return answer?.data;
   const { body, description } = readFailure(text, answer, [...secrets]);
   throw answerFailure(label, response.status, body, description, retryAfterMs(response));
 }
 
 /**
- * The typed error of an answer that is not the envelope's success (`success: true` with a 2xx status): a non-2xx
+ * The typed error of an answer that is not its envelope's success (`answerSucceeded`): a non-2xx
  * status or the gateway's `errcode` is a QzzGatewayError, `success: false` a QzzBusinessError, anything else a
  * QzzGatewayError saying the answer is not the envelope. Exported for tools that judge answers the client did not
  * fetch itself (`check --har` reads them from a recording).

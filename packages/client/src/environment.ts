@@ -13,13 +13,29 @@ export const KINGDEE_VARIABLES = ['QZZ_CLIENT_ID', 'QZZ_CLIENT_SECRET', 'QZZ_OUT
 /** Where calls go (default: the gateway). */
 export const BASE_URL_VARIABLE = 'QZZ_BASE_URL';
 
-/** The variables whose values are secrets: never printed, kept out of every message. */
+/** The variables whose values are secrets: never printed, kept out of every message and every answer. */
 export const SECRET_VARIABLES = ['QZZ_ACCESS_TOKEN', 'QZZ_CLIENT_SECRET'] as const;
+/**
+ * The variables whose values name the tenant (its group and account set, their router) or its app (the client and
+ * instance ids): no secrets, but whoever reads them knows whose data a file is about.
+ */
+export const TENANT_VARIABLES = ['QZZ_GROUP_NAME', 'QZZ_ACCOUNT_ID', 'QZZ_ROUTER_ADDR', 'QZZ_CLIENT_ID', 'QZZ_OUTER_INSTANCE_ID'] as const;
+/**
+ * The variables whose values are kept out of every output written to be shared (a report, JUnit, SARIF, a captured
+ * record, a CI log): the secrets and what names the tenant. A tool that answers the tenant's own user (the MCP
+ * server, to an assistant reading the tenant's data) keeps only the secrets out: the tenant's identifiers are in
+ * the data it was asked for, and taking them out would change that data, not hide it.
+ */
+export const PRIVATE_VARIABLES = [...SECRET_VARIABLES, ...TENANT_VARIABLES] as const;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 const isSet = (env: Environment, name: string) => (env[name] ?? '') !== '';
 const missing = (env: Environment, names: readonly string[]) => names.filter((name) => !isSet(env, name));
+
+/** The values `env` sets (not empty) for `names`: what a tool keeps out of its outputs. */
+export const variableValues = (env: Environment, names: readonly string[]): string[] =>
+  names.flatMap((name) => (isSet(env, name) ? [String(env[name])] : []));
 
 /**
  * `baseUrl`, `credentials` (and `gateway`, for the Kingdee flow) from `env`: the four values as they are when

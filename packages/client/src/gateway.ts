@@ -1,6 +1,7 @@
 // Calls to the Kingdee gateway's own endpoints (module 系统功能): signed with X-Api-* headers, answered in the
 // gateway's `{errcode, description, data}` envelope.
 import type { AttemptRecord, SignedAction, SignedQuery, SpecClient, TextAnswer } from './action.js';
+import { answerSucceeded } from './envelope.js';
 import { QzzError, QzzGatewayError, QzzNetworkError, redact, redactDeep, safely, wasNotSent } from './errors.js';
 import { answerText, isObject, parseJson } from './json.js';
 import { signedHeaders } from './signing.js';
@@ -41,7 +42,7 @@ export async function callGateway<Query extends SignedQuery>(
   if (record) record.response = result.response;
   const text = answerText(result);
   const answer = parseJson(text);
-  if (result.response.ok && answer?.errcode === 0) return answer.data;
+  if (answerSucceeded('gateway', result.response.status, answer)) return answer?.data;
   const { body, description } = readFailure(text, answer, secrets);
   throw new QzzGatewayError(label, result.response.status, typeof body?.errcode === 'number' ? body.errcode : undefined, description);
 }

@@ -71,13 +71,23 @@ export interface CallLog {
 }
 
 /**
+ * A business `errorCode` as a log line or a report keeps it: a short code as it is, any other text by its length
+ * alone (an upstream may put anything there: line breaks, forged fields, megabytes).
+ */
+export function safeCode(code: unknown): string | undefined {
+  if (typeof code !== 'string' || code === '') return undefined;
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(code) ? code : `(a code of ${[...code].length} characters)`;
+}
+
+/**
  * Adds what a failure says of the answer to `line`: its class, status and codes, never its message (which may
  * quote the answer). Strings go through `clean`.
  */
 function addFailure(line: QzzLogFields, error: unknown, clean: (text: string) => string): void {
   safely(() => {
     line.error = clean(error instanceof Error ? error.name : typeof error);
-    if (error instanceof QzzBusinessError && error.errorCode !== undefined) line.errorCode = clean(error.errorCode);
+    const errorCode = error instanceof QzzBusinessError ? safeCode(error.errorCode) : undefined;
+    if (errorCode !== undefined) line.errorCode = clean(errorCode);
     if (error instanceof QzzGatewayError) {
       line.status = error.status;
       if (error.errcode !== undefined) line.errcode = error.errcode;
@@ -120,7 +130,8 @@ export function callLog(logger: QzzLogger | undefined, level: LogLevel, clean: (
       const line = lineOf(call, attempt, error);
       if (record.response) line.status = record.response.status;
       line.ms = Math.round((performance.now() - startedAt) * 100) / 100;
-      if (record.errorCode !== undefined) line.errorCode = clean(record.errorCode);
+      const errorCode = safeCode(record.errorCode);
+      if (errorCode !== undefined) line.errorCode = clean(errorCode);
       // The time is in the fields only: a message that repeats is redacted once (see the client's `clean`).
       write('debug', `qzz ${call.label}: attempt ${attempt}: ${line.status ?? line.error}`, line);
     },

@@ -9,7 +9,15 @@ import { deref, listActions, moduleKey } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionTable } from '../src/generated/actions.js';
-import { createQzzClient, QzzBusinessError, type QzzClient, type QzzCredentials, QzzGatewayError, QzzNetworkError } from '../src/index.js';
+import {
+  answerSucceeded,
+  createQzzClient,
+  QzzBusinessError,
+  type QzzClient,
+  type QzzCredentials,
+  QzzGatewayError,
+  QzzNetworkError,
+} from '../src/index.js';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
 const validator = schemaValidator(doc);
@@ -555,5 +563,18 @@ describe('an operation with a server of its own', () => {
     const { seen: gateway, fetch: offline } = recordingFetch(() => Response.json({ success: true, data: [] }));
     await createQzzClient({ credentials, fetch: offline }).production.queryProductionInStock({});
     expect(gateway[0]!.url.split('?')[0]).toBe('https://api.kingdee.com/mxocminimes/mxoc_pom/mxoc_pom_instocknew_query');
+  });
+});
+
+describe('answerSucceeded: the one success rule, for answers the client did not fetch', () => {
+  it('a business call succeeds on success: true; the gateway’s signed calls on errcode 0; both only with a 2xx status', () => {
+    expect(answerSucceeded('business', 200, { success: true, data: {} })).toBe(true);
+    expect(answerSucceeded('gateway', 200, { errcode: 0, description: '成功', data: {} })).toBe(true);
+    expect(answerSucceeded('business', 200, { errcode: 0 })).toBe(false);
+    expect(answerSucceeded('gateway', 200, { success: true })).toBe(false);
+    expect(answerSucceeded('gateway', 200, { errcode: '0' })).toBe(false);
+    expect(answerSucceeded('business', 500, { success: true })).toBe(false);
+    expect(answerSucceeded('gateway', 401, { errcode: 0 })).toBe(false);
+    expect(answerSucceeded('business', 200, [{ success: true }])).toBe(false);
   });
 });

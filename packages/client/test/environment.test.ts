@@ -1,6 +1,16 @@
 // The client's options from QZZ_* variables: either set of credentials, and refusals that name variables only.
 import { describe, expect, it } from 'vitest';
-import { clientOptionsFromEnv, DEFAULT_BASE_URL, QzzError } from '../src/index.js';
+import {
+  clientOptionsFromEnv,
+  DEFAULT_BASE_URL,
+  KINGDEE_VARIABLES,
+  PRIVATE_VARIABLES,
+  QzzError,
+  SECRET_VARIABLES,
+  TENANT_VARIABLES,
+  TOKEN_VARIABLES,
+  variableValues,
+} from '../src/index.js';
 
 const TOKEN = { QZZ_ACCESS_TOKEN: 'tok/+?#%&=secret', QZZ_GROUP_NAME: 'g', QZZ_ACCOUNT_ID: 'a', QZZ_ROUTER_ADDR: 'https://tf.jdy.com' };
 const KINGDEE = { QZZ_CLIENT_ID: 'cid', QZZ_CLIENT_SECRET: 'csecret/+?#', QZZ_OUTER_INSTANCE_ID: 'oi' };
@@ -69,5 +79,23 @@ describe('clientOptionsFromEnv', () => {
       'QZZ_BASE_URL must be an http(s) URL without credentials, query or fragment.',
       'QZZ_BASE_URL is not a URL.',
     ]);
+  });
+});
+
+describe('what is secret among the variables: one definition', () => {
+  it('every credential variable is either a secret or names the tenant; the private ones are both lists', () => {
+    const credentials = new Set<string>([...TOKEN_VARIABLES, ...KINGDEE_VARIABLES]);
+    const secret = new Set<string>(SECRET_VARIABLES);
+    const tenant = new Set<string>(TENANT_VARIABLES);
+    expect([...secret].filter((name) => tenant.has(name))).toEqual([]);
+    expect(new Set([...secret, ...tenant])).toEqual(credentials);
+    expect(new Set<string>(PRIVATE_VARIABLES)).toEqual(credentials);
+  });
+
+  it('variableValues: the values the environment sets for the names, none for unset or empty ones', () => {
+    expect(variableValues({ ...TOKEN, QZZ_CLIENT_SECRET: '' }, SECRET_VARIABLES)).toEqual([TOKEN.QZZ_ACCESS_TOKEN]);
+    expect(variableValues({ ...TOKEN, ...KINGDEE }, PRIVATE_VARIABLES).toSorted()).toEqual(
+      Object.values({ ...TOKEN, ...KINGDEE }).toSorted(),
+    );
   });
 });

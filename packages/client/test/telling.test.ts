@@ -116,6 +116,34 @@ describe('the logger', () => {
     }
   });
 
+  it('logs an answer’s errorCode only when it is a short code; any other text by its length alone', async () => {
+    const hostile = `E1\nlevel=error msg="forged line" ${'x'.repeat(5000)}`;
+    const server = await scriptedServer([
+      json(200, { success: true, reachPlugin: true, errorCode: hostile, data: {} }),
+      json(200, { success: false, errorCode: hostile, message: 'no' }),
+      json(200, { success: false, errorCode: 'BILL_NOT_FOUND', message: 'no' }),
+    ]);
+    try {
+      const { lines, logger } = memoryLogger();
+      const client = createQzzClient({ baseUrl: server.url, credentials, logger, logLevel: 'debug' });
+      await client.workshop.getInspection({ id: '7' });
+      await failureOf(client.workshop.getInspection({ id: '7' }));
+      await failureOf(client.workshop.getInspection({ id: '7' }));
+      const codes = lines.map((l) => [l.level, l.fields.errorCode]);
+      const shape = `(a code of ${[...hostile].length} characters)`;
+      expect(codes).toEqual([
+        ['debug', shape],
+        ['debug', shape],
+        ['warn', shape],
+        ['debug', 'BILL_NOT_FOUND'],
+        ['warn', 'BILL_NOT_FOUND'],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('forged line');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('names the route under its server prefix, and the raw client logs its requests too', async () => {
     const { lines, logger } = memoryLogger();
     const client = createQzzClient({ baseUrl: mock.url, credentials, logger, logLevel: 'debug' });

@@ -3,7 +3,7 @@
 // one request per vendor action (not per route), grouped by module, each with a test of its answer against the
 // bundle's schemas. test/postman.test.js runs it with newman against @qzz/mock and its sandbox. Nothing here is
 // written per action: a change to the spec changes the collection.
-import { deref, listActions, resolvePointer } from '@qzz/spec/actions';
+import { COMPONENT_SCHEMAS, deref, listActions, resolvePointer } from '@qzz/spec/actions';
 import { titleOf } from './compose.js';
 import { requestOf, SAMPLE_ENV } from './samples.js';
 
@@ -46,8 +46,6 @@ function credentialsOf(/** @type {any} */ doc) {
 
 // ---- Schemas as the sandbox's ajv (draft-07) reads them ------------------------------------------------------
 
-const COMPONENT = '#/components/schemas/';
-
 /** Every component a schema reaches through `$ref`, by name. */
 function componentsReached(/** @type {any} */ doc, /** @type {unknown[]} */ roots) {
   /** @type {Map<string, unknown>} */
@@ -56,8 +54,8 @@ function componentsReached(/** @type {any} */ doc, /** @type {unknown[]} */ root
     if (Array.isArray(node)) for (const item of node) walk(item);
     else if (node && typeof node === 'object') {
       const ref = /** @type {any} */ (node).$ref;
-      if (typeof ref === 'string' && ref.startsWith(COMPONENT) && !found.has(ref.slice(COMPONENT.length))) {
-        const name = ref.slice(COMPONENT.length);
+      if (typeof ref === 'string' && ref.startsWith(COMPONENT_SCHEMAS) && !found.has(ref.slice(COMPONENT_SCHEMAS.length))) {
+        const name = ref.slice(COMPONENT_SCHEMAS.length);
         found.set(name, resolvePointer(doc, ref));
         walk(found.get(name));
       }
@@ -77,7 +75,7 @@ function draft07(/** @type {unknown} */ node) {
   if (!node || typeof node !== 'object') return node;
   const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, draft07(v)]));
   if (typeof out.$ref !== 'string') return out;
-  const ref = out.$ref.startsWith(COMPONENT) ? `#/definitions/${out.$ref.slice(COMPONENT.length)}` : out.$ref;
+  const ref = out.$ref.startsWith(COMPONENT_SCHEMAS) ? `#/definitions/${out.$ref.slice(COMPONENT_SCHEMAS.length)}` : out.$ref;
   const { $ref: _, ...rest } = out;
   return Object.keys(rest).length ? { ...rest, allOf: [...(rest.allOf ?? []), { $ref: ref }] } : { $ref: ref };
 }
@@ -112,7 +110,7 @@ function checkAnswer(pm, { route, data, dataName, routeName, success }) {
 /** The test script of a request: `checkAnswer` with the route's 200 schema and the action's data schema. */
 function testScript(/** @type {any} */ doc, /** @type {any} */ action, /** @type {any} */ operation) {
   const route = /** @type {any} */ (Object.values(operation.responses['200'].content)[0]).schema;
-  const dataName = action.response.slice(COMPONENT.length);
+  const dataName = action.response.slice(COMPONENT_SCHEMAS.length);
   const definitions = Object.fromEntries([...componentsReached(doc, [route, { $ref: action.response }])].map(([k, v]) => [k, draft07(v)]));
   // A success is what tells the envelope's data apart: `success: true` (the vendor's), `errcode: 0` (the gateway's).
   const success = action.signed ? { field: 'errcode', value: 0 } : { field: 'success', value: true };

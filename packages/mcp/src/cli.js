@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { clientOptionsFromEnv, createQzzClient, SECRET_VARIABLES } from '@qzz/client';
+import { clientOptionsFromEnv, createQzzClient, SECRET_VARIABLES, variableValues } from '@qzz/client';
 import { createQzzMcpServer, DEFAULT_MAX_ANSWER_CHARS } from './server.js';
 
 const HELP = `Usage: qzz-mcp [--allow-push] [--allow-write] [--max-answer-chars <n>]
@@ -81,7 +81,10 @@ async function main() {
     process.exit(2);
   }
   const tokens = new Set();
-  const fixed = SECRET_VARIABLES.map((name) => process.env[name] ?? '').filter((value) => value !== '');
+  // Only the secrets are kept out of answers (the client's SECRET_VARIABLES), not the group name or account id that
+  // the check keeps out of its shared files (PRIVATE_VARIABLES): an assistant reads the tenant's own data for the
+  // tenant's user, and those identifiers are part of that data; taking them out would change it, not hide it.
+  const fixed = variableValues(process.env, SECRET_VARIABLES);
   const client = createQzzClient({ ...clientOptions, fetch: notingTokens(tokens) });
   const doc = JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json')), 'utf8'));
   const server = createQzzMcpServer({ doc, client, ...options, secrets: () => [...fixed, ...tokens] });

@@ -1,3 +1,3 @@
 export { inputSchemaOf, withoutSelected } from './schema.js';
 export { createQzzMcpServer, DEFAULT_MAX_ANSWER_CHARS, instructionsFor, trimmed } from './server.js';
-export { effectOf, offeredTools, toolName, toolsOf } from './tools.js';
+export { offeredTools, toolName, toolsOf } from './tools.js';

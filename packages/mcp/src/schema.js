@@ -2,9 +2,8 @@
 // values that select the action on its route, which the client fills in), made self-contained — the bundle's
 // `#/components/schemas/…` references become `#/$defs/…` of the tool's own schema — so an assistant's MCP
 // client can read it without the spec.
-import { deref, isObject, resolvePointer } from '@qzz/spec/actions';
+import { COMPONENT_SCHEMAS, deref, isObject, resolvePointer } from '@qzz/spec/actions';
 
-const COMPONENT = '#/components/schemas/';
 /** The keywords whose value maps names to schemas. */
 const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'dependentSchemas']);
 
@@ -52,8 +51,8 @@ function selfContained(doc, root) {
     const out = {};
     for (const [key, value] of Object.entries(node)) {
       if (names) out[key] = rewrite(value);
-      else if (key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT))
-        out.$ref = `#/$defs/${reach(value.slice(COMPONENT.length))}`;
+      else if (key === '$ref' && typeof value === 'string' && value.startsWith(COMPONENT_SCHEMAS))
+        out.$ref = `#/$defs/${reach(value.slice(COMPONENT_SCHEMAS.length))}`;
       // A tool's schema says what to send; the documented examples' ids belong to the vendor's pages, not a tenant.
       else if (key !== 'examples' && key !== 'example') out[key] = rewrite(value, NAME_MAPS.has(key));
     }
@@ -69,7 +68,7 @@ function selfContained(doc, root) {
   const schema = rewrite(root);
   while (pending.length) {
     const name = /** @type {string} */ (pending.pop());
-    defs[name] = rewrite(resolvePointer(doc, `${COMPONENT}${name}`));
+    defs[name] = rewrite(resolvePointer(doc, `${COMPONENT_SCHEMAS}${name}`));
   }
   return { schema, defs };
 }

@@ -2,18 +2,15 @@
 // action's kind does to a tenant. Queries only read; a push answers an unsaved draft (the vendor's examples
 // answer it with id "0"); saves and audits write. The gateway's own signed calls are no tools: their answers
 // are credentials.
-import { listActions, moduleKey } from '@qzz/spec/actions';
+import { effectOf, listActions, moduleKey } from '@qzz/spec/actions';
 import { inputSchemaOf } from './schema.js';
 
-/** @typedef {'read' | 'push' | 'write'} Effect What calling an action does to the tenant. */
+/** @typedef {import('@qzz/spec/actions').Effect} Effect */
 /**
  * @typedef {{ name: string, module: string, action: string, kind: string, effect: Effect, title: string,
  *   description: string, inputSchema: Record<string, unknown>,
  *   annotations: { title: string, readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean, openWorldHint: boolean } }} Tool
  */
-
-/** An action's effect from its kind: only a query is read-only; a push drafts; any other kind writes. */
-export const effectOf = (/** @type {string} */ kind) => (kind === 'query' ? 'read' : kind === 'push' ? 'push' : 'write');
 
 /** What each effect tells the assistant, in Chinese and English. */
 const EFFECT_NOTE = {

@@ -3,7 +3,7 @@
 import { createQzzClient } from '@qzz/client';
 import { describe, expect, it } from 'vitest';
 import { inputSchemaOf } from '../src/schema.js';
-import { toolsOf } from '../src/tools.js';
+import { offeredTools, toolsOf } from '../src/tools.js';
 import { doc, memoryClient, textOf } from './helpers.js';
 
 describe('input schemas', () => {
@@ -40,6 +40,20 @@ describe('input schemas', () => {
     expect(JSON.stringify(schema)).not.toContain('1634800180022794240');
     expect(schema.properties).toEqual({ example: { type: 'string' }, ref: { $ref: '#/$defs/S' } });
     expect(schema.$defs).toEqual({ S: { type: 'string' } });
+  });
+});
+
+describe('effects', () => {
+  it('an action of a kind no code knows yet is a write tool, offered only with allowWrite', () => {
+    const copy = structuredClone(doc);
+    const action = Object.values(copy.paths)
+      .flatMap((item) => Object.values(item).flatMap((operation) => operation['x-qzz-actions'] ?? []))
+      .find((a) => a.name === 'auditTravelApplication');
+    action.kind = 'unaudit';
+    const tool = toolsOf(copy).find((t) => t.action === 'auditTravelApplication');
+    expect(tool).toMatchObject({ kind: 'unaudit', effect: 'write', annotations: { readOnlyHint: false, destructiveHint: true } });
+    expect(offeredTools(toolsOf(copy), { allowPush: true }).map((t) => t.action)).not.toContain('auditTravelApplication');
+    expect(offeredTools(toolsOf(copy), { allowWrite: true }).map((t) => t.action)).toContain('auditTravelApplication');
   });
 });
 

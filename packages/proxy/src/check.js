@@ -3,7 +3,7 @@
 // discrepancy repeated across array items is one finding with a count: its pattern folds array indexes
 // (`/data/material_entity/*/qty`), so a check's output grows with the schema, never with the number of items,
 // and its memory with the body, never with the number of discrepancies.
-import { candidateActions, isObject, listActions, matchesSelect, resolvePointer, selectPaths } from '@qzz/spec/actions';
+import { COMPONENT_SCHEMAS, candidateActions, isObject, listActions, matchesSelect, resolvePointer, selectPaths } from '@qzz/spec/actions';
 import { schemaValidator } from '@qzz/spec/validate';
 import { escapePointer, unescapePointer } from './json.js';
 
@@ -267,7 +267,7 @@ function inlineRefs(doc, node, done, open = new Set()) {
   const out = {};
   for (const [key, value] of Object.entries(rest)) out[key] = DATA_KEYWORDS.has(key) ? value : inlineRefs(doc, value, done, open);
   // A reference elsewhere, back into a component being written out, or to nothing stays as it is (ajv follows it).
-  if (typeof $ref !== 'string' || !$ref.startsWith('#/components/schemas/') || open.has($ref) || resolvePointer(doc, $ref) === undefined) {
+  if (typeof $ref !== 'string' || !$ref.startsWith(COMPONENT_SCHEMAS) || open.has($ref) || resolvePointer(doc, $ref) === undefined) {
     return $ref === undefined ? out : { $ref, ...out };
   }
   if (!done.has($ref)) {

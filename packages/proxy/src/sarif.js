@@ -14,7 +14,13 @@ import { unescapePointer } from './json.js';
 import { discrepancyKey } from './report.js';
 
 const DEFAULT_SPEC = fileURLToPath(import.meta.resolve('@qzz/spec/openapi.json'));
-const DEFAULT_SOURCES = join(dirname(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml'))), 'openapi.yaml');
+/** The spec's root source file in a folder of its sources (the `spec/` folder of a checkout of the repository). */
+export const rootSource = (/** @type {string} */ folder) => join(folder, 'openapi.yaml');
+/**
+ * The root source file beside `@qzz/spec`: there in a checkout of the repository, not in the published package
+ * (it ships the bundle, not the source YAML), so a caller checks it exists before it relies on it.
+ */
+export const DEFAULT_SOURCES = rootSource(dirname(fileURLToPath(import.meta.resolve('@qzz/spec/coverage.yaml'))));
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /**
