@@ -80,8 +80,15 @@ describe('the round trip: capture → spec:add → the client only', () => {
       expect(Object.keys(bundle.paths)).toContain(WIDGET.path);
       // The spec's types, @qzz/http and the mock do not read the spec's sources or its bundle: nothing to redo.
       expect(await wouldRun(copy, ['build', '--filter=@qzz/client'])).toEqual(['@qzz/client#build']);
-      // The full build adds only the docs, which show the new action.
-      expect(await wouldRun(copy, ['build'])).toEqual(['@qzz/client#build', '@qzz/docs#build']);
+      // The full build adds the docs, which show the new action, and the packages whose types are built against
+      // the client's (the check, the MCP server, the proxy): nothing that does not depend on the client.
+      expect(await wouldRun(copy, ['build'])).toEqual([
+        '@qzz/check#build',
+        '@qzz/client#build',
+        '@qzz/docs#build',
+        '@qzz/mcp#build',
+        '@qzz/proxy#build',
+      ]);
       // And the lint spec:add ran is the one `pnpm lint` and `pnpm test` would run.
       expect(await wouldRun(copy, ['lint', '--filter=@qzz/spec'])).toEqual([]);
     },
