@@ -452,11 +452,17 @@ A save appends its own record to the state file and syncs it, so its cost does n
 every save rewrote the whole state (p50 1.2 s at 128 MiB, and the greedy row ran the process out of heap).
 
 ${fairnessSection(fairness, table)}
+
 ${clientLoggingSection(logging, table)}
+
 ${checkUpstreamSection(checked, table)}
+
 ${checkHarSection(har, table)}
+
 ${inProcessSection(inProcess, table)}
+
 ${roundTripSection(trip, table)}
+
 ${rateLimitSection(limited, table)}`;
 writeFileSync(join(here, 'results.md'), report);
 console.log(report);
