@@ -1,14 +1,13 @@
 // The fetch the check gives the client: it sends one request at a time, at most `rate` a second, and keeps each
 // exchange's bytes as the proxy's checker takes them (a FinishedExchange), so the checker, the report and the
 // capture are the proxy's own. What the client gets back is the same answer, read whole.
+import { NULL_BODY_STATUSES, readLimited } from '@qzz/http';
 import { MAX_VALIDATED_BYTES } from '@qzz/proxy';
 
 /** The most of one answer the check reads: a bigger one is no answer (the client never sees it). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 // Statuses whose Response has no body (the Fetch standard's null body statuses).
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 /**
  * At most one start per `1000 / rate` ms, and one request at a time: each caller waits for the one before it.
  * @param {number} rate calls per second
@@ -57,24 +56,8 @@ function kept(bytes) {
  * @param {Response} response
  */
 async function readAnswer(response) {
-  if (!response.body) return new Uint8Array(0);
-  /** @type {Uint8Array[]} */
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body))) {
-    size += chunk.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await response.body.cancel().catch(() => {});
-      throw new Error(`the answer is over ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const { bytes, oversized } = await readLimited(response.body, MAX_ANSWER_BYTES);
+  if (oversized) throw new Error(`the answer is over ${MAX_ANSWER_BYTES} bytes`);
   return bytes;
 }
 
@@ -125,7 +108,7 @@ export function recordingFetch({ upstream, fetch, pace, onExchange }) {
       const relayed = new Headers(response.headers);
       relayed.delete('content-encoding');
       relayed.delete('content-length');
-      return new Response(NULL_BODY.has(response.status) ? null : bytes, {
+      return new Response(NULL_BODY_STATUSES.has(response.status) ? null : bytes, {
         status: response.status,
         statusText: response.statusText,
         headers: relayed,

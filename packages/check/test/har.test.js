@@ -13,7 +13,7 @@ import formats from 'ajv-formats';
 import { parse as parseJunit } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordChromiumHar } from '../../proxy/test/har-chromium.js';
-import { actionEntry, business, doc, harHeaders, harText, recordFromMock } from '../../proxy/test/har-files.js';
+import { actionEntry, business, doc, harHeaders, harJsonAnswer, harText, recordFromMock } from '../../proxy/test/har-files.js';
 import { plantedEntries } from '../../proxy/test/har-planted.js';
 import { filesUnder, findPlanted } from '../../proxy/test/planted.js';
 import { check } from '../src/index.js';
@@ -176,17 +176,7 @@ function tokenEntry() {
       headersSize: -1,
       bodySize: 0,
     },
-    response: {
-      status: 200,
-      statusText: 'OK',
-      httpVersion: 'HTTP/1.1',
-      cookies: [],
-      headers: harHeaders({ 'Content-Type': 'application/json;charset=utf-8' }),
-      content: { size: text.length, mimeType: 'application/json', text },
-      redirectURL: '',
-      headersSize: -1,
-      bodySize: -1,
-    },
+    response: harJsonAnswer(text),
     cache: {},
     timings: { send: 0, wait: 20, receive: 0 },
   };

@@ -3,6 +3,7 @@
 // stopping on Ctrl-C the same way.
 import { createServer, STATUS_CODES } from 'node:http';
 
+export { NULL_BODY_STATUSES, readLimited } from './body.js';
 export { createCors, KIT_HEADERS, parseCors } from './cors.js';
 /** @typedef {import('./cors.js').CorsOrigins} CorsOrigins */
 /** @typedef {import('./cors.js').Cors} Cors */

@@ -3,7 +3,7 @@
 // body over the limit) is refused here with the same answer; the framing a socket needs (Content-Length,
 // Transfer-Encoding, Expect) is the transport's, so the caller's is ignored and the body's own length counts.
 import { METHODS } from 'node:http';
-import { nodeRefusal, problemAnswer, Refusal } from '@qzz/http';
+import { NULL_BODY_STATUSES, nodeRefusal, problemAnswer, Refusal, readLimited } from '@qzz/http';
 import { createMockCore, errorAnswer, MAX_BODY_BYTES } from './core.js';
 
 /**
@@ -54,7 +54,7 @@ async function answerRequest(core, request, log) {
     return problemAnswer({ status, detail });
   }
   const { pathname, search } = new URL(request.url);
-  const body = await readLimited(request.body);
+  const body = await readLimited(request.body, MAX_BODY_BYTES);
   try {
     return await core.answer({
       method: request.method,
@@ -68,27 +68,6 @@ async function answerRequest(core, request, log) {
   } catch (error) {
     return errorAnswer(error, log);
   }
-}
-
-/**
- * The body's bytes, read no further than one byte past MAX_BODY_BYTES (`oversized` then).
- * @param {ReadableStream<Uint8Array> | null} stream
- */
-async function readLimited(stream) {
-  if (!stream) return { bytes: new Uint8Array(0), oversized: false };
-  /** @type {Uint8Array[]} */
-  const chunks = [];
-  let size = 0;
-  const reader = stream.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      return { bytes: new Uint8Array(0), oversized: true };
-    }
-    chunks.push(chunk.value);
-  }
-  return { bytes: Buffer.concat(chunks), oversized: false };
 }
 
 /**
@@ -136,16 +115,13 @@ async function asFaultSends(answer, signal) {
   return answer;
 }
 
-/** Statuses whose answer has no body (a Response with one cannot be made). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 /**
  * The answer as a Response; a HEAD's carries its headers and no body, as on HTTP.
  * @param {import('./answer.js').MockAnswer} answer
  * @param {Request} request
  */
 function responseOf(answer, request) {
-  const bodyless = request.method === 'HEAD' || NULL_BODY.has(answer.status);
+  const bodyless = request.method === 'HEAD' || NULL_BODY_STATUSES.has(answer.status);
   const response = new Response(bodyless ? null : answer.body, { status: answer.status, headers: answer.headers });
   // As fetch's Responses do, it says what URL it answers.
   Object.defineProperty(response, 'url', { value: request.url });

@@ -16,6 +16,19 @@ export const CREDENTIALS = { groupName: 'grp', accountid: 'acct', 'X-GW-Router-A
 /** A HAR's header list from an object. */
 export const harHeaders = (headers) => Object.entries(headers).map(([name, value]) => ({ name, value: String(value) }));
 
+/** A HAR entry's answer: 200 with `text` as its JSON body, as the recording tools write it. */
+export const harJsonAnswer = (/** @type {string} */ text) => ({
+  status: 200,
+  statusText: 'OK',
+  httpVersion: 'HTTP/1.1',
+  cookies: [],
+  headers: harHeaders({ 'Content-Type': 'application/json;charset=utf-8' }),
+  content: { size: text.length, mimeType: 'application/json', text },
+  redirectURL: '',
+  headersSize: -1,
+  bodySize: -1,
+});
+
 /**
  * The documented exchange of an action as a HAR entry: its request example, its answer example (or the one given).
  * @param {any} action
@@ -40,17 +53,7 @@ export function actionEntry(action, { answer, origin = 'https://api.kingdee.com'
       headersSize: -1,
       bodySize: -1,
     },
-    response: {
-      status: 200,
-      statusText: 'OK',
-      httpVersion: 'HTTP/1.1',
-      cookies: [],
-      headers: harHeaders({ 'Content-Type': 'application/json;charset=utf-8' }),
-      content: { size: text.length, mimeType: 'application/json', text },
-      redirectURL: '',
-      headersSize: -1,
-      bodySize: -1,
-    },
+    response: harJsonAnswer(text),
     cache: {},
     timings: { send: 0, wait: 10, receive: 2.5 },
   };
